@@ -1,0 +1,113 @@
+"""Settings: TOML file, environment overrides, validation that names the key, hidden secrets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from wcrecall.config import HIDDEN, load_settings, parse_duration
+from wcrecall.errors import ConfigError
+
+GOOD = """
+[store]
+url = "https://shop.example.com"
+consumer_key = "ck_1234"
+consumer_secret = "cs_topsecretvalue"
+
+[mail]
+transport = "file"
+from = "Shop <shop@example.com>"
+password = "smtp-pass-value"
+
+[brand]
+store_name = "Example Shop"
+support_email = "help@example.com"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "shop.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
+    """A minimal file loads; defaults fill the rest."""
+    settings = load_settings(write(tmp_path, GOOD), env={})
+    assert settings.store.url == "https://shop.example.com"
+    assert settings.mail.from_addr == "Shop <shop@example.com>"
+    assert settings.recall.lookback == timedelta(days=3)
+    assert settings.recall.delays["pending"][0] == timedelta(minutes=30)
+    assert settings.reply_to == "help@example.com"
+    assert settings.state_path.name == "shop.state.json"
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    """WCRECALL_<SECTION>_<KEY> wins over the file."""
+    env = {"WCRECALL_STORE_URL": "http://127.0.0.1:9", "WCRECALL_MAIL_PASSWORD": "other", "WCRECALL_STORE_VERIFY_TLS": "no"}
+    settings = load_settings(write(tmp_path, GOOD), env=env)
+    assert settings.store.url == "http://127.0.0.1:9"
+    assert settings.mail.password == "other"
+    assert settings.store.verify_tls is False
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A typo in the file is reported with its section and key."""
+    with pytest.raises(ConfigError, match=r"^mail\.pasword: unknown key"):
+        load_settings(write(tmp_path, GOOD.replace("password =", "pasword =")), env={})
+
+
+def test_unknown_section_is_an_error(tmp_path: Path) -> None:
+    """An unknown table is named."""
+    with pytest.raises(ConfigError, match=r"^stor: unknown section"):
+        load_settings(write(tmp_path, GOOD + "\n[stor]\nurl = 1\n"), env={})
+
+
+def test_missing_required_key_names_key_and_env(tmp_path: Path) -> None:
+    """A missing required key says which, and which variable can set it."""
+    text = GOOD.replace('consumer_secret = "cs_topsecretvalue"\n', "")
+    with pytest.raises(ConfigError, match=r"store\.consumer_secret: required key is missing.*WCRECALL_STORE_CONSUMER_SECRET"):
+        load_settings(write(tmp_path, text), env={})
+
+
+def test_bad_values_name_the_key(tmp_path: Path) -> None:
+    """Wrong types and choices are reported with the key."""
+    with pytest.raises(ConfigError, match=r"^mail\.transport"):
+        load_settings(write(tmp_path, GOOD.replace('"file"', '"pigeon"')), env={})
+    with pytest.raises(ConfigError, match=r"^store\.timeout"):
+        load_settings(write(tmp_path, GOOD + ""), env={"WCRECALL_STORE_TIMEOUT": "soon"})
+    with pytest.raises(ConfigError, match=r"^recall\.delays\.failed"):
+        load_settings(write(tmp_path, GOOD + '\n[recall]\ndelays = { failed = ["24h", "1h"] }\n'), env={})
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A config path that does not exist is named."""
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_secrets_are_hidden_in_describe(tmp_path: Path) -> None:
+    """describe() and repr() never show the consumer secret or the SMTP password."""
+    settings = load_settings(write(tmp_path, GOOD), env={})
+    shown = dict(settings.describe())
+    assert shown["store.consumer_secret"] == HIDDEN
+    assert shown["mail.password"] == HIDDEN
+    assert "cs_topsecretvalue" not in repr(settings)
+    assert "smtp-pass-value" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("30m", timedelta(minutes=30)), ("24h", timedelta(hours=24)), ("3d", timedelta(days=3)), (90, timedelta(minutes=90)), ("45s", timedelta(seconds=45))],
+)
+def test_durations_parse(text: object, expected: timedelta) -> None:
+    """Durations accept s/m/h/d units and bare minutes."""
+    assert parse_duration(text, "x") == expected
+
+
+def test_bad_duration_names_key() -> None:
+    """A malformed duration names its key."""
+    with pytest.raises(ConfigError, match="^recall.lookback:"):
+        parse_duration("soonish", "recall.lookback")

@@ -1,0 +1,120 @@
+"""Pure decisions: eligibility, endings, and which step is due when."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from wcrecall.decide import Policy, candidate_problem, ending, is_newer_paid_order, next_due
+from wcrecall.order import Order
+from wcrecall.records import CLOSED, RECOVERED, SENT, SKIPPED, Recall, Step
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+H = timedelta(hours=1)
+POLICY = Policy(
+    statuses=("failed", "pending"),
+    lookback=timedelta(days=3),
+    delays={"pending": (timedelta(minutes=30), 24 * H, 72 * H), "failed": (H, 24 * H, 72 * H)},
+)
+
+
+def order(**kw: object) -> Order:
+    base: dict[str, object] = dict(
+        id=20, number="20", status="failed", currency="USD", total=Decimal("25.00"), customer_id=0,
+        email="oliver@example.co.uk", first_name="Oliver", last_name="O'Brien", country="GB", state="",
+        payment_method="stripe", payment_method_title="Card", created_via="checkout", cart_hash="abc",
+        customer_ip="203.0.113.16", date_created=NOW - 2 * H, date_modified=NOW - H, date_paid=None,
+        needs_payment=True, payment_url="https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=k",
+    )
+    base.update(kw)
+    return Order(**base)  # type: ignore[arg-type]
+
+
+def recall(kind: str = "failed", created: datetime = NOW - 2 * H, steps: list[Step] | None = None) -> Recall:
+    return Recall(
+        id=20, number="20", kind=kind, status=kind, email_hash="h1", email_masked="o***@example.co.uk", customer_id=0,
+        country="GB", currency="USD", total="25.00", created=created.isoformat(), opened=created.isoformat(),
+        steps=steps or [], planned=3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({}, None),
+        ({"status": "pending"}, None),
+        ({"status": "processing"}, "status processing is not recalled"),
+        ({"needs_payment": False}, "WooCommerce says the order needs no payment"),
+        ({"date_created": NOW - timedelta(days=4)}, "created before the lookback window"),
+        ({"email": ""}, "no billing email"),
+        ({"email": "not-an-address"}, "billing email is not a valid address"),
+        ({"email": "a@example.com\r\nBcc: x@example.org"}, "billing email is not a valid address"),
+    ],
+)
+def test_candidate_rules(changes: dict[str, object], problem: str | None) -> None:
+    """Failed/pending, payable, recent orders with a valid email get a recall; others say why not."""
+    assert candidate_problem(order(**changes), NOW, POLICY) == problem
+
+
+@pytest.mark.parametrize(
+    ("status", "needs_payment", "outcome"),
+    [
+        ("processing", False, RECOVERED), ("completed", False, RECOVERED), ("on-hold", False, RECOVERED),
+        ("cancelled", False, CLOSED), ("refunded", False, CLOSED), ("trash", False, CLOSED),
+        ("failed", True, None), ("pending", True, None), ("failed", False, CLOSED),
+    ],
+)
+def test_endings(status: str, needs_payment: bool, outcome: str | None) -> None:
+    """Paid statuses recover, closed statuses close, payable orders go on."""
+    end = ending(order(status=status, needs_payment=needs_payment))
+    assert (end[0] if end else None) == outcome
+
+
+def test_newer_paid_order_by_same_email_recovers() -> None:
+    """A paid order placed after the recalled one, by the same buyer, counts as recovery by a new order."""
+    r = recall()
+    assert is_newer_paid_order(order(id=30, status="processing", date_created=NOW), r, "h1")
+    assert not is_newer_paid_order(order(id=30, status="processing", date_created=NOW - 5 * H), r, "h1")
+    assert not is_newer_paid_order(order(id=30, status="processing", date_created=NOW), r, "other")
+    assert not is_newer_paid_order(order(id=30, status="failed", date_created=NOW), r, "h1")
+
+
+def test_same_registered_customer_recovers_even_with_other_email() -> None:
+    """A registered customer's new paid order counts even if they typed another email."""
+    r = recall()
+    r.customer_id = 2
+    assert is_newer_paid_order(order(id=30, status="completed", customer_id=2, date_created=NOW), r, "other")
+
+
+def test_first_steps_follow_the_schedule() -> None:
+    """Pending: +30 min; failed: +1 h after creation."""
+    created = NOW - 2 * H
+    assert next_due(recall("pending", created), POLICY).at == created + timedelta(minutes=30)
+    assert next_due(recall("failed", created), POLICY).at == created + H
+    assert next_due(recall("failed", created), POLICY).n == 1
+
+
+def test_late_step_pushes_the_next_one_back() -> None:
+    """A step sent late (cron was down) keeps the usual spacing before the next one: no bunching."""
+    created = NOW - 30 * H
+    sent_late = Step(n=1, state=SENT, at=(NOW - H).isoformat())
+    due = next_due(recall("failed", created, [sent_late]), POLICY)
+    assert due.n == 2
+    assert due.at == NOW - H + 23 * H
+
+
+def test_steps_after_the_lookback_window_are_skipped() -> None:
+    """Steps whose time would fall after the lookback window are skipped with a reason."""
+    created = NOW - 60 * H
+    late = Step(n=2, state=SENT, at=(NOW - H).isoformat())
+    due = next_due(recall("failed", created, [Step(n=1, state=SENT, at=created.isoformat()), late]), POLICY)
+    assert due.n is None
+    assert due.skipped == ((3, "falls after the lookback window"),)
+
+
+def test_all_steps_done_means_nothing_due() -> None:
+    """After the last step nothing more is due."""
+    steps = [Step(n=i, state=SENT if i < 3 else SKIPPED, at=NOW.isoformat()) for i in (1, 2, 3)]
+    assert next_due(recall("failed", NOW - 80 * H, steps), POLICY).n is None

@@ -1,0 +1,69 @@
+"""Order parsing: hostile and odd values become clean fields or a BadOrder with a reason."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from wcrecall.errors import BadOrder
+from wcrecall.order import is_valid_email, mask_email, parse_order
+
+RAW = {
+    "id": 15, "number": "15", "status": "failed", "currency": "usd", "total": "48.50", "customer_id": 0,
+    "billing": {"first_name": "Jürgen", "last_name": "Müller", "email": "juergen.mueller@example.de", "country": "de"},
+    "payment_method": "stripe", "date_created_gmt": "2026-11-07T04:04:24", "date_modified_gmt": "2026-11-07T04:06:24",
+    "date_paid_gmt": None, "needs_payment": True, "payment_url": "http://x/checkout/order-pay/15/?pay_for_order=true&key=k",
+    "line_items": [{"name": "Ceramic Pour-Over Set", "quantity": 1, "total": "48.50"}],
+    "meta_data": [{"id": 1, "key": "wpml_language", "value": "de"}, {"key": "x", "value": {"nested": 1}}],
+}
+
+
+def test_parses_a_real_order() -> None:
+    """Fields, money as Decimal, UTC dates, upper-case codes, scalar meta."""
+    order = parse_order(RAW)
+    assert order.total == Decimal("48.50")
+    assert order.currency == "USD" and order.country == "DE"
+    assert order.date_created.isoformat() == "2026-11-07T04:04:24+00:00"
+    assert order.meta == {"wpml_language": "de"}
+    assert order.line_items[0].name == "Ceramic Pour-Over Set"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"id": None}, "order has no id"),
+        ({"total": "abc"}, "total is not a number"),
+        ({"total": "NaN"}, "total is not a finite number"),
+        ({"date_created_gmt": None}, "date_created_gmt is missing"),
+        ({"date_created_gmt": "yesterday"}, "date_created_gmt is not a date"),
+    ],
+)
+def test_unusable_orders_raise_bad_order_with_reason(change: dict[str, object], reason: str) -> None:
+    """An unusable order raises BadOrder naming what is wrong."""
+    with pytest.raises(BadOrder, match=reason):
+        parse_order({**RAW, **change})
+
+
+def test_nulls_where_objects_are_expected_do_not_crash() -> None:
+    """billing, line_items and meta_data may be null or of the wrong type."""
+    order = parse_order({**RAW, "billing": None, "line_items": None, "meta_data": "x"})
+    assert order.email == "" and order.line_items == () and order.meta == {}
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [
+        ("jane.doe@example.com", True), ("John.Smith+Retry@Example.com", True), ('"odd local"@example.com', True),
+        ("user@bücher.example", True), ("", False), ("no-at.example.com", False), ("a@b", False),
+        ("a@example.com\r\nBcc: x@example.org", False), ("a@example.com, b@example.com", False), ("a b@example.com", False),
+    ],
+)
+def test_email_validity(email: str, valid: bool) -> None:
+    """One usable address; no header text, lists or spaces."""
+    assert is_valid_email(email) is valid
+
+
+def test_mask_email() -> None:
+    """Masked emails keep the first letter and the domain."""
+    assert mask_email("jane.doe@example.com") == "j***@example.com"

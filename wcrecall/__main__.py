@@ -1,0 +1,6 @@
+"""`python -m wcrecall` runs the command line."""
+
+from wcrecall.cli import main
+
+if __name__ == "__main__":
+    main()

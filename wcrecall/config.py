@@ -1,0 +1,336 @@
+"""Settings: a TOML file, overridden by `WCRECALL_<SECTION>_<KEY>` environment variables.
+
+Precedence is flag > environment > file > default. Every key is declared once, in the section dataclasses below;
+an unknown key in the file or a missing required one is an error naming it. Secrets print as `<hidden>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from wcrecall.errors import ConfigError
+
+APP = "wcrecall"
+ENV_PREFIX = "WCRECALL_"
+HIDDEN = "<hidden>"
+SECRET_KEYS = frozenset({("store", "consumer_secret"), ("mail", "password")})
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def default_state_path(config_path: Path | None) -> Path:
+    """One state file per config, so several stores run from one install never share state."""
+    stem = config_path.stem if config_path else "config"
+    return Path(platformdirs.user_data_dir(APP)) / f"{stem}.state.json"
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$")
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any, key: str) -> timedelta:
+    """`"30m"`, `"24h"`, `"3d"`, `"90s"` or a number of minutes -> timedelta; errors name the key."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a duration like \"30m\", \"24h\" or \"3d\", got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value) * 60
+    else:
+        match = _DURATION_RE.match(str(value))
+        if not match:
+            raise ConfigError(f"{key}: expected a duration like \"30m\", \"24h\" or \"3d\", got {value!r}")
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or "m"]
+    if seconds < 0:
+        raise ConfigError(f"{key}: a duration cannot be negative")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreSettings:
+    url: str
+    consumer_key: str
+    consumer_secret: str = field(repr=False)
+    verify_tls: bool = True
+    timeout: float = 30.0
+
+    def check(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"store.url: expected the shop's address like https://shop.example.com, got {self.url!r}")
+        if not self.consumer_key.startswith("ck_"):
+            raise ConfigError("store.consumer_key: expected a WooCommerce REST key starting with ck_")
+        if not self.consumer_secret.startswith("cs_"):
+            raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
+        if self.timeout <= 0:
+            raise ConfigError("store.timeout: must be a positive number of seconds")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailSettings:
+    transport: str = "smtp"
+    host: str = "localhost"
+    port: int = 0  # 0: the usual port for `security` (465 ssl, 587 starttls, 25 none)
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    from_addr: str = ""  # the TOML key is `from`
+    reply_to: str = ""  # defaults to brand.support_email
+    outbox: str = "outbox"
+    sendmail_path: str = "/usr/sbin/sendmail"
+    timeout: float = 30.0
+
+    def check(self) -> None:
+        if self.transport not in ("smtp", "sendmail", "file"):
+            raise ConfigError(f"mail.transport: expected smtp, sendmail or file, got {self.transport!r}")
+        if self.security not in ("ssl", "starttls", "none"):
+            raise ConfigError(f"mail.security: expected ssl, starttls or none, got {self.security!r}")
+        if not self.from_addr:
+            raise ConfigError("mail.from: set the sender address, e.g. from = \"Shop <shop@example.com>\"")
+        if self.username and not self.password and self.transport == "smtp":
+            raise ConfigError("mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)")
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrandSettings:
+    store_name: str
+    support_email: str
+    logo_url: str = ""
+    accent_color: str = "#2f6fde"
+    support_phone: str = ""
+    support_url: str = ""
+
+    def check(self) -> None:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
+            raise ConfigError(f"brand.accent_color: expected a colour like #2f6fde, got {self.accent_color!r}")
+        if "@" not in self.support_email:
+            raise ConfigError("brand.support_email: the buyer's customer-service address is required in every email")
+        for key, url in (("logo_url", self.logo_url), ("support_url", self.support_url)):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigError(f"brand.{key}: expected an http(s) address, got {url!r}")
+
+
+DEFAULT_DELAYS = {"pending": ("30m", "24h", "72h"), "failed": ("1h", "24h", "72h")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecallSettings:
+    statuses: tuple[str, ...] = ("failed", "pending")
+    lookback: timedelta = timedelta(days=3)
+    overlap: timedelta = timedelta(minutes=10)  # re-read this much before the watermark: clock skew, slow commits
+    delays: Mapping[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {s: tuple(parse_duration(d, "") for d in ds) for s, ds in DEFAULT_DELAYS.items()}
+    )
+    emails_dir: str = ""  # empty: the templates shipped with wcrecall
+
+    def check(self) -> None:
+        for status in self.statuses:
+            if status not in ("failed", "pending"):
+                raise ConfigError(f"recall.statuses: only failed and pending orders can be paid, got {status!r}")
+            if status not in self.delays or not self.delays[status]:
+                raise ConfigError(f"recall.delays.{status}: give at least one step delay, e.g. [\"1h\", \"24h\"]")
+        for status, steps in self.delays.items():
+            if list(steps) != sorted(steps):
+                raise ConfigError(f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateSettings:
+    path: str = ""  # empty: one file per config in the user's data directory
+
+    def check(self) -> None:
+        pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    store: StoreSettings
+    mail: MailSettings
+    brand: BrandSettings
+    recall: RecallSettings = field(default_factory=RecallSettings)
+    state: StateSettings = field(default_factory=StateSettings)
+    config_path: Path | None = None
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state.path).expanduser() if self.state.path else default_state_path(self.config_path)
+
+    @property
+    def emails_path(self) -> Path | None:
+        """The owner's template folder, relative paths taken from the config file's folder; None: shipped ones."""
+        if not self.recall.emails_dir:
+            return None
+        path = Path(self.recall.emails_dir).expanduser()
+        if not path.is_absolute() and self.config_path is not None:
+            path = self.config_path.parent / path
+        return path
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Where relative paths in the config (outbox) are taken from."""
+        return self.config_path.parent if self.config_path else None
+
+    @property
+    def reply_to(self) -> str:
+        return self.mail.reply_to or self.brand.support_email
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Every effective key and value, secrets as `<hidden>`: for `config show` and error reports."""
+        rows: list[tuple[str, str]] = []
+        for section_name in SECTIONS:
+            section = getattr(self, section_name)
+            for f in fields(section):
+                key = _TOML_NAMES.get(f.name, f.name)
+                value = getattr(section, f.name)
+                shown = HIDDEN if (section_name, f.name) in SECRET_KEYS and value else _show(value)
+                rows.append((f"{section_name}.{key}", shown))
+        return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "store": StoreSettings,
+    "mail": MailSettings,
+    "brand": BrandSettings,
+    "recall": RecallSettings,
+    "state": StateSettings,
+}
+_TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
+_PY_NAMES = {v: k for k, v in _TOML_NAMES.items()}
+
+
+def _convert(section: str, name: str, hint: Any, value: Any) -> Any:
+    key = f"{section}.{_TOML_NAMES.get(name, name)}"
+    text = str(hint)
+    if hint is bool or text == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    if hint is int or text == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+    if hint is float or text == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+    if hint is timedelta or text == "timedelta":
+        return parse_duration(value, key)
+    if text.startswith("tuple[str"):
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ConfigError(f"{key}: expected a list like [\"failed\", \"pending\"], got {value!r}")
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if text.startswith("collections.abc.Mapping[str, tuple[datetime.timedelta"):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a table like {{ failed = [\"1h\", \"24h\"] }}")
+        # A status left out keeps its default schedule.
+        out = {s: tuple(parse_duration(d, key) for d in ds) for s, ds in DEFAULT_DELAYS.items()}
+        for sub, steps in value.items():
+            steps = steps.split(",") if isinstance(steps, str) else steps
+            if not isinstance(steps, list | tuple):
+                raise ConfigError(f"{key}.{sub}: expected a list of durations like [\"1h\", \"24h\"]")
+            out[str(sub)] = tuple(parse_duration(s, f"{key}.{sub}") for s in steps)
+        return out
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{key}: expected text, got {value!r}")
+    return str(value)
+
+
+def _section_values(section: str, cls: type[Any], data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    known = {_TOML_NAMES.get(f.name, f.name): f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"{section}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for toml_name, f in known.items():
+        env_name = f"{ENV_PREFIX}{section}_{toml_name}".upper()
+        if env_name in env:
+            raw: Any = env[env_name]
+        elif toml_name in data:
+            raw = data[toml_name]
+        else:
+            continue
+        values[f.name] = _convert(section, f.name, hints[f.name], raw)
+    missing = [
+        _TOML_NAMES.get(f.name, f.name)
+        for f in fields(cls)
+        if f.name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        env_name = f"{ENV_PREFIX}{section}_{missing[0]}".upper()
+        raise ConfigError(f"{section}.{missing[0]}: required key is missing (set it in the config file or {env_name})")
+    return values
+
+
+def resolve_config_path(path: str | Path | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if path:
+        return Path(path).expanduser()
+    if env.get("WCRECALL_CONFIG"):
+        return Path(env["WCRECALL_CONFIG"]).expanduser()
+    return default_config_path()
+
+
+def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if it exists) and the environment; validate; raise `ConfigError` naming the key."""
+    env = os.environ if env is None else env
+    config_path = resolve_config_path(path, env)
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path.name}: not valid TOML ({exc})") from None
+        except OSError as exc:
+            raise ConfigError(f"{config_path}: cannot be read ({exc.strerror})") from None
+    elif path or env.get("WCRECALL_CONFIG") or not any(k.startswith(ENV_PREFIX + "STORE_") for k in env):
+        raise ConfigError(f"{config_path}: config file not found (create one as the README shows, or pass --config)")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section (known sections: {', '.join(SECTIONS)})")
+    sections: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{name}: expected a [{name}] table")
+        sections[name] = cls(**_section_values(name, cls, raw, env))
+        sections[name].check()
+    return Settings(**sections, config_path=config_path if config_path.exists() else None)

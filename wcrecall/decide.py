@@ -1,0 +1,118 @@
+"""Pure decisions: which orders get a recall, when it ends, and which step is due when.
+
+Plain functions of data and `now`; no I/O, no clock. The recall loop (recall.py) calls them in the order of effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from wcrecall.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
+from wcrecall.records import CLOSED, RECOVERED, SKIPPED, Recall, from_iso
+
+# After the last reminder a recall stays open this long so a late payment is still attributed to it; then it ends
+# unpaid. The order's own status changes keep ending it earlier.
+ATTRIBUTION_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    statuses: tuple[str, ...]
+    lookback: timedelta
+    delays: Mapping[str, tuple[timedelta, ...]]
+    attribution: timedelta = ATTRIBUTION_WINDOW
+
+
+@dataclass(frozen=True)
+class Due:
+    """The next step of a recall: `n` is due at `at`; `skipped` lists earlier steps given up, with why."""
+
+    n: int | None
+    at: datetime | None
+    skipped: tuple[tuple[int, str], ...] = ()
+
+
+def candidate_problem(order: Order, now: datetime, policy: Policy) -> str | None:
+    """None when `order` should get a recall, else the reason it does not (shown in `status` and `-v`)."""
+    if order.status not in policy.statuses:
+        return f"status {order.status} is not recalled"
+    if not order.needs_payment:
+        return "WooCommerce says the order needs no payment"
+    if order.date_created < now - policy.lookback:
+        return "created before the lookback window"
+    if not order.email:
+        return "no billing email"
+    if not order.valid_email:
+        return "billing email is not a valid address"
+    return None
+
+
+def ending(order: Order) -> tuple[str, str] | None:
+    """How a recall ends because of what happened to its own order, or None if it can still be paid."""
+    if order.status in PAID_STATUSES:
+        return RECOVERED, f"order paid ({order.status})"
+    if order.status in CLOSED_STATUSES:
+        return CLOSED, f"order {order.status}"
+    if order.status in PAYABLE_STATUSES and not order.needs_payment:
+        return CLOSED, "order no longer needs payment"
+    if order.status not in PAYABLE_STATUSES:
+        return CLOSED, f"order moved to status {order.status}"
+    return None
+
+
+def is_newer_paid_order(order: Order, recall: Recall, email_hash: str) -> bool:
+    """True if `order` is a paid order by the same buyer, placed after the recall's order: recovered by a new order."""
+    if order.id == recall.id or order.status not in PAID_STATUSES:
+        return False
+    created = from_iso(recall.created)
+    if created is None or order.date_created <= created:
+        return False
+    same_customer = recall.customer_id > 0 and order.customer_id == recall.customer_id
+    return same_customer or email_hash == recall.email_hash
+
+
+def steps_for(recall: Recall, policy: Policy) -> tuple[timedelta, ...]:
+    return tuple(policy.delays.get(recall.kind, ()))
+
+
+def next_due(recall: Recall, policy: Policy) -> Due:
+    """The next step to send and when, given the steps already done.
+
+    Steps are anchored to the order's creation. A step sent late (cron was down) pushes the following steps back by
+    their usual spacing, so two reminders are never bunched together. A step whose time falls after the lookback
+    window is skipped: the order is too old to chase.
+    """
+    delays = steps_for(recall, policy)
+    created = from_iso(recall.created)
+    if created is None:
+        return Due(None, None)
+    done = {s.n for s in recall.steps}
+    last_contact = recall.last_contact()
+    last_done = max(done, default=0)
+    skipped: list[tuple[int, str]] = []
+    for n in range(last_done + 1, len(delays) + 1):
+        at = created + delays[n - 1]
+        if last_contact is not None and last_done >= 1:
+            spacing = delays[n - 1] - delays[last_done - 1] if last_done <= len(delays) else timedelta(0)
+            at = max(at, last_contact + spacing)
+        if at > created + policy.lookback:
+            skipped.append((n, "falls after the lookback window"))
+            continue
+        return Due(n, at, tuple(skipped))
+    return Due(None, None, tuple(skipped))
+
+
+def unpaid_end(recall: Recall, now: datetime, policy: Policy) -> bool:
+    """True when a recall with no step left has waited the attribution window without a payment."""
+    last = recall.last_contact() or from_iso(recall.opened)
+    if last is None:
+        return True
+    return now >= last + policy.attribution
+
+
+def skip(recall: Recall, n: int, why: str, now: datetime) -> None:
+    from wcrecall.records import Step
+
+    recall.steps.append(Step(n=n, state=SKIPPED, at=now.isoformat(), why=why))

@@ -1,0 +1,75 @@
+"""Project exceptions. Each says what went wrong and how to fix it; the CLI prints them once."""
+
+from __future__ import annotations
+
+
+class WcrecallError(Exception):
+    """Base of every error wcrecall reports to the user. The message says how to fix it."""
+
+    exit_code = 1
+
+
+class ConfigError(WcrecallError):
+    """The configuration is missing, malformed or has an unknown or missing key (exit 2)."""
+
+    exit_code = 2
+
+
+class StoreError(WcrecallError):
+    """The store answered in a way wcrecall cannot use (bad body, 4xx, retries exhausted)."""
+
+    exit_code = 1
+
+
+class StoreAuthError(StoreError):
+    """The store refused the API key (401/403): wrong key or secret, missing permission, or http without OAuth (exit 2)."""
+
+    exit_code = 2
+
+
+class StoreNotFound(StoreError):
+    """The store answered 404 for an order or route."""
+
+
+class MailError(WcrecallError):
+    """Sending a message failed."""
+
+
+class MailTemporaryError(MailError):
+    """The mail server deferred the message (4xx) or the connection dropped: try again next tick."""
+
+
+class MailRecipientRefused(MailError):
+    """The mail server permanently refused this recipient (5xx): do not mail this address again."""
+
+
+class MailUncertain(MailError):
+    """The connection failed after the message was handed over: the server may have accepted it. Never resend (at most once)."""
+
+
+class MailAuthError(MailError):
+    """The mail server refused the login or the connection settings are wrong (exit 2)."""
+
+    exit_code = 2
+
+
+class TemplateError(WcrecallError):
+    """An email template does not compile or render; reported before anything is sent (exit 2)."""
+
+    exit_code = 2
+
+
+class StateError(WcrecallError):
+    """The state file cannot be read or written."""
+
+    exit_code = 2
+
+
+class LockHeld(WcrecallError):
+    """Another wcrecall run holds the lock; this run did nothing (exit 75, EX_TEMPFAIL)."""
+
+    exit_code = 75
+
+
+class BadOrder(WcrecallError):
+    """An order's data cannot be used (e.g. a missing or malformed date); the order is skipped with this reason."""

@@ -1,0 +1,99 @@
+"""What wcrecall remembers about one recall: plain data, serialised to the state file.
+
+A recall keeps only what the decisions and `status` need: ids, a keyed hash and a masked form of the buyer's email,
+country, total. No names, addresses, phone numbers or items (those are read from the store when an email is built).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Step states. `claimed` is durable before the message goes to the mail server; a claim found at start-up belongs to a
+# run that died mid-send and becomes `uncertain`: the message may have been delivered, so it is never sent again.
+CLAIMED, SENT, UNCERTAIN, SKIPPED = "claimed", "sent", "uncertain", "skipped"
+
+# Outcomes. `open` recalls may still send; every other outcome is final.
+OPEN = "open"
+RECOVERED = "recovered"  # the order itself was paid
+RECOVERED_NEW_ORDER = "recovered_new_order"  # the buyer paid a newer order instead
+CLOSED = "closed"  # cancelled, refunded or trashed in the store
+ENDED_UNPAID = "ended_unpaid"  # every step done or skipped, never paid
+NOT_CONTACTED = "not_contacted"  # wcrecall decided not to email (reason in end_reason)
+SUPERSEDED = "superseded"  # a newer order of the same buyer and cart carries the recall
+BASELINE = "baseline"  # adopted by `run --baseline` without mailing
+FINAL_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER, CLOSED, ENDED_UNPAID, NOT_CONTACTED, SUPERSEDED, BASELINE})
+RECOVERED_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER})
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def from_iso(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@dataclass
+class Step:
+    n: int
+    state: str
+    at: str  # ISO time of the claim / send / skip
+    msgid: str = ""
+    noted: bool = False
+    why: str = ""  # for skipped steps
+
+
+@dataclass
+class Recall:
+    id: int  # the order id; the key of the recall
+    number: str
+    kind: str  # "failed" or "pending": the status the order had when the recall opened
+    status: str  # the order's status as last seen
+    email_hash: str
+    email_masked: str
+    customer_id: int
+    country: str
+    currency: str
+    total: str
+    created: str  # the order's creation time (ISO, UTC): the anchor of the schedule
+    opened: str
+    group: str = ""  # keyed hash of email + cart_hash: retries of one cart are one recall
+    reason: str = ""  # failure class, "" until classified
+    reason_rule: str = ""
+    steps: list[Step] = field(default_factory=list)
+    planned: int = 0
+    next_due: str | None = None
+    outcome: str = OPEN
+    end_reason: str = ""
+    ended: str | None = None
+    paid_at: str | None = None
+    paid_order: int | None = None
+    end_noted: bool = True  # False while an end note still has to be posted
+    superseded_by: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == OPEN
+
+    @property
+    def sent_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.state in (SENT, UNCERTAIN)]
+
+    def step(self, n: int) -> Step | None:
+        return next((s for s in self.steps if s.n == n), None)
+
+    def last_contact(self) -> datetime | None:
+        times = [from_iso(s.at) for s in self.steps if s.state in (SENT, UNCERTAIN, CLAIMED)]
+        return max((t for t in times if t), default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recall:
+        data = dict(data)
+        data["steps"] = [Step(**s) for s in data.get("steps", [])]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,292 @@
+"""The only module that imports tinydb: recalls, the sync watermark, and the run lock.
+
+Durability works in two layers, so that a send is recorded on disk in about a millisecond however many recalls the
+file holds:
+- a TinyDB snapshot (`<path>`), written atomically (temp file, fsync, rename) once per tick;
+- a journal (`<path>.journal`), one JSON line per change, fsync'ed before the change counts. A step is claimed in the
+  journal before its message goes to the mail server.
+Loading replays the journal over the snapshot. A torn last line (the process died mid-write) is ignored: the change
+it described never counted, and nothing was sent on its strength. A snapshot that cannot be read is kept beside
+itself as `<path>.broken-<time>` and the run starts from an empty state, which the next sync rebuilds from
+wcrecall's own order notes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from wcrecall.errors import LockHeld, StateError
+from wcrecall.records import CLAIMED, UNCERTAIN, Recall
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class AtomicJSONStorage(Storage):  # type: ignore[misc]
+    """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            raise ValueError("the state file is empty")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("the state file does not hold a JSON object")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+class RunLock:
+    """An exclusive, non-blocking lock beside the state file: a second `run` exits 75 at once."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._handle: TextIO | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            raise StateError(f"state.path: cannot create the lock file {self.path} ({exc.strerror})") from None
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            self._handle = None
+            raise LockHeld("another wcrecall run is still working on this store; nothing was done") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+class State:
+    """Recalls by order id, the sync watermark and a few settings of the install. Call `load()` first."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.journal_path = path.with_name(path.name + ".journal")
+        self.read_only = read_only
+        self.recalls: dict[int, Recall] = {}
+        self.meta: dict[str, Any] = {}
+        self.problems: list[str] = []  # what went wrong while loading, for stderr
+        self.rebuilt = False  # True when the state was lost or broken and starts empty
+        self._journal: Any = None
+        self.journal_writes = 0
+        self.journal_seconds = 0.0
+
+    # -- loading ------------------------------------------------------------------------------------------------
+
+    def load(self) -> State:
+        snapshot_ok = self._load_snapshot()
+        self._replay_journal()
+        self.rebuilt = bool(self.problems)
+        if not self.meta.get("hash_key"):
+            self.meta["hash_key"] = secrets.token_hex(32)
+            self.meta.setdefault("schema", SCHEMA_VERSION)
+        if not self.read_only:
+            # A claim still open at start belongs to a run that died between the claim and the send's result.
+            for recall in self.recalls.values():
+                for step in recall.steps:
+                    if step.state == CLAIMED:
+                        step.state = UNCERTAIN
+                        step.why = "the run died while sending; not resent (at most once)"
+                        self.put(recall)
+        return self
+
+    def _keep_broken(self, path: Path, why: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        broken = path.with_name(f"{path.name}.broken-{stamp}")
+        self.problems.append(f"state file {path.name} {why}; kept as {broken.name} and rebuilt from the store's notes")
+        if not self.read_only:
+            shutil.copy2(path, broken)
+            path.unlink()
+
+    def _load_snapshot(self) -> bool:
+        if not self.path.exists():
+            return True
+        try:
+            db = TinyDB(str(self.path), storage=AtomicJSONStorage)
+            meta_docs = db.table("meta").all()
+            recalls = [Recall.from_dict(dict(doc)) for doc in db.table("recalls").all()]
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
+            return False
+        self.meta = dict(meta_docs[0]) if meta_docs else {}
+        schema = self.meta.get("schema", SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise StateError(
+                f"state.path: {self.path.name} was written by a newer wcrecall (schema {schema}); upgrade wcrecall"
+            )
+        self.recalls = {r.id: r for r in recalls}
+        self._upgrade(schema)
+        return True
+
+    def _upgrade(self, schema: int) -> None:
+        """Bring an older snapshot up to SCHEMA_VERSION (none yet: version 1 is the first)."""
+        self.meta["schema"] = SCHEMA_VERSION
+
+    def _replay_journal(self) -> None:
+        if not self.journal_path.exists():
+            return
+        lines = self.journal_path.read_bytes().split(b"\n")
+        bad = 0
+        for number, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+                self._apply(event)
+            except (ValueError, TypeError, KeyError):
+                if number >= len(lines) - 2:
+                    continue  # a torn last line: the write never completed, so the change never counted
+                bad += 1
+        if bad:
+            self._keep_broken(self.journal_path, f"had {bad} unreadable line(s)")
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        op = event["op"]
+        if op == "put":
+            recall = Recall.from_dict(event["rec"])
+            self.recalls[recall.id] = recall
+        elif op == "del":
+            self.recalls.pop(int(event["id"]), None)
+        elif op == "meta":
+            self.meta.update(event["data"])
+        else:
+            raise KeyError(op)
+
+    # -- changes ------------------------------------------------------------------------------------------------
+
+    def _append(self, event: dict[str, Any]) -> None:
+        if self.read_only:
+            return
+        started = time.perf_counter()
+        if self._journal is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            new = not self.journal_path.exists()
+            fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._journal = os.fdopen(fd, "ab")
+            if new:
+                _fsync_dir(self.path.parent)
+        self._journal.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        self.journal_writes += 1
+        self.journal_seconds += time.perf_counter() - started
+
+    def put(self, recall: Recall) -> None:
+        """Record `recall` durably (journal + fsync) before returning."""
+        self.recalls[recall.id] = recall
+        self._append({"op": "put", "rec": recall.to_dict()})
+
+    def delete(self, order_id: int) -> None:
+        if self.recalls.pop(order_id, None) is not None:
+            self._append({"op": "del", "id": order_id})
+
+    def set_meta(self, **values: Any) -> None:
+        self.meta.update(values)
+        self._append({"op": "meta", "data": values})
+
+    def save(self) -> None:
+        """Write the snapshot atomically and empty the journal (once per tick)."""
+        if self.read_only:
+            return
+        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))
+        try:
+            meta = db.table("meta")
+            meta.truncate()
+            meta.insert(dict(self.meta))
+            table = db.table("recalls")
+            table.truncate()
+            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values())
+        finally:
+            db.close()  # CachingMiddleware flushes once, here
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self.journal_path.exists():
+            self.journal_path.unlink()
+            _fsync_dir(self.path.parent)
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    # -- derived ------------------------------------------------------------------------------------------------
+
+    def email_hash(self, email: str) -> str:
+        """A keyed hash of the normalised email: groups a buyer's orders without storing the address."""
+        key = bytes.fromhex(self.meta["hash_key"])
+        return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def open_recalls(self) -> Iterator[Recall]:
+        return (r for r in self.recalls.values() if r.is_open)
+
+    @property
+    def watermark(self) -> datetime | None:
+        value = self.meta.get("watermark")
+        return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,44 @@
+"""Store client pieces that need no server: body parsing and the pay link."""
+
+from __future__ import annotations
+
+import pytest
+
+from wcrecall.recall import note_tag, parse_note_tags, pay_link
+from wcrecall.store import _Transient, parse_body
+
+
+def test_clean_json_parses() -> None:
+    """A clean body is parsed as is."""
+    assert parse_body('[{"id": 1}]', what="GET orders") == [{"id": 1}]
+
+
+def test_php_notice_before_json_is_skipped() -> None:
+    """PHP notices or HTML printed before intact JSON are ignored."""
+    body = '<br />\n<b>Notice</b>:  Undefined index: x in <b>/var/www/wp.php</b> on line <b>12</b><br />\n[{"id": 2}]'
+    assert parse_body(body, what="GET orders") == [{"id": 2}]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "   ", "<!DOCTYPE html><html><body>Error establishing a database connection</body></html>", '[{"id": 1}, {"id"'],
+)
+def test_unusable_bodies_are_reported_with_their_start(body: str) -> None:
+    """Empty, HTML or truncated bodies raise with at most the first 200 characters, never a traceback."""
+    with pytest.raises(_Transient) as info:
+        parse_body(body, what="GET orders")
+    assert "GET orders" in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_pay_link_keeps_key_and_adds_campaign() -> None:
+    """The pay link keeps pay_for_order and key and adds the utm parameters for the step."""
+    url = pay_link("https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=wc_order_60Yy", 2)
+    assert url.startswith("https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=wc_order_60Yy&")
+    assert url.endswith("utm_source=wcrecall&utm_medium=email&utm_campaign=payment-recovery&utm_content=step-2")
+
+
+def test_note_tags_round_trip() -> None:
+    """The machine-readable tail of a note parses back."""
+    text = f"wcrecall: payment reminder 1 of 3 sent to j***@example.com (Message-ID <a@b>) {note_tag(step=1, state='sent')}"
+    assert parse_note_tags(text) == [{"step": "1", "state": "sent"}]

@@ -1,0 +1,586 @@
+"""One tick of the recall loop: sync changed orders, decide, email due steps, record, note.
+
+The order of effects for each step is what makes "never twice" hold:
+claim the step durably -> hand the message to the mail server -> mark it sent -> post a private order note.
+A claim found at start-up (the run died in between) becomes `uncertain` and is never resent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from wcrecall.classify import Note, classify_order
+from wcrecall.config import Settings
+from wcrecall.decide import Policy, candidate_problem, ending, is_newer_paid_order, next_due, skip, unpaid_end
+from wcrecall.errors import (
+    BadOrder,
+    MailAuthError,
+    MailError,
+    MailRecipientRefused,
+    MailTemporaryError,
+    MailUncertain,
+    StoreAuthError,
+    StoreError,
+    WcrecallError,
+)
+from wcrecall.mail import Transport, build_message, message_id_for, open_transport
+from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_order
+from wcrecall.records import (
+    BASELINE,
+    CLOSED,
+    ENDED_UNPAID,
+    NOT_CONTACTED,
+    OPEN,
+    RECOVERED,
+    RECOVERED_NEW_ORDER,
+    SENT,
+    SKIPPED,
+    SUPERSEDED,
+    UNCERTAIN,
+    Recall,
+    Step,
+    from_iso,
+    iso,
+)
+from wcrecall.render import Renderer
+from wcrecall.state import RunLock, State
+from wcrecall.store import Store
+
+log = logging.getLogger(__name__)
+
+UTM = {"utm_source": "wcrecall", "utm_medium": "email", "utm_campaign": "payment-recovery"}
+
+# The machine-readable tail of every note wcrecall writes: if the state file is lost, the next sync rebuilds the
+# recall from these (state.py). Kept short and free of personal data.
+NOTE_TAG = re.compile(r"\[wcrecall ([a-z_]+=[^\s\]]+(?: [a-z_]+=[^\s\]]+)*)\]")
+
+
+def note_tag(**fields: object) -> str:
+    return "[wcrecall " + " ".join(f"{k}={v}" for k, v in fields.items()) + "]"
+
+
+def parse_note_tags(text: str) -> list[dict[str, str]]:
+    return [dict(pair.split("=", 1) for pair in m.group(1).split(" ")) for m in NOTE_TAG.finditer(text)]
+
+
+def pay_link(payment_url: str, step: int) -> str:
+    """The order's own pay link with campaign parameters added (existing `pay_for_order` and `key` kept)."""
+    parts = urlsplit(payment_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
+    query += list(UTM.items()) + [("utm_content", f"step-{step}")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def humanize(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+@dataclass
+class TickReport:
+    """What a tick did: printed with -v, and the source of the exit code."""
+
+    opened: int = 0
+    sent: int = 0
+    ended: int = 0
+    recovered: int = 0
+    problems: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    fatal: WcrecallError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal is not None:
+            return self.fatal.exit_code
+        return 1 if self.problems else 0
+
+
+class Tick:
+    """One run over one store. `run()` never raises for a single order's trouble; it records a problem and goes on."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        now: datetime,
+        dry_run: bool = False,
+        baseline: bool = False,
+        store: Store | None = None,
+        renderer: Renderer | None = None,
+        transport_factory: Callable[[], Transport] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        self.dry_run = dry_run
+        self.baseline = baseline
+        self.store = store or Store(settings.store)
+        self.renderer = renderer or Renderer(brand=settings.brand, emails_dir=settings.emails_path)
+        self._transport_factory = transport_factory or (lambda: open_transport(settings.mail, base_dir=settings.base_dir))
+        self.policy = Policy(
+            statuses=settings.recall.statuses, lookback=settings.recall.lookback, delays=settings.recall.delays
+        )
+        self.report = TickReport()
+        self.state: State = State(settings.state_path, read_only=dry_run)
+        self._by_email: dict[str, set[int]] = defaultdict(set)
+        self._by_customer: dict[int, set[int]] = defaultdict(set)
+        self._transport: Transport | None = None
+
+    # -- reporting ----------------------------------------------------------------------------------------------
+
+    def say(self, order_id: int | str, text: str) -> None:
+        self.report.lines.append(f"order {order_id}: {text}")
+
+    def problem(self, order_id: int | str | None, text: str) -> None:
+        self.report.problems.append(f"order {order_id}: {text}" if order_id is not None else text)
+
+    # -- the tick -----------------------------------------------------------------------------------------------
+
+    def run(self) -> TickReport:
+        lock = RunLock(self.settings.state_path)
+        try:
+            if not self.dry_run:
+                lock.__enter__()
+            try:
+                self._run_locked()
+            finally:
+                if not self.dry_run:
+                    lock.__exit__(None, None, None)
+        except WcrecallError as exc:
+            self.report.fatal = exc
+        return self.report
+
+    def _run_locked(self) -> None:
+        self.state.load()
+        for text in self.state.problems:
+            self.problem(None, text)
+        try:
+            # A broken template is reported before anything is sent.
+            self.renderer.check(steps=max((len(d) for d in self.policy.delays.values()), default=1))
+            for recall in self.state.open_recalls():
+                self._index(recall)
+            with self.store.session():
+                try:
+                    self.sync()
+                except StoreAuthError:
+                    raise
+                except StoreError as exc:
+                    # The sync stopped part-way: the watermark stays where it was, so the next tick reads it all again.
+                    self.report.fatal = exc
+                    return
+                self.send_due()
+                self.post_pending_notes()
+        finally:
+            if self._transport is not None:
+                self._transport.__exit__(None, None, None)
+            self.state.save()
+            self.state.close()
+
+    # -- sync ---------------------------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        watermark = self.state.watermark
+        since = watermark - self.settings.recall.overlap if watermark else self.now - self.policy.lookback
+        seen: set[int] = set()
+        promised = 0
+        newest = watermark
+        store_now: datetime | None = None
+        for number, page in enumerate(self.store.changed_orders(since), start=1):
+            if number == 1:
+                promised = page.total
+                store_now = _header_date(page.date)
+            for raw in page.orders:
+                order_id = raw.get("id") if isinstance(raw, dict) else None
+                try:
+                    order = parse_order(raw)
+                except BadOrder as exc:
+                    self._bad_order(raw, order_id, str(exc))
+                    continue
+                seen.add(order.id)
+                newest = max(newest, order.date_modified) if newest else order.date_modified
+                try:
+                    self.handle(order)
+                except (StoreAuthError, MailAuthError):
+                    raise
+                except WcrecallError as exc:
+                    self.problem(order.id, str(exc))
+        if len(seen) < promised:
+            self.problem(
+                None,
+                f"the store listed {promised} changed orders but sent {len(seen)}; they are read again next tick",
+            )
+            return
+        if store_now is not None:
+            # Nothing unseen can have changed before the store's own "now" of the first page, less the overlap that
+            # the next tick re-reads anyway; using the store's clock keeps ours out of it.
+            newest = max(newest, store_now) if newest else store_now
+        if newest is not None and newest != watermark and not self.dry_run:
+            self.state.set_meta(watermark=newest.isoformat())
+
+    def _bad_order(self, raw: Any, order_id: Any, reason: str) -> None:
+        status = raw.get("status") if isinstance(raw, dict) else None
+        if status in self.policy.statuses:
+            self.problem(order_id, f"skipped: {reason}")
+
+    def _index(self, recall: Recall) -> None:
+        self._by_email[recall.email_hash].add(recall.id)
+        if recall.customer_id > 0:
+            self._by_customer[recall.customer_id].add(recall.id)
+
+    def handle(self, order: Order) -> None:
+        """Apply what the sync learned about one order."""
+        email_hash = self.state.email_hash(order.email) if order.email else ""
+        recall = self.state.recalls.get(order.id)
+        if recall is not None and recall.is_open:
+            end = ending(order)
+            if end is not None:
+                self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
+            elif recall.status != order.status:
+                recall.status = order.status
+                self.put(recall)
+        if order.status in PAID_STATUSES:
+            self._recovered_by_new_order(order, email_hash)
+        if recall is None and order.status in self.policy.statuses:
+            problem = candidate_problem(order, self.now, self.policy)
+            if problem is None:
+                self.open(order, email_hash)
+            elif order.date_created >= self.now - self.policy.lookback:
+                self.not_contacted(order, email_hash, problem)
+
+    def _recovered_by_new_order(self, order: Order, email_hash: str) -> None:
+        ids = set(self._by_email.get(email_hash, ())) if email_hash else set()
+        if order.customer_id > 0:
+            ids |= self._by_customer.get(order.customer_id, set())
+        for rid in sorted(ids):
+            other = self.state.recalls.get(rid)
+            if other is not None and other.is_open and is_newer_paid_order(order, other, email_hash):
+                self.end(
+                    other,
+                    RECOVERED_NEW_ORDER,
+                    f"buyer paid new order #{order.number}",
+                    paid_at=order.date_paid or order.date_created,
+                    paid_order=order.id,
+                )
+
+    def _new_recall(self, order: Order, email_hash: str) -> Recall:
+        group = ""
+        if order.cart_hash:
+            key = bytes.fromhex(self.state.meta["hash_key"])
+            group = hmac.new(key, f"{order.email_key}|{order.cart_hash}".encode(), "sha256").hexdigest()[:24]
+        return Recall(
+            id=order.id,
+            number=order.number,
+            kind=order.status,
+            status=order.status,
+            email_hash=email_hash,
+            email_masked=mask_email(order.email) if order.email else "",
+            customer_id=order.customer_id,
+            country=order.country,
+            currency=order.currency,
+            total=str(order.total),
+            created=order.date_created.isoformat(),
+            opened=self.now.isoformat(),
+            group=group,
+            planned=len(self.policy.delays.get(order.status, ())),
+        )
+
+    def not_contacted(self, order: Order, email_hash: str, why: str) -> None:
+        recall = self._new_recall(order, email_hash)
+        recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, why, self.now.isoformat()
+        self.put(recall)
+        self.say(order.id, f"not contacted: {why}")
+
+    def open(self, order: Order, email_hash: str) -> None:
+        recall = self._new_recall(order, email_hash)
+        notes = self.store.get_notes(order.id)
+        self._restore_from_notes(recall, notes)
+        verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
+        recall.reason, recall.reason_rule = verdict.failure_class, verdict.rule
+        if recall.outcome != OPEN:
+            self.put(recall)
+            return
+        sibling = next(
+            (
+                self.state.recalls[rid]
+                for rid in self._by_email.get(email_hash, ())
+                if recall.group and self.state.recalls[rid].group == recall.group and self.state.recalls[rid].is_open
+            ),
+            None,
+        )
+        if sibling is not None:
+            if from_iso(sibling.created) and order.date_created > from_iso(sibling.created):  # type: ignore[operator]
+                # The buyer retried the same cart in a new order: the newest order carries the recall, with the
+                # steps already sent, so nobody gets reminder 1 twice.
+                recall.steps = [s for s in sibling.steps if s.state != SKIPPED] + recall.steps
+                recall.created = sibling.created
+                self.end(sibling, SUPERSEDED, f"newer order #{order.number} for the same cart", note=False)
+                sibling.superseded_by = order.id
+                self.put(sibling)
+            else:
+                recall.outcome, recall.end_reason = SUPERSEDED, f"newer order #{sibling.number} for the same cart"
+                recall.superseded_by, recall.ended = sibling.id, self.now.isoformat()
+                self.put(recall)
+                return
+        if self.baseline:
+            recall.outcome, recall.end_reason, recall.ended = BASELINE, "adopted by --baseline", self.now.isoformat()
+            self.put(recall)
+            self.say(order.id, "adopted without mailing (--baseline)")
+            return
+        due = next_due(recall, self.policy)
+        recall.next_due = iso(due.at)
+        self.put(recall)
+        self._index(recall)
+        self.report.opened += 1
+        self.say(order.id, f"recall opened ({order.status}, {recall.planned} reminders; next due {_short(due.at)})")
+
+    def _restore_from_notes(self, recall: Recall, notes: Iterable[Any]) -> None:
+        """Rebuild what wcrecall already did for this order from the tags of its own notes (state lost or broken)."""
+        for note in notes:
+            if not isinstance(note, dict):
+                continue
+            text = str(note.get("note", ""))
+            if not text.startswith("wcrecall:"):
+                continue
+            when = str(note.get("date_created_gmt") or "") or self.now.isoformat()
+            moment = from_iso(when)
+            when_iso = (moment.replace(tzinfo=self.now.tzinfo) if moment and moment.tzinfo is None else moment or self.now).isoformat()
+            for tag in parse_note_tags(text):
+                if "step" in tag and recall.step(int(tag["step"])) is None:
+                    state = tag.get("state", SENT)
+                    recall.steps.append(Step(n=int(tag["step"]), state=state, at=when_iso, msgid=tag.get("msgid", ""), noted=True))
+                if "end" in tag and recall.is_open:
+                    recall.outcome, recall.end_reason, recall.ended = tag["end"], "restored from the order notes", when_iso
+        recall.steps.sort(key=lambda s: s.n)
+
+    # -- ending -------------------------------------------------------------------------------------------------
+
+    def end(
+        self,
+        recall: Recall,
+        outcome: str,
+        reason: str,
+        *,
+        paid_at: datetime | None = None,
+        paid_order: int | None = None,
+        note: bool = True,
+    ) -> None:
+        recall.outcome, recall.end_reason, recall.ended = outcome, reason, self.now.isoformat()
+        recall.next_due = None
+        recall.paid_at, recall.paid_order = iso(paid_at), paid_order
+        recall.end_noted = not (note and recall.sent_steps and outcome in (RECOVERED, RECOVERED_NEW_ORDER))
+        self.put(recall)
+        self.report.ended += 1
+        if outcome in (RECOVERED, RECOVERED_NEW_ORDER):
+            self.report.recovered += 1
+        self.say(recall.id, f"recall ended: {outcome.replace('_', ' ')} ({reason})")
+
+    def end_note(self, recall: Recall) -> str:
+        sent = recall.sent_steps
+        last = sent[-1] if sent else None
+        paid_at = from_iso(recall.paid_at)
+        after = ""
+        if last is not None and paid_at is not None:
+            after = f" {humanize(paid_at - from_iso(last.at))} after reminder {last.n}"  # type: ignore[operator]
+        if recall.outcome == RECOVERED_NEW_ORDER:
+            text = f"wcrecall: the buyer paid new order #{recall.paid_order}{after}; no more reminders for this order"
+        else:
+            text = f"wcrecall: paid{after}"
+        return f"{text} {note_tag(end=recall.outcome)}"
+
+    # -- sending ------------------------------------------------------------------------------------------------
+
+    def send_due(self) -> None:
+        for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
+            try:
+                self._advance(recall)
+            except (StoreAuthError, MailAuthError):
+                raise
+            except WcrecallError as exc:
+                self.problem(recall.id, str(exc))
+
+    def _advance(self, recall: Recall) -> None:
+        due = next_due(recall, self.policy)
+        for n, why in due.skipped:
+            skip(recall, n, why, self.now)
+            self.say(recall.id, f"reminder {n} skipped: {why}")
+        if due.n is None or due.at is None:
+            recall.next_due = None
+            if not recall.sent_steps:
+                self.end(recall, NOT_CONTACTED, "no reminder could be sent in the lookback window", note=False)
+            elif unpaid_end(recall, self.now, self.policy):
+                self.end(recall, ENDED_UNPAID, "no payment after the last reminder", note=False)
+            elif due.skipped:
+                self.put(recall)
+            return
+        if due.at > self.now:
+            if recall.next_due != iso(due.at) or due.skipped:
+                recall.next_due = iso(due.at)
+                self.put(recall)
+            return
+        self.send_step(recall, due.n)
+
+    def send_step(self, recall: Recall, n: int) -> None:
+        try:
+            order = parse_order(self.store.get_order(recall.id))
+        except BadOrder as exc:
+            raise BadOrder(f"cannot send reminder {n}: {exc}") from None
+        end = ending(order)
+        if end is not None:
+            self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
+            return
+        if not order.payment_url.startswith(("https://", "http://")):
+            raise BadOrder(f"cannot send reminder {n}: the store gave no pay link for the order")
+        rendered = self.renderer.render(
+            order=order,
+            step=n,
+            total_steps=recall.planned,
+            kind=recall.kind,
+            pay_url=pay_link(order.payment_url, n),
+            reason=recall.reason or None,
+        )
+        msgid = message_id_for(store_url=self.settings.store.url, order_id=order.id, step=n)
+        try:
+            message = build_message(
+                rendered,
+                to_addr=order.email,
+                to_name=f"{order.first_name} {order.last_name}".strip(),
+                from_addr=self.settings.mail.from_addr,
+                reply_to=self.settings.reply_to,
+                message_id=msgid,
+                date=self.now,
+                unsubscribe=self.settings.brand.support_email,
+            )
+        except MailRecipientRefused as exc:
+            self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
+            return
+        if self.dry_run:
+            self.say(order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}")
+            return
+        step = Step(n=n, state="claimed", at=self.now.isoformat(), msgid=msgid)
+        recall.steps.append(step)
+        self.put(recall)  # the claim is on disk before the message leaves
+        try:
+            self.transport.send(message)
+        except MailTemporaryError as exc:
+            recall.steps.remove(step)
+            self.put(recall)
+            self.problem(order.id, f"reminder {n} deferred by the mail server, retried next tick ({exc})")
+            return
+        except MailUncertain as exc:
+            step.state, step.why = UNCERTAIN, str(exc)
+            self.put(recall)
+            self.problem(order.id, f"reminder {n} may or may not have been delivered; it is not resent ({exc})")
+            return
+        except MailRecipientRefused as exc:
+            step.state, step.why = SKIPPED, f"refused by the mail server: {exc}"
+            outcome = ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED
+            self.end(recall, outcome, "the mail server refused the address", note=False)
+            self.problem(order.id, f"reminder {n} refused by the mail server; no more reminders ({exc})")
+            return
+        except MailAuthError:
+            recall.steps.remove(step)
+            self.put(recall)
+            raise
+        except MailError as exc:
+            recall.steps.remove(step)
+            self.put(recall)
+            self.problem(order.id, f"reminder {n} not sent: {exc}")
+            return
+        step.state = SENT
+        recall.next_due = iso(next_due(recall, self.policy).at)
+        self.put(recall)
+        self.report.sent += 1
+        self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
+        self._post_step_note(recall, step)
+
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = self._transport_factory().__enter__()
+        return self._transport
+
+    # -- notes --------------------------------------------------------------------------------------------------
+
+    def step_note(self, recall: Recall, step: Step) -> str:
+        reason = f"; reason: {recall.reason.replace('_', ' ')}" if recall.reason else ""
+        return (
+            f"wcrecall: payment reminder {step.n} of {recall.planned} sent to {recall.email_masked} "
+            f"(Message-ID {step.msgid}){reason} {note_tag(step=step.n, state=step.state)}"
+        )
+
+    def _post_step_note(self, recall: Recall, step: Step) -> None:
+        try:
+            self.store.add_note(recall.id, self.step_note(recall, step))
+        except StoreAuthError:
+            raise
+        except StoreError as exc:
+            self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
+            return
+        step.noted = True
+        self.put(recall)
+
+    def post_pending_notes(self) -> None:
+        """Notes that failed earlier (or ends to record): written now, never by sending the email again."""
+        for recall in list(self.state.recalls.values()):
+            try:
+                for step in recall.steps:
+                    if step.state == SENT and not step.noted:
+                        self._post_step_note(recall, step)
+                if not recall.end_noted:
+                    self.store.add_note(recall.id, self.end_note(recall))
+                    recall.end_noted = True
+                    self.put(recall)
+            except StoreAuthError:
+                raise
+            except StoreError as exc:
+                self.problem(recall.id, f"note not written, retried next tick ({exc})")
+
+    def put(self, recall: Recall) -> None:
+        if not self.dry_run:
+            self.state.put(recall)
+        else:
+            self.state.recalls[recall.id] = recall
+
+
+def to_notes(raw_notes: Iterable[Any]) -> list[Note]:
+    """Order notes from the REST API (newest first) as the classifier reads them."""
+    notes = []
+    for raw in raw_notes:
+        if isinstance(raw, dict) and isinstance(raw.get("note"), str):
+            when = from_iso(raw.get("date_created_gmt"))
+            notes.append(Note(text=raw["note"], author=str(raw.get("author", "")), date=when.replace(tzinfo=timezone.utc) if when else None))
+    return notes
+
+
+def _header_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def run_tick(settings: Settings, *, now: datetime, **options: Any) -> TickReport:
+    """Run one tick over one store and return what it did."""
+    return Tick(settings, now=now, **options).run()
+
+
+__all__ = ["CLOSED", "Tick", "TickReport", "run_tick"]

@@ -1,0 +1,325 @@
+"""The only module that talks HTTP to WooCommerce.
+
+Built on the `woocommerce` package's `API` (wc/v3): https uses Basic auth, http uses OAuth 1.0a one-legged. Every
+attempt, retries included, goes through `API` again and so is signed anew: WooCommerce rejects a replayed OAuth
+nonce (fixtures: err_401_oauth_nonce_replayed_http). One `requests.Session` carries every call of a tick, so the
+store sees one TCP connection instead of one per request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import math
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import tenacity
+import woocommerce.api
+from woocommerce import API
+
+from wcrecall import __version__
+from wcrecall.config import StoreSettings
+from wcrecall.errors import StoreAuthError, StoreError, StoreNotFound
+from wcrecall.order import ORDER_FIELDS, format_gmt
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_invalid_param
+
+# What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
+SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
+
+# The session used by `woocommerce.API` calls made inside `Store.session()`. woocommerce 3.0.0 calls the
+# module-level `requests.request` for every call, which opens a new connection each time; routing that one name
+# through a context variable gives each tick its own keep-alive session without copying the package's signing code.
+_session: contextvars.ContextVar[requests.Session | None] = contextvars.ContextVar("wcrecall_session", default=None)
+
+
+def _request_via_session(method: str, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> requests.Response:
+    session = _session.get()
+    if "oauth_signature=" in url:
+        # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
+        # last of duplicate keys so it works, but the URL doubles. The signed URL alone is the request.
+        params = None
+    if session is None:
+        return requests.request(method, url, params=params, **kwargs)
+    return session.request(method, url, params=params, **kwargs)
+
+
+woocommerce.api.request = _request_via_session  # type: ignore[attr-defined]
+
+
+class _Transient(Exception):
+    """A failure worth retrying: 429, 5xx, timeout, dropped connection, or a body that is not JSON."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Traffic:
+    """What the store was asked for during one session: for `-v`, the benchmark and tests."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    orders: list[Any]
+    total: int
+    total_pages: int
+    date: str | None = None  # the store's `Date` header: its own "now"
+
+
+def parse_body(text: str, *, what: str) -> Any:
+    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON."""
+    stripped = text.strip()
+    if not stripped:
+        raise _Transient(f"{what}: the store sent an empty body")
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    # A plugin's PHP warning or an HTML fragment printed before the JSON: take the first position from which the
+    # rest of the body is one intact JSON value. Bounded so a huge HTML page costs little.
+    tried = 0
+    for index, char in enumerate(stripped):
+        if char not in "[{":
+            continue
+        tried += 1
+        if tried > 200:
+            break
+        try:
+            value, end = decoder.raw_decode(stripped, index)
+        except ValueError:
+            continue
+        if not stripped[end:].strip():
+            log.debug("%s: ignored %d characters of noise before the JSON", what, index)
+            return value
+    snippet = " ".join(stripped[:200].split())
+    raise _Transient(f"{what}: the store's answer is not JSON: {snippet!r}")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
+    if "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message:
+        return (
+            "the REST API key is read-only; create a key with Read/Write permission under "
+            "WooCommerce > Settings > Advanced > REST API"
+        )
+    hint = (
+        "check store.consumer_key and store.consumer_secret, and that the key has Read/Write permission "
+        "(WooCommerce > Settings > Advanced > REST API)"
+    )
+    if settings.url.startswith("http://"):
+        hint += "; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one"
+    return hint
+
+
+class Store:
+    """One WooCommerce store. Use `with store.session():` around a tick so all calls share a connection."""
+
+    def __init__(
+        self,
+        settings: StoreSettings,
+        *,
+        max_retry_time: float = 60.0,
+        max_attempts: int = 6,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = API(
+            url=settings.url.rstrip("/"),
+            consumer_key=settings.consumer_key,
+            consumer_secret=settings.consumer_secret,
+            version="wc/v3",
+            timeout=settings.timeout,
+            verify_ssl=settings.verify_tls,
+            user_agent=f"wcrecall/{__version__}",
+        )
+        self.traffic = Traffic()
+        self.max_retry_time = max_retry_time
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self.host = urlsplit(settings.url).hostname or "store"
+
+    # -- connection -------------------------------------------------------------------------------------------
+
+    def session(self) -> _SessionScope:
+        return _SessionScope()
+
+    # -- one request, with retries ------------------------------------------------------------------------------
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, 60.0)
+        # Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at 20 s.
+        return random.uniform(0, min(20.0, 0.5 * 2 ** (state.attempt_number - 1)))
+
+    def _call(self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None) -> tuple[Any, requests.Response]:
+        what = f"{method} {endpoint.split('?')[0]}"
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Transient),
+            stop=tenacity.stop_after_attempt(self.max_attempts) | tenacity.stop_after_delay(self.max_retry_time),
+            wait=self._wait,
+            sleep=self._sleep or tenacity.nap.sleep,
+            reraise=True,
+            before_sleep=self._before_sleep,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return self._once(method, endpoint, params=params, data=data, what=what)
+        except _Transient as exc:
+            raise StoreError(f"{exc}; gave up after {attempts} attempt(s)") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self.traffic.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        log.info("store: %s; retrying (attempt %d)", exc, state.attempt_number + 1)
+
+    def _once(self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str) -> tuple[Any, requests.Response]:
+        self.traffic.requests += 1
+        call_params = dict(params or {})
+        try:
+            if method == "GET":
+                response = self.api.get(endpoint, params=call_params)
+            elif method == "POST":
+                response = self.api.post(endpoint, data, params=call_params)
+            elif method == "PUT":
+                response = self.api.put(endpoint, data, params=call_params)
+            else:  # pragma: no cover - wcrecall only reads, adds notes and (in tests) updates
+                raise ValueError(method)
+        except requests.Timeout:
+            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except requests.exceptions.SSLError as exc:
+            raise StoreError(
+                f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); fix the certificate "
+                "or, only if you trust the network, set store.verify_tls = false"
+            ) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
+        body = response.content
+        self.traffic.bytes_received += len(body)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Transient(f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None)
+        text = body.decode("utf-8", errors="replace")
+        if status >= 400:
+            try:
+                err = parse_body(text, what=what)
+            except _Transient:
+                err = {}
+            code = str(err.get("code", "")) if isinstance(err, dict) else ""
+            message = str(err.get("message", "")) if isinstance(err, dict) else ""
+            if status in (401, 403):
+                raise StoreAuthError(f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}")
+            if status == 404:
+                raise StoreNotFound(f"{what}: not found ({code or status})")
+            raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
+        return parse_body(text, what=what), response
+
+    # -- orders ---------------------------------------------------------------------------------------------------
+
+    def orders_page(self, params: Mapping[str, Any], page: int) -> Page:
+        """One page of `GET /orders`, with the totals the store announced."""
+        query = dict(params, page=page)
+        body, response = self._call("GET", "orders", params=query)
+        if not isinstance(body, list):
+            raise StoreError(f"GET orders page {page}: expected a list of orders, got {type(body).__name__}")
+        total = _int_header(response, "X-WP-Total")
+        pages = _int_header(response, "X-WP-TotalPages")
+        return Page(orders=body, total=total, total_pages=pages, date=response.headers.get("Date"))
+
+    def iter_pages(self, params: Mapping[str, Any]) -> Iterator[Page]:
+        """Every page of an order listing, built as `page=N` (never by following `Link`, which fails under OAuth and
+        echoes the credentials)."""
+        first = self.orders_page(params, 1)
+        yield first
+        for page in range(2, max(first.total_pages, 1) + 1):
+            yield self.orders_page(params, page)
+
+    def changed_orders(self, since: datetime, *, fields: Sequence[str] = SYNC_FIELDS) -> Iterator[Page]:
+        """Orders of any status modified after `since`, oldest change first: the incremental sync."""
+        params = {
+            "status": "any",
+            "modified_after": format_gmt(since),
+            # Without dates_are_gmt the store reads the date in its own time zone (fixtures README, Dates).
+            "dates_are_gmt": "true",
+            "orderby": "modified",
+            "order": "asc",
+            "per_page": PER_PAGE,
+            "_fields": ",".join(fields),
+        }
+        return self.iter_pages(params)
+
+    def get_order(self, order_id: int) -> Any:
+        body, _ = self._call("GET", f"orders/{int(order_id)}", params={"_fields": ",".join(ORDER_FIELDS)})
+        if not isinstance(body, dict):
+            raise StoreError(f"GET order {order_id}: expected an order object")
+        return body
+
+    def get_notes(self, order_id: int) -> list[Any]:
+        """The order's notes, newest first (GET /orders/{id}/notes)."""
+        body, _ = self._call("GET", f"orders/{int(order_id)}/notes", params={"type": "internal"})
+        if not isinstance(body, list):
+            raise StoreError(f"GET notes of order {order_id}: expected a list of notes")
+        return body
+
+    def add_note(self, order_id: int, text: str) -> None:
+        """Post a PRIVATE note. `customer_note` stays false: true would make WooCommerce email the buyer."""
+        self._call("POST", f"orders/{int(order_id)}/notes", data={"note": text, "customer_note": False})
+
+    def get_setting(self, group: str, setting_id: str) -> Any:
+        body, _ = self._call("GET", f"settings/{group}/{setting_id}")
+        return body.get("value") if isinstance(body, dict) else None
+
+    def payment_gateways(self) -> list[Any]:
+        body, _ = self._call("GET", "payment_gateways")
+        return body if isinstance(body, list) else []
+
+
+class _SessionScope:
+    """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""
+
+    def __enter__(self) -> requests.Session:
+        self._http = requests.Session()
+        self._token = _session.set(self._http)
+        return self._http
+
+    def __exit__(self, *exc: object) -> None:
+        _session.reset(self._token)
+        self._http.close()
+
+
+def _int_header(response: requests.Response, name: str) -> int:
+    try:
+        return max(0, int(response.headers.get(name, "0")))
+    except ValueError:
+        return 0
+
+
+def pages_needed(count: int) -> int:
+    return math.ceil(count / PER_PAGE)

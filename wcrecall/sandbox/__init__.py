@@ -1,0 +1,47 @@
+"""The built-in sandbox WooCommerce store: a real HTTP server on 127.0.0.1 speaking the REST v3 subset wcrecall uses.
+
+It answers like the WooCommerce 7.8.2 store captured in fixtures/woocommerce-7.8.2 (shapes, headers, pagination,
+OAuth 1.0a, error bodies) and adds a simulated clock, hold-stock auto-cancel, a pay page, counters, latency and
+fault injection for tests, the demo and benchmarks::
+
+    with SandboxStore() as store:
+        seed_fixture_store(store)
+        store.url, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+"""
+
+from wcrecall.sandbox.oauth import (
+    DEFAULT_CONSUMER_KEY,
+    DEFAULT_CONSUMER_SECRET,
+    DEFAULT_KEYS,
+    READONLY_CONSUMER_KEY,
+    READONLY_CONSUMER_SECRET,
+    ApiKey,
+    Authenticator,
+    AuthError,
+    sign_url,
+)
+from wcrecall.sandbox.seed import FIXTURE_NOW, DemoSeed, seed_demo, seed_fixture_store
+from wcrecall.sandbox.server import FAULTS, LoggedRequest, SandboxStore
+from wcrecall.sandbox.store import OrderQuery, SimClock, Store
+
+__all__ = [
+    "DEFAULT_CONSUMER_KEY",
+    "DEFAULT_CONSUMER_SECRET",
+    "DEFAULT_KEYS",
+    "FAULTS",
+    "FIXTURE_NOW",
+    "READONLY_CONSUMER_KEY",
+    "READONLY_CONSUMER_SECRET",
+    "ApiKey",
+    "AuthError",
+    "Authenticator",
+    "DemoSeed",
+    "LoggedRequest",
+    "OrderQuery",
+    "SandboxStore",
+    "SimClock",
+    "Store",
+    "seed_demo",
+    "seed_fixture_store",
+    "sign_url",
+]

@@ -1,0 +1,469 @@
+"""The handlers of the WooCommerce REST v3 routes the sandbox serves, and the route table.
+
+Each handler gets a `Call` (store, parameters, key, URL match) and returns the JSON data; a `RestError` becomes
+the error body. Behaviour cites the WooCommerce controller it follows or the capture that shows it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox.oauth import ApiKey, php_parse_str, php_urlencode
+from wcrecall.sandbox.params import (
+    Params,
+    RestError,
+    parse_date,
+    parse_list,
+    to_bool,
+    to_int,
+)
+from wcrecall.sandbox.records import OrderQuery
+from wcrecall.sandbox.wire import Request
+
+if TYPE_CHECKING:
+    from wcrecall.sandbox.store import Store
+
+
+@dataclass
+class Call:
+    """What a handler gets: the store, the parameters, the authenticated key and the URL match."""
+
+    store: Store
+    request: Request
+    params: Params
+    user: ApiKey | None
+    match: dict[str, str]
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    status: int = 200
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A REST route: its pattern in the captured index, a template for counters, handlers per method."""
+
+    pattern: str  # the key of the route in the captured index
+    template: str  # for counters and logs
+    handlers: dict[str, Handler]
+    protected: bool = True
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile("^" + self.pattern + "$", re.IGNORECASE)
+
+
+def route_args(pattern: str, method: str) -> dict[str, Any]:
+    """The argument schemas of a route's endpoint for `method`, from the captured index (ordered as WordPress)."""
+    route = catalog.wc_v3_index()["routes"].get(pattern)
+    if route is None:
+        return {}
+    for endpoint in route["endpoints"]:
+        if method in endpoint["methods"]:
+            args = endpoint["args"]
+            return dict(args) if isinstance(args, dict) else {}
+    return {}
+
+
+# --- handlers ---------------------------------------------------------------------------------------------------------
+
+
+def _order_query(call: Call) -> OrderQuery:
+    p, store = call.params, call.store
+    statuses = [str(s) for s in parse_list(p.get("status", "any"))]
+    gmt = to_bool(p.get("dates_are_gmt", False))
+
+    def stamp(name: str) -> int | None:
+        value = p.get(name)
+        if value is None:
+            return None
+        parsed = parse_date(str(value))
+        assert parsed is not None  # validated
+        # WP_Date_Query::build_mysql_datetime() turns an aware value into site-local wall time; that string is then
+        # compared with the GMT column when dates_are_gmt is true: the window shifts by the UTC offset (as captured
+        # in orders_modified_after_Z_dates_are_gmt_true_*).
+        wall = parsed.astimezone(store.tz).replace(tzinfo=None) if parsed.tzinfo else parsed
+        aware = wall.replace(tzinfo=UTC) if gmt else wall.replace(tzinfo=store.tz)
+        return int(aware.timestamp())
+
+    def ints(name: str) -> tuple[int, ...]:
+        return tuple(to_int(v) for v in parse_list(p.get(name, [])))
+
+    customer, product = p.get("customer"), p.get("product")
+    return OrderQuery(
+        statuses=None if "any" in statuses else frozenset(statuses),
+        customer=to_int(customer) if customer is not None else None,
+        search=str(p.get("search")) if p.get("search") else None,
+        include=ints("include"),
+        exclude=ints("exclude"),
+        parent=ints("parent"),
+        parent_exclude=ints("parent_exclude"),
+        product=to_int(product) if product is not None else None,
+        created_after=stamp("after"),
+        created_before=stamp("before"),
+        modified_after=stamp("modified_after"),
+        modified_before=stamp("modified_before"),
+        orderby=str(p.get("orderby", "date")),
+        order=str(p.get("order", "desc")),
+    )
+
+
+def _order_view(call: Call, order: Any) -> dict[str, Any]:
+    p = call.params
+    return views.order_json(
+        order,
+        home=call.store.home_url,
+        tz=call.store.tz,
+        dp=to_int(p.get("dp", 2)),
+        include_meta=[str(k) for k in parse_list(p.get("include_meta", []))],
+        exclude_meta=[str(k) for k in parse_list(p.get("exclude_meta", []))],
+        display_meta_only=to_bool(p.get("order_item_display_meta", False)),
+    )
+
+
+def list_orders(call: Call) -> list[dict[str, Any]]:
+    """GET /orders: filters, X-WP-Total / X-WP-TotalPages and the `Link` header of WC_REST_CRUD_Controller."""
+    p, store = call.params, call.store
+    ids = store.find_orders(_order_query(call))
+    per_page, page = to_int(p.get("per_page", 10)), to_int(p.get("page", 1))
+    offset = p.get("offset")
+    start = to_int(offset) if offset is not None else (page - 1) * per_page
+    chosen = ids[start : start + per_page]
+    total, pages = len(ids), math.ceil(len(ids) / per_page)
+    data = [_order_view(call, store.order(oid)) for oid in chosen]
+    call.extra_headers += [("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages))]
+    link = pagination_link(call, page, pages, prepared=bool(chosen))
+    if link:
+        call.extra_headers.append(("Link", link))
+    if call.request.short_page and data:
+        data = data[: len(data) // 2]  # fault injection: fewer orders than the headers promise
+    return data
+
+
+def pagination_link(call: Call, page: int, pages: int, *, prepared: bool) -> str:
+    """The `Link` header of WC_REST_CRUD_Controller::get_items(), quirks included.
+
+    The base is `add_query_arg( $request->get_query_params(), rest_url(...) )`: every query parameter, auth
+    included, with `status` moved to the end as an array (the v3 controller unsets and re-sets it) and `dp` and
+    `context` added once an order has been prepared. add_query_arg() is applied twice (base, then `page`), which
+    strips `=` before `&` (base64 padding) and re-encodes with urlencode() (`+` stays, `/` becomes `%2F`).
+    """
+    p = call.params
+    query: dict[str, Any] = {}
+    for key, value in p.query.items():
+        if key in ("per_page", "page") and isinstance(value, str):
+            value = str(to_int(value))
+        elif key == "dates_are_gmt" and isinstance(value, str):
+            value = "1" if to_bool(value) else "0"
+        query[key] = value
+    statuses = parse_list(p.get("status", "any"))
+    query.pop("status", None)
+    query["status"] = {str(i): str(s) for i, s in enumerate(statuses)}
+    if prepared:
+        query["dp"] = str(to_int(p.get("dp", 2)))
+        query["context"] = str(p.get("context") or "view")
+    base = _add_query_arg(query, f"{call.store.home_url}/wp-json/wc/v3/orders")
+    links = []
+    if page > 1:
+        links.append(f'<{_add_query_arg({"page": str(min(page - 1, pages))}, base)}>; rel="prev"')
+    if pages > page:
+        links.append(f'<{_add_query_arg({"page": str(page + 1)}, base)}>; rel="next"')
+    return ", ".join(links)
+
+
+def _add_query_arg(args: dict[str, Any], url: str) -> str:
+    """WordPress add_query_arg(): existing query re-parsed and urlencode()d, `args` merged raw, `=&` stripped."""
+    base, _, query = url.partition("?")
+    merged: dict[str, Any] = {}
+    for key, value in php_parse_str(query).items():
+        merged[key] = (
+            {k: php_urlencode(v) for k, v in value.items()} if isinstance(value, dict) else php_urlencode(value)
+        )
+    merged.update(args)
+    parts = []
+    for key, value in merged.items():
+        if isinstance(value, dict):
+            parts += [f"{key}%5B{inner}%5D={v}" for inner, v in value.items()]
+        else:
+            parts.append(f"{key}={value}")
+    built = re.sub(r"=(&|$)", r"\1", "&".join(parts))
+    return f"{base}?{built}" if built else base
+
+
+def create_order(call: Call) -> dict[str, Any]:
+    """POST /orders: `created_via` rest-api, no IP or user agent, 201 with Location."""
+    body = _body_fields(call)
+    given_billing: dict[str, Any] = body["billing"] if isinstance(body.get("billing"), dict) else {}
+    given_shipping: dict[str, Any] = body["shipping"] if isinstance(body.get("shipping"), dict) else {}
+    billing = {**dict.fromkeys(("first_name", "last_name", "company", "address_1", "address_2", "city", "state",
+                                "postcode", "country", "email", "phone"), ""), **given_billing}  # fmt: skip
+    lines = [dict(i) for i in body.get("line_items") or [] if isinstance(i, dict)]
+    for line in lines:
+        # WC_REST_Orders_V2_Controller::prepare_line_items(): an unknown product is refused.
+        if not line.get("name") and to_int(line.get("product_id") or 0) not in call.store.products:
+            raise RestError(400, "woocommerce_rest_invalid_product_id", "Product ID provided is invalid.")
+    fields: dict[str, Any] = {
+        "status": body.get("status") or "pending",
+        "billing": billing,
+        "shipping": given_shipping,
+        "created_via": "rest-api",
+        "customer_ip_address": "",
+        "customer_user_agent": "",
+        "cart_hash": "",
+        "line_items": lines,
+        "meta_data": [m for m in body.get("meta_data") or [] if isinstance(m, dict) and "key" in m],
+    }
+    for key in ("currency", "payment_method", "payment_method_title", "transaction_id", "customer_note"):
+        if body.get(key) is not None:
+            fields[key] = body[key]
+    if body.get("customer_id") is not None:
+        fields["customer_id"] = to_int(body["customer_id"])
+    if "payment_method" in fields and "payment_method_title" not in fields:
+        fields["payment_method_title"] = ""
+    store = call.store
+    created = store.create_order(**fields)
+    order = store.order(created["id"])
+    assert order is not None
+    if to_bool(body.get("set_paid", False)):
+        store.pay(order.id)
+    call.status = 201
+    call.extra_headers.append(("Location", f"{store.home_url}/wp-json/wc/v3/orders/{order.id}"))
+    return _order_view(call, order)
+
+
+def _body_fields(call: Call) -> dict[str, Any]:
+    p = call.params
+    names = ("status", "currency", "customer_id", "customer_note", "billing", "shipping", "payment_method",
+             "payment_method_title", "transaction_id", "meta_data", "line_items", "set_paid", "parent_id")  # fmt: skip
+    return {name: p.get(name) for name in names if p.given(name)}
+
+
+def get_order(call: Call) -> dict[str, Any]:
+    """GET /orders/{id}."""
+    order = call.store.order(int(call.match["id"]))
+    if order is None:
+        raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+    return _order_view(call, order)
+
+
+def update_order(call: Call) -> dict[str, Any]:
+    """PUT/POST/PATCH /orders/{id}: fields changed, status transition note, date_modified bumped."""
+    order = call.store.order(int(call.match["id"]))
+    if order is None:
+        raise RestError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+    body = _body_fields(call)
+    if "set_paid" in body:
+        body["set_paid"] = to_bool(body["set_paid"])
+    call.store.apply_update(order, body)
+    return _order_view(call, order)
+
+
+def delete_order(call: Call) -> dict[str, Any]:
+    """DELETE /orders/{id}: to the trash, or deleted with force=true."""
+    oid = int(call.match["id"])
+    if call.store.order(oid) is None:
+        raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+    return call.store.delete_order(oid, force=to_bool(call.params.get("force", False)))
+
+
+def list_notes(call: Call) -> list[dict[str, Any]]:
+    """GET /orders/{id}/notes: newest first, `type` any/customer/internal."""
+    oid = int(call.match["order_id"])
+    if call.store.order(oid) is None:
+        raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid order ID.")
+    return call.store.notes(oid, str(call.params.get("type", "any")))
+
+
+def create_note(call: Call) -> dict[str, Any]:
+    """POST /orders/{id}/notes: 201 with Location; the order's date_modified does not change."""
+    oid = int(call.match["order_id"])
+    if call.store.order(oid) is None:
+        # Not the `shop_order` code of GET: Version3/class-wc-rest-order-notes-controller.php::create_item().
+        raise RestError(404, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+    p = call.params
+    by_user = to_bool(p.get("added_by_user", False))
+    author = call.user.user_display_name if (by_user and call.user) else "system"
+    note = call.store.add_note(oid, str(p.get("note")), author, to_bool(p.get("customer_note", False)))
+    call.status = 201
+    call.extra_headers.append(("Location", f"{call.store.home_url}/wp-json/wc/v3/orders/{oid}/notes/{note['id']}"))
+    return note
+
+
+def get_note(call: Call) -> dict[str, Any]:
+    """GET /orders/{id}/notes/{note} (Version1/class-wc-rest-order-notes-v1-controller.php::get_item)."""
+    oid = int(call.match["order_id"])
+    if call.store.order(oid) is None:
+        raise RestError(404, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+    for note in call.store.notes(oid):
+        if note["id"] == int(call.match["id"]):
+            return note
+    raise RestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+
+
+def delete_note(call: Call) -> dict[str, Any]:
+    """DELETE /orders/{id}/notes/{note}?force=true; without force, WooCommerce's copy-pasted webhook message."""
+    if not to_bool(call.params.get("force", False)):
+        raise RestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
+    note = get_note(call)
+    call.store.delete_note(int(call.match["order_id"]), note["id"])
+    return note
+
+
+def list_gateways(call: Call) -> list[dict[str, Any]]:
+    """GET /payment_gateways."""
+    return [views.gateway_json(g, call.store.home_url) for g in call.store.gateways()]
+
+
+def get_gateway(call: Call) -> dict[str, Any]:
+    """GET /payment_gateways/{id}."""
+    for gateway in list_gateways(call):
+        if gateway["id"] == call.match["id"]:
+            return gateway
+    raise RestError(404, "woocommerce_rest_payment_gateway_invalid", "Invalid payment gateway.")
+
+
+def list_setting_groups(call: Call) -> list[dict[str, Any]]:
+    """GET /settings: the groups of settings_groups_oauth_http.http."""
+    home, store = call.store.home_url, call.store
+    groups = []
+    customer_failed = store.settings_group("email_customer_failed_order") is not None
+    for gid, label, description, parent in catalog.SETTING_GROUPS:
+        if gid == "email_customer_failed_order" and not customer_failed:
+            continue
+        subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid]
+        if gid == "email" and not customer_failed:
+            subs.remove("email_customer_failed_order")
+        groups.append({"id": gid, "label": label, "description": description, "parent_id": parent,
+                       "sub_groups": subs, "_links": {"options": [{"href": f"{home}/wp-json/wc/v3/settings/{gid}"}]}})  # fmt: skip
+    return groups
+
+
+def _group(call: Call) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    group = call.match["group_id"]
+    values = call.store.settings_group(group)
+    definitions = catalog.setting_definitions().get(group)
+    if values is None or definitions is None:
+        raise RestError(404, "rest_setting_setting_group_invalid", "Invalid setting group.")
+    return group, values, definitions
+
+
+def list_settings(call: Call) -> list[dict[str, Any]]:
+    """GET /settings/{group}."""
+    group, values, definitions = _group(call)
+    home = call.store.home_url
+    return [views.setting_json(d, values.get(d["id"]), group, home, single=False) for d in definitions]
+
+
+def get_setting(call: Call) -> dict[str, Any]:
+    """GET /settings/{group}/{id}."""
+    group, values, definitions = _group(call)
+    for definition in definitions:
+        if definition["id"] == call.match["id"]:
+            return views.setting_json(definition, values.get(definition["id"]), group, call.store.home_url, single=True)
+    raise RestError(404, "rest_setting_setting_invalid", "Invalid setting.")
+
+
+def update_setting(call: Call) -> dict[str, Any]:
+    """PUT /settings/{group}/{id} with `value`."""
+    get_setting(call)
+    value = call.params.get("value")
+    call.store.set_setting(call.match["group_id"], call.match["id"], "" if value is None else value)
+    return get_setting(call)
+
+
+def system_status(call: Call) -> dict[str, Any]:
+    """GET /system_status: the captured environment and settings sections (system_status_oauth_http.http)."""
+    store = call.store
+    home = store.home_url
+    environment = {
+        "home_url": home, "site_url": home, "version": store.wc_version,
+        "log_directory": "/var/www/html/wp-content/uploads/wc-logs/",
+        "log_directory_writable": True, "wp_version": "6.1.9", "wp_multisite": False, "wp_memory_limit": 536870912,
+        "wp_debug_mode": False, "wp_cron": store.wp_cron, "language": "en_US", "external_object_cache": None,
+        "server_info": "PHP 8.2.36 Development Server", "php_version": "8.2.36", "php_post_max_size": 8388608,
+        "php_max_execution_time": 120, "php_max_input_vars": 1000, "curl_version": "7.88.1, OpenSSL/3.0.19",
+        "suhosin_installed": False, "max_upload_size": 2097152, "mysql_version": "10.11.19",
+        "mysql_version_string": "10.11.19-MariaDB-0+deb12u1", "default_timezone": "UTC",
+        "fsockopen_or_curl_enabled": True, "soapclient_enabled": False, "domdocument_enabled": True,
+        "gzip_enabled": True, "mbstring_enabled": True, "remote_post_successful": False, "remote_post_response": "",
+        "remote_get_successful": False, "remote_get_response": "",
+    }  # fmt: skip
+    currency = store.setting("general", "woocommerce_currency")
+    settings = {
+        "api_enabled": False, "force_ssl": False, "currency": currency,
+        "currency_symbol": catalog.CURRENCY_ENTITIES.get(currency, currency), "currency_position": "left",
+        "thousand_separator": ",", "decimal_separator": ".", "number_of_decimals": 2, "geolocation_enabled": False,
+        "taxonomies": {"external": "external", "grouped": "grouped", "simple": "simple", "variable": "variable"},
+        "product_visibility_terms": {term: term for term in (
+            "exclude-from-catalog", "exclude-from-search", "featured", "outofstock", "rated-1", "rated-2", "rated-3",
+            "rated-4", "rated-5")},
+        "woocommerce_com_connected": "no", "enforce_approved_download_dirs": True,
+        "order_datastore": "WC_Order_Data_Store_CPT", "HPOS_feature_screen_enabled": False, "HPOS_enabled": False,
+        "HPOS_sync_enabled": False,
+    }  # fmt: skip
+    plugin = {"plugin": "woocommerce/woocommerce.php", "name": "WooCommerce", "version": store.wc_version,
+              "version_latest": store.wc_version, "url": "https://woocommerce.com/", "author_name": "Automattic",
+              "author_url": "https://woocommerce.com", "network_activated": False}  # fmt: skip
+    return {"environment": environment, "database": {"wc_database_version": store.wc_version},
+            "active_plugins": [plugin], "inactive_plugins": [], "settings": settings,
+            "security": {"secure_connection": home.startswith("https"), "hide_errors": True}, "pages": []}  # fmt: skip
+
+
+def namespace_index(call: Call) -> dict[str, Any]:
+    """GET /wp-json/wc/v3 (wp_json_index_wc_v3.http)."""
+    index: dict[str, Any] = views.with_home(catalog.wc_v3_index(), call.store.home_url)
+    return index
+
+
+def site_index(call: Call) -> dict[str, Any]:
+    """GET /wp-json/: the site description, namespaces and (the wc/v3) routes."""
+    store = call.store
+    offset = datetime.now(store.tz).utcoffset()
+    index = namespace_index(call)
+    return {
+        "name": "Sandbox Store", "description": "Just another WordPress site", "url": store.home_url,
+        "home": store.home_url, "gmt_offset": int(offset.total_seconds() // 3600) if offset else 0,
+        "timezone_string": str(store.tz), "namespaces": ["oembed/1.0", "wc/v1", "wc/v2", "wc/v3", "wp/v2"],
+        "authentication": [], "routes": index["routes"],
+        "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
+    }  # fmt: skip
+
+
+ROUTES = (
+    Route("/wc/v3", "/wc/v3", {"GET": namespace_index}, protected=False),
+    Route("/wc/v3/orders/(?P<order_id>[\\d]+)/notes", "/wc/v3/orders/{id}/notes",
+          {"GET": list_notes, "POST": create_note}),
+    Route("/wc/v3/orders/(?P<order_id>[\\d]+)/notes/(?P<id>[\\d]+)", "/wc/v3/orders/{id}/notes/{id}",
+          {"GET": get_note, "DELETE": delete_note}),
+    Route("/wc/v3/orders", "/wc/v3/orders", {"GET": list_orders, "POST": create_order}),
+    Route("/wc/v3/orders/(?P<id>[\\d]+)", "/wc/v3/orders/{id}",
+          {"GET": get_order, "POST": update_order, "PUT": update_order, "PATCH": update_order,
+           "DELETE": delete_order}),
+    Route("/wc/v3/settings", "/wc/v3/settings", {"GET": list_setting_groups}),
+    Route("/wc/v3/settings/(?P<group_id>[\\w-]+)", "/wc/v3/settings/{group}", {"GET": list_settings}),
+    Route("/wc/v3/settings/(?P<group_id>[\\w-]+)/(?P<id>[\\w-]+)", "/wc/v3/settings/{group}/{id}",
+          {"GET": get_setting, "POST": update_setting, "PUT": update_setting, "PATCH": update_setting}),
+    Route("/wc/v3/system_status", "/wc/v3/system_status", {"GET": system_status}),
+    Route("/wc/v3/payment_gateways", "/wc/v3/payment_gateways", {"GET": list_gateways}),
+    Route("/wc/v3/payment_gateways/(?P<id>[\\w-]+)", "/wc/v3/payment_gateways/{id}", {"GET": get_gateway}),
+    Route("/", "/", {"GET": site_index}, protected=False),
+)  # fmt: skip
+_COMPILED = [(route, route.regex) for route in ROUTES]
+
+
+def find_route(path: str) -> tuple[Route | None, dict[str, str]]:
+    """The route matching `path` (case-insensitive, trailing slash ignored, as WordPress) and its URL params."""
+    path = unquote(path).rstrip("/") or "/"
+    for route, regex in _COMPILED:
+        m = regex.match(path)
+        if m:
+            return route, {k: v for k, v in m.groupdict().items() if v is not None}
+    return None, {}

@@ -1,0 +1,400 @@
+"""The sandbox store as a real HTTP server on 127.0.0.1: keep-alive, counters, latency and fault injection.
+
+`SandboxStore` is the data model (`Store`) plus the server. Requests go to the REST routes (`rest.py`) or the
+front-end pages (`pages.py`); the server adds the transport headers the PHP server of the captures sends (`Host`
+echoed, `Date` from the simulated clock, `Connection`) and a `Content-Length`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from wcrecall.sandbox import pages, views
+from wcrecall.sandbox.oauth import DEFAULT_KEYS, ApiKey, Authenticator, php_parse_str
+from wcrecall.sandbox.rest import Rest, wp_headers
+from wcrecall.sandbox.store import Store
+from wcrecall.sandbox.wire import Request, Response
+
+log = logging.getLogger(__name__)
+
+FAULTS = frozenset(
+    {
+        "http_429", "http_500", "http_502", "http_503", "http_504", "timeout", "reset", "php_notice", "html_200",
+        "truncated_json", "empty_body", "http_401", "short_page",
+    }
+)  # fmt: skip
+# Faults answered without touching the store; the others let the request run, then spoil or delay the answer.
+_SHORT_CIRCUIT = frozenset({"http_429", "http_500", "http_502", "http_503", "http_504", "html_200", "http_401"})
+_PHP_NOTICE = (
+    "<br />\n<b>Notice</b>:  Undefined index: billing_phone in <b>/var/www/html/wp-content/plugins/"
+    "checkout-fields/includes/class-fields.php</b> on line <b>12</b><br />\n"
+)
+# wp_die() for a fatal error outside REST (wp-includes/class-wp-fatal-error-handler.php), answered 200 by some hosts.
+_WP_ERROR_PAGE = (
+    '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n\t<meta http-equiv="Content-Type" content="text/html; '
+    'charset=utf-8" />\n\t<meta name="viewport" content="width=device-width">\n\t<meta name=\'robots\' '
+    "content='max-image-preview:large, noindex, follow' />\n\t<title>WordPress &rsaquo; Error</title>\n</head>\n"
+    '<body id="error-page">\n\t<div class="wp-die-message"><p>There has been a critical error on this website.</p>'
+    '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">Learn more about troubleshooting '
+    "WordPress.</a></p></div></body>\n</html>\n"
+)
+_REASONS = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the log keeps it: never the query string (it may carry credentials)."""
+
+    method: str
+    path: str
+    route: str
+    status: int
+    fault: str | None = None
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int
+    path: str | re.Pattern[str] | None
+
+    def matches(self, path: str) -> bool:
+        if self.path is None:
+            return True
+        if isinstance(self.path, re.Pattern):
+            return bool(self.path.search(path))
+        try:
+            return self.path in path or bool(re.search(self.path, path))
+        except re.error:
+            return False
+
+
+class SandboxStore(Store):
+    """A WooCommerce REST v3 store on 127.0.0.1 for tests, demos and benchmarks.
+
+    Use `with SandboxStore() as store:` (or `start()` / `stop()`); `store.url` is the base URL. The Python API
+    of `Store` (create_order, add_note, pay, advance, ...) changes the data the server answers with.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keys: Iterable[ApiKey] = DEFAULT_KEYS,
+        auth: bool = True,
+        verify_timestamps: bool = True,
+        verify_nonces: bool = True,
+        close_connections: bool = False,
+        assume_https: bool = False,
+        home_url: str | None = None,
+        latency: float = 0.0,
+        fault_delay: float = 30.0,
+        wall_clock: Callable[[], float] = time.time,
+        **store_options: Any,
+    ) -> None:
+        super().__init__(**store_options)
+        self.host, self.port = host, port
+        # OAuth timestamps are checked against the real wall clock (`wall_clock`), never the simulated one.
+        self.authenticator = Authenticator(
+            keys, verify_timestamps=verify_timestamps, verify_nonces=verify_nonces, wall_clock=wall_clock
+        )
+        self.auth = auth
+        self.close_connections = close_connections
+        self.assume_https = assume_https
+        self._fixed_home = home_url.rstrip("/") if home_url else None
+        self.latency = latency
+        self.fault_delay = fault_delay
+        self._faults: list[_Fault] = []
+        self._stats_lock = threading.Lock()
+        self.request_counts: Counter[tuple[str, str]] = Counter()
+        self.request_log: list[LoggedRequest] = []
+        self.bytes_sent = 0
+        self.connections = 0
+        self._open: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT` (no trailing slash); the server must be started."""
+        if self._httpd is None:
+            raise RuntimeError("the sandbox store is not running: call start() or use it as a context manager")
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
+
+    def start(self) -> Self:
+        """Bind (port 0 = a free port) and serve in a daemon thread."""
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        self._httpd = _Server((self.host, self.port), _Handler, self)
+        self.home_url = self._fixed_home or self.url
+        # A short poll interval keeps stop() fast (shutdown() waits for the serve loop to notice).
+        httpd = self._httpd
+        self._thread = threading.Thread(
+            target=lambda: httpd.serve_forever(poll_interval=0.05), name="wcrecall-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end held requests and open keep-alive connections, close the socket."""
+        httpd = self._httpd
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        with self._stats_lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- faults and counters ----------------------------------------------------------------------------------------
+
+    def inject(self, fault: str, *, times: int = 1, path: str | re.Pattern[str] | None = None) -> None:
+        """Spoil the next `times` requests whose path matches `path` (substring or regex; None = any) with `fault`."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {', '.join(sorted(FAULTS))}")
+        with self._stats_lock:
+            self._faults.append(_Fault(fault, times, path))
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault."""
+        with self._stats_lock:
+            self._faults.clear()
+
+    def pending_faults(self) -> int:
+        """How many injected fault uses are left."""
+        with self._stats_lock:
+            return sum(f.remaining for f in self._faults)
+
+    def _take_fault(self, path: str) -> str | None:
+        with self._stats_lock:
+            for fault in self._faults:
+                if fault.matches(path):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault.kind
+        return None
+
+    def reset_counters(self) -> None:
+        """Zero the request, byte and connection counters and clear the request log."""
+        with self._stats_lock:
+            self.request_counts.clear()
+            self.request_log.clear()
+            self.bytes_sent = 0
+            self.connections = 0
+
+    def count(self, method: str | None = None, route: str | None = None) -> int:
+        """Requests seen, optionally only one method and/or route template (e.g. "/wp-json/wc/v3/orders")."""
+        with self._stats_lock:
+            return sum(
+                n
+                for (m, r), n in self.request_counts.items()
+                if (method is None or m == method) and (route is None or r == route)
+            )
+
+    def _record(self, method: str, path: str, route: str, status: int, fault: str | None, sent: int) -> None:
+        with self._stats_lock:
+            self.request_counts[(method, route)] += 1
+            self.request_log.append(LoggedRequest(method, path, route, status, fault))
+            self.bytes_sent += sent
+
+    def _opened(self, sock: socket.socket) -> None:
+        with self._stats_lock:
+            self.connections += 1
+            self._open.add(sock)
+
+    def _closed(self, sock: socket.socket) -> None:
+        with self._stats_lock:
+            self._open.discard(sock)
+
+    # --- answering --------------------------------------------------------------------------------------------------
+
+    def answer(self, request: Request) -> Response:
+        """The response to one request, without transport concerns (usable without a socket)."""
+        parts = urlsplit(request.target)
+        query = php_parse_str(parts.query)
+        rest = Rest(self, self.authenticator if self.auth else None, assume_https=self.assume_https)
+        if parts.path.startswith("/wp-json"):
+            response = rest.handle(request, parts.path[len("/wp-json") :] or "/", query)
+            response.route = "/wp-json" + (response.route or "(no route)")
+            return response
+        rest_route = query.get("rest_route")
+        if parts.path in ("", "/", "/index.php") and isinstance(rest_route, str):
+            response = rest.handle(request, rest_route, query)
+            response.route = "/?rest_route=" + (response.route or "(no route)")
+            return response
+        return pages.handle(self, request, parts.path, query)
+
+
+def fault_response(store: SandboxStore, kind: str, method: str) -> Response:
+    """The answer of a short-circuit fault."""
+    if kind == "http_401":
+        # The body of a revoked or unknown key (err_401_oauth_bad_key_http.http), with WordPress's headers.
+        body = {"code": "woocommerce_rest_authentication_error", "message": "Consumer key is invalid.",
+                "data": {"status": 401}}  # fmt: skip
+        return Response(401, views.php_json(body), wp_headers(store.home_url, [], user=None, method=method, allow=None))
+    if kind == "http_500":
+        # WP_Fatal_Error_Handler::display_api_error() for a REST request.
+        message = (
+            "<p>There has been a critical error on this website.</p><p><a href=\"https://wordpress.org/"
+            "documentation/article/faq-troubleshooting/\">Learn more about troubleshooting WordPress.</a></p>"
+        )
+        body = {"code": "internal_server_error", "message": message, "data": {"status": 500}, "additional_errors": []}
+        return Response(500, views.php_json(body), [("Content-Type", "application/json; charset=UTF-8")])
+    if kind == "html_200":
+        return Response(200, _WP_ERROR_PAGE.encode(), [("Content-Type", "text/html; charset=utf-8")])
+    status = int(kind.removeprefix("http_"))
+    reason = _REASONS[status]
+    html = f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
+    html += "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    headers = [("Server", "nginx"), ("Content-Type", "text/html")]
+    if status == 429:
+        headers.append(("Retry-After", "1"))
+    return Response(status, html.encode(), headers)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: SandboxStore) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.sandbox._opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        self.server.sandbox._closed(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the store keeps its own request log, without query strings."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        store = self.server.sandbox
+        body = self._read_body()
+        request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        path = urlsplit(self.path).path
+        if store.latency > 0:
+            store._stopping.wait(store.latency)
+        fault = store._take_fault(path)
+        request.short_page = fault == "short_page"
+        try:
+            if fault in _SHORT_CIRCUIT:
+                response = fault_response(store, fault, self.command)
+                response.route = "(fault)"
+            else:
+                response = store.answer(request)
+        except Exception:  # a sandbox bug must not look like a hung server
+            log.exception("sandbox store failed on %s %s", self.command, path)
+            body500 = {"code": "internal_server_error", "message": "Sandbox error.", "data": {"status": 500}}
+            response = Response(500, views.php_json(body500), [("Content-Type", "application/json; charset=UTF-8")])
+        if fault == "timeout" and store._stopping.wait(store.fault_delay):
+            self.close_connection = True
+            return
+        payload = response.body
+        if fault == "php_notice":
+            payload = _PHP_NOTICE.encode() + payload
+        elif fault == "truncated_json":
+            payload = payload[: max(1, len(payload) // 2)]
+        elif fault == "empty_body":
+            payload = b""
+        sent = self._write(response, payload, reset=fault == "reset")
+        store._record(self.command, path, response.route, response.status, fault, sent)
+
+    def _write(self, response: Response, payload: bytes, *, reset: bool) -> int:
+        store = self.server.sandbox
+        close = store.close_connections or self.close_connection or reset
+        self.send_response_only(response.status, _REASONS.get(response.status))
+        host = self.headers.get("Host")
+        if host:
+            self.send_header("Host", host)
+        self.send_header("Date", formatdate(store.clock.timestamp(), usegmt=True))
+        self.send_header("Connection", "close" if close else "keep-alive")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.close_connection = close
+        if self.command == "HEAD":
+            return 0
+        if reset:
+            half = payload[: len(payload) // 2]
+            try:
+                self.wfile.write(half)
+                # SO_LINGER 0: close() sends a TCP RST instead of a FIN, as a crashed upstream does.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+            except OSError:
+                pass
+            return len(half)
+        try:
+            self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True
+            return 0
+        return len(payload)

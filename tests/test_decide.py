@@ -91,30 +91,30 @@ def test_same_registered_customer_recovers_even_with_other_email() -> None:
 def test_first_steps_follow_the_schedule() -> None:
     """Pending: +30 min; failed: +1 h after creation."""
     created = NOW - 2 * H
-    assert next_due(recall("pending", created), POLICY).at == created + timedelta(minutes=30)
-    assert next_due(recall("failed", created), POLICY).at == created + H
-    assert next_due(recall("failed", created), POLICY).n == 1
+    assert next_due(recall("pending", created), POLICY, NOW).at == created + timedelta(minutes=30)
+    assert next_due(recall("failed", created), POLICY, NOW).at == created + H
+    assert next_due(recall("failed", created), POLICY, NOW).n == 1
 
 
 def test_late_step_pushes_the_next_one_back() -> None:
     """A step sent late (cron was down) keeps the usual spacing before the next one: no bunching."""
     created = NOW - 30 * H
     sent_late = Step(n=1, state=SENT, at=(NOW - H).isoformat())
-    due = next_due(recall("failed", created, [sent_late]), POLICY)
+    due = next_due(recall("failed", created, [sent_late]), POLICY, NOW)
     assert due.n == 2
     assert due.at == NOW - H + 23 * H
 
 
-def test_steps_after_the_lookback_window_are_skipped() -> None:
-    """Steps whose time would fall after the lookback window are skipped with a reason."""
-    created = NOW - 60 * H
-    late = Step(n=2, state=SENT, at=(NOW - H).isoformat())
-    due = next_due(recall("failed", created, [Step(n=1, state=SENT, at=created.isoformat()), late]), POLICY)
-    assert due.n is None
-    assert due.skipped == ((3, "falls after the lookback window"),)
+def test_steps_that_fell_due_before_the_lookback_window_are_skipped() -> None:
+    """After a long outage, steps due longer ago than the lookback window are skipped as stale; a later one is sent."""
+    created = NOW - 100 * H
+    due = next_due(recall("failed", created), POLICY, NOW)
+    assert due.skipped == ((1, "fell due before the lookback window (wcrecall was not running)"),
+                           (2, "fell due before the lookback window (wcrecall was not running)"))
+    assert due.n == 3 and due.at == created + 72 * H
 
 
 def test_all_steps_done_means_nothing_due() -> None:
     """After the last step nothing more is due."""
     steps = [Step(n=i, state=SENT if i < 3 else SKIPPED, at=NOW.isoformat()) for i in (1, 2, 3)]
-    assert next_due(recall("failed", NOW - 80 * H, steps), POLICY).n is None
+    assert next_due(recall("failed", NOW - 80 * H, steps), POLICY, NOW).n is None

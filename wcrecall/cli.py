@@ -246,7 +246,9 @@ def demo(
     from wcrecall.demo import run_demo
 
     def work(obj: Context) -> None:
-        run_demo(outbox=outbox, days=days, echo=typer.echo)
+        data = run_demo(outbox=outbox, days=days, echo=typer.echo)
+        typer.echo("\n$ wcrecall status")
+        print_status(data)
 
     guarded(ctx, work)
 

@@ -77,12 +77,12 @@ def steps_for(recall: Recall, policy: Policy) -> tuple[timedelta, ...]:
     return tuple(policy.delays.get(recall.kind, ()))
 
 
-def next_due(recall: Recall, policy: Policy) -> Due:
+def next_due(recall: Recall, policy: Policy, now: datetime) -> Due:
     """The next step to send and when, given the steps already done.
 
-    Steps are anchored to the order's creation. A step sent late (cron was down) pushes the following steps back by
-    their usual spacing, so two reminders are never bunched together. A step whose time falls after the lookback
-    window is skipped: the order is too old to chase.
+    Steps are anchored to the order's creation. A step that fell due while wcrecall was not running is sent once,
+    late, and the following steps keep their usual spacing after it, so two reminders are never bunched together. A
+    step that fell due before the lookback window (wcrecall was down for longer than that) is skipped: it is stale.
     """
     delays = steps_for(recall, policy)
     created = from_iso(recall.created)
@@ -94,11 +94,10 @@ def next_due(recall: Recall, policy: Policy) -> Due:
     skipped: list[tuple[int, str]] = []
     for n in range(last_done + 1, len(delays) + 1):
         at = created + delays[n - 1]
-        if last_contact is not None and last_done >= 1:
-            spacing = delays[n - 1] - delays[last_done - 1] if last_done <= len(delays) else timedelta(0)
-            at = max(at, last_contact + spacing)
-        if at > created + policy.lookback:
-            skipped.append((n, "falls after the lookback window"))
+        if last_contact is not None and 1 <= last_done <= len(delays):
+            at = max(at, last_contact + delays[n - 1] - delays[last_done - 1])
+        if at < now - policy.lookback:
+            skipped.append((n, "fell due before the lookback window (wcrecall was not running)"))
             continue
         return Due(n, at, tuple(skipped))
     return Due(None, None, tuple(skipped))

@@ -30,6 +30,7 @@ from wcrecall.errors import (
     MailUncertain,
     StoreAuthError,
     StoreError,
+    TemplateError,
     WcrecallError,
 )
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
@@ -128,7 +129,7 @@ class Tick:
         self.dry_run = dry_run
         self.baseline = baseline
         self.store = store or Store(settings.store)
-        self.renderer = renderer or Renderer(brand=settings.brand, emails_dir=settings.emails_path)
+        self._renderer = renderer
         self._transport_factory = transport_factory or (lambda: open_transport(settings.mail, base_dir=settings.base_dir))
         self.policy = Policy(
             statuses=settings.recall.statuses, lookback=settings.recall.lookback, delays=settings.recall.delays
@@ -168,8 +169,6 @@ class Tick:
         for text in self.state.problems:
             self.problem(None, text)
         try:
-            # A broken template is reported before anything is sent.
-            self.renderer.check(steps=max((len(d) for d in self.policy.delays.values()), default=1))
             for recall in self.state.open_recalls():
                 self._index(recall)
             with self.store.session():
@@ -339,7 +338,7 @@ class Tick:
             self.put(recall)
             self.say(order.id, "adopted without mailing (--baseline)")
             return
-        due = next_due(recall, self.policy)
+        due = next_due(recall, self.policy, self.now)
         recall.next_due = iso(due.at)
         self.put(recall)
         self._index(recall)
@@ -406,13 +405,13 @@ class Tick:
         for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
             try:
                 self._advance(recall)
-            except (StoreAuthError, MailAuthError):
+            except (StoreAuthError, MailAuthError, TemplateError):
                 raise
             except WcrecallError as exc:
                 self.problem(recall.id, str(exc))
 
     def _advance(self, recall: Recall) -> None:
-        due = next_due(recall, self.policy)
+        due = next_due(recall, self.policy, self.now)
         for n, why in due.skipped:
             skip(recall, n, why, self.now)
             self.say(recall.id, f"reminder {n} skipped: {why}")
@@ -500,11 +499,21 @@ class Tick:
             self.problem(order.id, f"reminder {n} not sent: {exc}")
             return
         step.state = SENT
-        recall.next_due = iso(next_due(recall, self.policy).at)
+        recall.next_due = iso(next_due(recall, self.policy, self.now).at)
         self.put(recall)
         self.report.sent += 1
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
         self._post_step_note(recall, step)
+
+    @property
+    def renderer(self) -> Renderer:
+        """Built and checked at the first email of the tick: a broken template stops the tick before any send,
+        and a tick with nothing to send costs no template work."""
+        if self._renderer is None:
+            renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path)
+            renderer.check(steps=max((len(d) for d in self.policy.delays.values()), default=1))
+            self._renderer = renderer
+        return self._renderer
 
     @property
     def transport(self) -> Transport:

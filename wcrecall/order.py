@@ -41,6 +41,9 @@ ORDER_FIELDS = (
     "payment_url",
     "line_items",
     "meta_data",
+    # Polylang for WooCommerce keeps the order language in a taxonomy and exposes it as a top-level `lang`
+    # field (polylang-wc include/rest-order.php); other plugins leave order meta. Absent fields are simply not sent.
+    "lang",
 )
 
 # A pragmatic check, not RFC 5322: one @, a dot in the domain, no spaces or control characters. Quoted local parts
@@ -182,6 +185,8 @@ def parse_order(raw: Any) -> Order:
         key = entry.get("key")
         if isinstance(key, str) and isinstance(entry.get("value"), (str, int, float)):
             meta[key] = str(entry["value"])[:200]
+    if isinstance(raw.get("lang"), str) and raw["lang"]:
+        meta.setdefault("lang", raw["lang"][:20])
     currency = _text(raw.get("currency"), 10).strip().upper()
     return Order(
         id=order_id,

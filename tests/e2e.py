@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from wcrecall.cli import app
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)  # daytime for buyers in the Americas and Europe
 SMTP_PASSWORD = "smtp-Secret-pw-4c1d"
 
 
@@ -66,8 +66,15 @@ def cli(args: list[str], *, config: Path | None, now: datetime, env: Mapping[str
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def failed_order(store: SandboxStore, email: str, *, hours_ago: float = 2, status: str = "failed", **fields: Any) -> int:
-    """A failed (or pending) checkout order created `hours_ago` before the store's clock, with a Stripe note.
+DECLINED = "Payment failed: Your card was declined. Order status changed from Pending payment to Failed."
+NO_FUNDS = "Payment failed: Your card has insufficient funds. Order status changed from Pending payment to Failed."
+
+
+def failed_order(
+    store: SandboxStore, email: str, *, hours_ago: float = 2, status: str = "failed", note: str = DECLINED, **fields: Any
+) -> int:
+    """A failed (or pending) checkout order created `hours_ago` before the store's clock, with a Stripe note
+    (declined by the bank: reminders at +1 h, +24 h, +72 h).
 
     It was last modified at the store's "now", as an order that just reached the store's database is."""
     created = store.clock.now() - timedelta(hours=hours_ago)
@@ -76,7 +83,7 @@ def failed_order(store: SandboxStore, email: str, *, hours_ago: float = 2, statu
         status=status, billing=billing, date_created=created, date_modified=store.clock.now(), **fields
     )
     if status == "failed":
-        store.add_note(int(data["id"]), "Payment failed: Your card has insufficient funds. Order status changed from Pending payment to Failed.")
+        store.add_note(int(data["id"]), note)
     return int(data["id"])
 
 

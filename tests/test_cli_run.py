@@ -56,7 +56,7 @@ def test_run_emails_each_eligible_order_once_with_its_pay_link(tmp_path: Path, s
         assert len(notes) == 1
         assert notes[0]["customer_note"] is False
         assert "payment reminder 1 of 3 sent to" in str(notes[0]["note"])
-        assert "reason: insufficient funds" in str(notes[0]["note"])
+        assert "reason: declined by the bank" in str(notes[0]["note"])
     assert notes_by_wcrecall(store, int(paid["id"])) == []
 
     again = cli(["run"], config=config, now=NOW + timedelta(minutes=10))
@@ -68,7 +68,7 @@ def test_verbose_run_says_what_happened_per_order(tmp_path: Path, store: Sandbox
     """-v prints one line per order event and a summary."""
     order_id = failed_order(store, "ana@example.com")
     result = cli(["-v", "run"], config=write_config(tmp_path, store.url, smtp_port=smtp.port), now=NOW)
-    assert f"order {order_id}: recall opened (failed, 3 reminders" in result.stdout
+    assert f"order {order_id}: recall opened (failed, declined by the bank, 3 reminders in en" in result.stdout
     assert f"order {order_id}: sent reminder 1 of 3 to a***@example.com" in result.stdout
     assert "opened 1, sent 1" in result.stdout
 

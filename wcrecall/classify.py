@@ -52,6 +52,19 @@ FAILURE_CLASSES: tuple[str, ...] = (
     "unknown",
 )
 
+# How each class reads to the shop owner (status, notes, explain). Never shown to buyers.
+CLASS_LABELS: dict[str, str] = {
+    "customer_input": "card details wrong",
+    "authentication": "authentication (3-D Secure) failed",
+    "insufficient_funds": "insufficient funds",
+    "expired_or_unsupported": "card expired or not supported",
+    "issuer_generic": "declined by the bank",
+    "transient": "temporary payment error",
+    "abandoned": "checkout not completed",
+    "do_not_contact": "do not contact",
+    "unknown": "unknown",
+}
+
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "code")
 
 # Authors whose notes are WooCommerce's or a gateway's own. The REST API reports notes written without a logged-in

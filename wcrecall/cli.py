@@ -119,6 +119,7 @@ def run(
     baseline: Annotated[
         bool, typer.Option("--baseline", help="Record today's failed/pending orders as handled without mailing them.")
     ] = False,
+    all_stores: Annotated[bool, typer.Option("--all", help="Run every *.toml config in the config's folder, one by one.")] = False,
 ) -> None:
     """Run one tick: sync changed orders, send due reminders, write order notes. Put it in cron.
 
@@ -127,6 +128,8 @@ def run(
     from wcrecall.recall import run_tick
 
     def work(obj: Context) -> None:
+        if all_stores:
+            raise typer.Exit(run_all_stores(obj, dry_run=dry_run, baseline=baseline))
         report = run_tick(obj.settings(), now=now_utc(), dry_run=dry_run, baseline=baseline)
         if obj.verbose or dry_run:
             for line in report.lines:
@@ -150,6 +153,7 @@ def status(
     recovered: Annotated[bool, typer.Option("--recovered", help="Only recalls that ended in a payment.")] = False,
     since: Annotated[str | None, typer.Option("--since", help="Only recalls opened this recently, e.g. 7d or 24h.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    all_stores: Annotated[bool, typer.Option("--all", help="Every *.toml config in the config's folder.")] = False,
 ) -> None:
     """Show recalls: order, masked email, country, total, steps sent, next step, outcome; then a summary.
 
@@ -159,6 +163,9 @@ def status(
     from wcrecall.status import StatusFilter, collect
 
     def work(obj: Context) -> None:
+        if all_stores:
+            flt_all = StatusFilter(open_only=open_only, recovered_only=recovered, since=parse_duration(since, "--since") if since else None)
+            raise typer.Exit(status_all_stores(obj, flt_all, as_json=as_json))
         settings = obj.settings()
         state = State(settings.state_path, read_only=True).load()
         for problem in state.problems:
@@ -177,6 +184,8 @@ def status(
 
 def print_status(data: dict[str, Any]) -> None:
     from rich.console import Console
+
+    from wcrecall.classify import CLASS_LABELS
     from rich.table import Table
 
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, width=None if sys.stdout.isatty() else 120)
@@ -193,7 +202,7 @@ def print_status(data: dict[str, Any]) -> None:
             r["country"],
             f"{r['total']} {r['currency']}",
             r["order_status"],
-            r["reason"].replace("_", " "),
+            CLASS_LABELS.get(r["reason"], r["reason"]),
             r["steps_text"],
             (r["next_due"] or "")[:16].replace("T", " "),
             outcome,
@@ -215,6 +224,7 @@ def preview(
     order_id: Annotated[int, typer.Argument(help="The order id (as in WP admin).")],
     step: Annotated[int, typer.Option("--step", help="Which reminder to render.", min=1)] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="Write the HTML here instead of printing the text part.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Also save a 375 px wide screenshot (needs Chromium).")] = None,
 ) -> None:
     """Render the reminder email for a live order; sends and writes nothing.
 
@@ -224,6 +234,10 @@ def preview(
 
     def work(obj: Context) -> None:
         rendered = render_preview(obj.settings(), order_id=order_id, step=step)
+        if png is not None:
+            from wcrecall.browser import screenshot
+
+            typer.echo(f"wrote {screenshot(rendered.html, png, width=375, height=900)}")
         if out is not None:
             out.write_text(rendered.html, encoding="utf-8")
             typer.echo(f"wrote {out} ({rendered.subject})")
@@ -259,7 +273,269 @@ def demo(
 
 # -- commands: audit, report ----------------------------------------------------------------------------------------
 
+
+def _audit_progress(as_json: bool) -> Any:
+    """A progress bar only for a person watching a terminal; never in JSON output, cron logs or pipes."""
+    from wcrecall.audit import NoProgress, TerminalProgress
+
+    return TerminalProgress() if sys.stdout.isatty() and not as_json else NoProgress()
+
+
+def _write_html(path: Path, page: str) -> None:
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise WcrecallError(f"--html: cannot write {path}: {exc.strerror}; choose a writable path") from None
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help="How many days of order history to read.", min=1, max=3660)] = 90,
+    classify: Annotated[
+        int, typer.Option("--classify", help="Read the notes of at most this many recent failed/pending orders to find why they failed.", min=0)
+    ] = 300,
+    window: Annotated[str, typer.Option("--window", help="Natural recovery counts a paid order within this time, e.g. 7d.")] = "7d",
+    rate_low: Annotated[
+        float,
+        typer.Option("--rate-low", min=0.0, max=1.0, help="Low reminder conversion rate for the projection (default 0.026: "
+                     "SaleCycle 2019, abandoned-cart emails sent after 24 h)."),
+    ] = 0.026,
+    rate_high: Annotated[
+        float,
+        typer.Option("--rate-high", min=0.0, max=1.0, help="High reminder conversion rate for the projection (default 0.052: "
+                     "SaleCycle 2019, abandoned-cart emails sent within 20 minutes)."),
+    ] = 0.052,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")] = None,
+) -> None:
+    """Measure what failed payments cost the store, why, where, and who came back anyway. Read-only: sends nothing.
+
+    Example: wcrecall audit --days 90 --html audit.html
+    """
+    from wcrecall.audit import AuditOptions, run_audit, to_html, to_text
+
+    def work(obj: Context) -> None:
+        if rate_low > rate_high:
+            raise ConfigError("--rate-low must not be above --rate-high")
+        options = AuditOptions(days=days, classify=classify, window=parse_duration(window, "--window"),
+                               rate_low=rate_low, rate_high=rate_high)  # fmt: skip
+        data = run_audit(obj.settings(), now=now_utc(), options=options, progress=_audit_progress(as_json))
+        if html is not None:
+            _write_html(html, to_html(data))
+        if as_json:
+            typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(to_text(data), nl=False)
+            if html is not None:
+                typer.echo(f"wrote {html}")
+
+    guarded(ctx, work)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option("--since", help="Recalls opened this recently, e.g. 30d.")] = "30d",
+    window: Annotated[str, typer.Option("--window", help="Attribution window: a payment this soon after a reminder counts, e.g. 7d.")] = "7d",
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not read the store: skip the natural-recovery baseline.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")] = None,
+) -> None:
+    """Show what recall won back: funnel, recovered revenue, rates by class, country, language and step.
+
+    Example: wcrecall report --since 30d --html report.html
+    """
+    from wcrecall.report import run_report, to_html, to_text
+
+    def work(obj: Context) -> None:
+        data, problems = run_report(obj.settings(), now=now_utc(), since=parse_duration(since, "--since"),
+                                    window=parse_duration(window, "--window"), progress=_audit_progress(as_json),
+                                    with_store=not no_store)  # fmt: skip
+        for problem in problems:
+            err(problem)
+        if html is not None:
+            _write_html(html, to_html(data))
+        if as_json:
+            typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(to_text(data), nl=False)
+            if html is not None:
+                typer.echo(f"wrote {html}")
+
+    guarded(ctx, work)
+
+
 # -- commands: init, doctor, cron -------------------------------------------------------------------------------------
+
+
+def _store_dir(obj: Context) -> Path:
+    """The folder `--all` works on: the one holding the config (`--config`, WCRECALL_CONFIG or the default)."""
+    from wcrecall.config import resolve_config_path
+
+    return resolve_config_path(obj.config).parent
+
+
+def run_all_stores(obj: Context, *, dry_run: bool, baseline: bool) -> int:
+    """`run --all`: one tick per store config, each with its own state and lock; the worst exit code."""
+    from wcrecall.config import Settings as _Settings
+    from wcrecall.multistore import for_each_store
+    from wcrecall.recall import run_tick
+
+    def one(settings: _Settings, name: str) -> int:
+        warn_insecure(settings)
+        report = run_tick(settings, now=now_utc(), dry_run=dry_run, baseline=baseline)
+        if obj.verbose or dry_run:
+            for line in report.lines:
+                typer.echo(f"{name}: {line}")
+        for line in report.problems:
+            err(f"{name}: {line}")
+        if report.fatal is not None:
+            raise report.fatal
+        if obj.verbose:
+            typer.echo(f"{name}: opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)")
+        return report.exit_code
+
+    return for_each_store(_store_dir(obj), one, err)
+
+
+def status_all_stores(obj: Context, flt: Any, *, as_json: bool) -> int:
+    """`status --all`: each store's recalls under its config name."""
+    from wcrecall.multistore import for_each_store
+    from wcrecall.state import State
+    from wcrecall.status import collect
+
+    everything: dict[str, Any] = {}
+
+    def one(settings: Settings, name: str) -> int:
+        state = State(settings.state_path, read_only=True).load()
+        for problem in state.problems:
+            err(f"{name}: {problem}")
+        data = collect(list(state.recalls.values()), now_utc(), flt)
+        if as_json:
+            everything[name] = data
+        else:
+            typer.echo(f"== {name}")
+            print_status(data)
+        return 0
+
+    code = for_each_store(_store_dir(obj), one, err)
+    if as_json:
+        typer.echo(json.dumps(everything, indent=2, ensure_ascii=False))
+    return code
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    url: Annotated[str | None, typer.Option("--url", help="Shop address.", envvar="WCRECALL_STORE_URL")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="REST consumer key (ck_...).", envvar="WCRECALL_STORE_CONSUMER_KEY")] = None,
+    secret: Annotated[
+        str | None, typer.Option("--secret", help="REST consumer secret; prefer the env var.", envvar="WCRECALL_STORE_CONSUMER_SECRET")
+    ] = None,
+    transport: Annotated[str | None, typer.Option("--transport", help="smtp, sendmail or file.", envvar="WCRECALL_MAIL_TRANSPORT")] = None,
+    smtp_host: Annotated[str | None, typer.Option("--smtp-host", envvar="WCRECALL_MAIL_HOST")] = None,
+    smtp_port: Annotated[str | None, typer.Option("--smtp-port", envvar="WCRECALL_MAIL_PORT")] = None,
+    smtp_security: Annotated[str | None, typer.Option("--smtp-security", help="starttls, ssl or none.", envvar="WCRECALL_MAIL_SECURITY")] = None,
+    smtp_user: Annotated[str | None, typer.Option("--smtp-user", envvar="WCRECALL_MAIL_USERNAME")] = None,
+    smtp_password: Annotated[
+        str | None, typer.Option("--smtp-password", help="Prefer the env var.", envvar="WCRECALL_MAIL_PASSWORD")
+    ] = None,
+    outbox: Annotated[str | None, typer.Option("--outbox", help="Folder (file transport).", envvar="WCRECALL_MAIL_OUTBOX")] = None,
+    from_addr: Annotated[str | None, typer.Option("--from", help='Sender, "Shop <shop@example.com>".', envvar="WCRECALL_MAIL_FROM")] = None,
+    support_email: Annotated[str | None, typer.Option("--support-email", envvar="WCRECALL_BRAND_SUPPORT_EMAIL")] = None,
+    store_name: Annotated[str | None, typer.Option("--store-name", envvar="WCRECALL_BRAND_STORE_NAME")] = None,
+    non_interactive: Annotated[bool, typer.Option("--non-interactive", "-y", help="Ask nothing; defaults for the rest.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
+    skip_checks: Annotated[bool, typer.Option("--skip-checks", help="Do not test the store and mail login first.")] = False,
+) -> None:
+    """Create the config: ask for the store, key, mail and brand; test the connections; write it (chmod 600).
+
+    Example (scripted): WCRECALL_STORE_CONSUMER_SECRET=cs_... wcrecall init -y --url https://shop.example.com --key ck_... --transport smtp ...
+    """
+    from wcrecall.config import resolve_config_path
+    from wcrecall.cron import cron_line
+    from wcrecall.init import answers_from, ask, summary, write_config
+
+    def work(obj: Context) -> None:
+        path = resolve_config_path(obj.config)
+        if path.exists() and not force:
+            raise ConfigError(f"{path} already exists; pass --force to replace it (or --config to write another file)")
+        answers = answers_from({
+            "url": url, "consumer_key": key, "consumer_secret": secret, "transport": transport, "smtp_host": smtp_host,
+            "smtp_port": smtp_port, "smtp_security": smtp_security, "smtp_username": smtp_user,
+            "smtp_password": smtp_password, "outbox": outbox, "from_addr": from_addr, "support_email": support_email,
+            "store_name": store_name,
+        })  # fmt: skip
+        if not non_interactive:
+            answers = ask(answers, typer.prompt, typer.echo)
+        if not skip_checks:
+            typer.echo("Testing the store connection and the mail login ...")
+        settings = write_config(answers, path, force=force, check=not skip_checks)
+        typer.echo(f"Wrote {path} (readable by you only):")
+        for line in summary(settings):
+            typer.echo(line)
+        prefix = f"wcrecall --config {path}"
+        typer.echo(
+            "\nNext steps:\n"
+            f"  1. Check everything:          {prefix} doctor\n"
+            f"  2. See what would be sent:    {prefix} run --dry-run\n"
+            f"  3. Run it every 10 minutes:   {prefix} cron --install\n"
+            f"     (or add this crontab line: {cron_line(path)})"
+        )
+
+    guarded(ctx, work)
+
+
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check the store, key, hold stock, other senders, mail, templates, state and clock: OK / WARN / FAIL each.
+
+    Exit code 1 when a check fails. Example: wcrecall --config shop.toml doctor
+    """
+    from wcrecall.doctor import exit_code, format_report, run_checks
+
+    def work(obj: Context) -> None:
+        checks = run_checks(obj.config, now=now_utc())
+        for line in format_report(checks, width=80, colour=_colour()):
+            typer.echo(line)
+        raise typer.Exit(exit_code(checks))
+
+    guarded(ctx, work)
+
+
+@app.command()
+def cron(
+    ctx: typer.Context,
+    install: Annotated[bool, typer.Option("--install", help="Add the line to your crontab (once).")] = False,
+    all_stores: Annotated[bool, typer.Option("--all", help="One line for every config in the folder (run --all).")] = False,
+) -> None:
+    """Print the crontab line (absolute paths, lock-safe interval) and the cPanel steps; --install adds it.
+
+    Example: wcrecall --config shop.toml cron --install
+    """
+    from wcrecall import cron as cronlib
+    from wcrecall.config import resolve_config_path
+
+    def work(obj: Context) -> None:
+        path = resolve_config_path(obj.config)
+        if not all_stores and not path.exists():
+            raise ConfigError(f"{path}: config file not found (create it with `wcrecall init`)")
+        delays = [d[0] for d in load_settings(path).recall.delays.values() if d] if path.exists() else []
+        line = cronlib.cron_line(path, interval=cronlib.choose_interval(delays), all_stores=all_stores)
+        typer.echo(line)
+        typer.echo("")
+        for step in cronlib.cpanel_steps(line):
+            typer.echo(step)
+        if install:
+            added = cronlib.install(line)
+            typer.echo("\nAdded to your crontab." if added else "\nAlready in your crontab: nothing changed.")
+
+    guarded(ctx, work)
 
 
 def main() -> None:

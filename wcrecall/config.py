@@ -72,6 +72,7 @@ class StoreSettings:
     consumer_secret: str = field(repr=False)
     verify_tls: bool = True
     timeout: float = 30.0
+    max_retry_time: float = 60.0  # seconds one request may spend on retries of transient faults (429, 5xx, ...)
 
     def check(self) -> None:
         parts = urlsplit(self.url)
@@ -157,9 +158,112 @@ class RecallSettings:
                 raise ConfigError(f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}")
 
 
+# Failure class -> reminder delays for failed orders (classify.py names the classes). A class left out uses the
+# status schedule. Soon for what the buyer can fix at once, later when money must come in, one nudge for our own
+# outage; `do_not_contact` is never mailed (routing.no_email).
+DEFAULT_CLASS_DELAYS = {
+    "customer_input": ("1h", "24h", "72h"),
+    "authentication": ("1h", "24h", "72h"),
+    "insufficient_funds": ("24h", "72h"),
+    "expired_or_unsupported": ("1h", "24h", "72h"),
+    "issuer_generic": ("1h", "24h", "72h"),
+    "transient": ("1h",),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutingSettings:
+    delays: Mapping[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {c: tuple(parse_duration(d, "") for d in ds) for c, ds in DEFAULT_CLASS_DELAYS.items()}
+    )
+    no_email: tuple[str, ...] = ("do_not_contact",)
+    # Tell the buyer which other payment methods the store offers, for these classes.
+    suggest_methods: tuple[str, ...] = ("insufficient_funds", "expired_or_unsupported", "issuer_generic")
+
+    def check(self) -> None:
+        from wcrecall.classify import FAILURE_CLASSES
+
+        for name in (*self.delays, *self.no_email, *self.suggest_methods):
+            if name not in FAILURE_CLASSES:
+                raise ConfigError(f"routing: unknown failure class {name!r} (known: {', '.join(FAILURE_CLASSES)})")
+        for name, steps in self.delays.items():
+            if not steps or list(steps) != sorted(steps):
+                raise ConfigError(f"routing.delays.{name}: give increasing step delays, e.g. [\"1h\", \"24h\"]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountryRule:
+    send: bool = True
+    max_steps: int = 0  # 0: no limit
+    consent_meta: str = ""  # only mail orders carrying this meta key with a truthy value
+    quiet_hours: str = ""  # e.g. "20:00-09:00"; empty: regional.quiet_hours
+
+
+def _country_rule(key: str, value: Any) -> CountryRule:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a table like {{ send = false }}")
+    known = {f.name for f in fields(CountryRule)}
+    for sub in value:
+        if sub not in known:
+            raise ConfigError(f"{key}.{sub}: unknown key (known keys: {', '.join(sorted(known))})")
+    hints = get_type_hints(CountryRule)
+    return CountryRule(**{k: _convert(key.split(".")[0], f"{key.split('.', 1)[1]}.{k}", hints[k], v) for k, v in value.items()})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionalSettings:
+    default_language: str = "en"  # for buyers whose language nothing else tells
+    store_timezone: str = "UTC"  # for buyers whose time zone nothing else tells
+    quiet_hours: str = "21:00-08:00"  # buyer's local time; "off" to send at any hour
+    countries: Mapping[str, CountryRule] = field(default_factory=dict)
+
+    def check(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from wcrecall.regional import SUPPORTED_LANGUAGES, parse_quiet_hours
+
+        if self.default_language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(f"regional.default_language: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+        try:
+            ZoneInfo(self.store_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"regional.store_timezone: unknown time zone {self.store_timezone!r}, e.g. Europe/Berlin") from None
+        for key, text in [("regional.quiet_hours", self.quiet_hours)] + [
+            (f"countries.{cc}.quiet_hours", r.quiet_hours) for cc, r in self.countries.items() if r.quiet_hours
+        ]:
+            try:
+                parse_quiet_hours(text)
+            except ValueError as exc:
+                raise ConfigError(f"{key}: {exc}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThrottleSettings:
+    min_gap: timedelta = timedelta(hours=16)  # between two emails to one buyer, across all their orders
+    max_per_week: int = 3  # emails to one buyer in any 7 days
+    domain_hourly_cap: int = 0  # emails per recipient domain per hour; 0: no cap
+    domain_caps: Mapping[str, int] = field(default_factory=dict)  # per-domain overrides, e.g. { "gmail.com" = 200 }
+
+    def check(self) -> None:
+        if self.max_per_week < 1:
+            raise ConfigError("throttle.max_per_week: must be at least 1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardSettings:
+    burst_window: timedelta = timedelta(hours=1)
+    burst_failures: int = 5  # this many failed orders from one IP or one email within the window: card testing
+    blocked_domains: tuple[str, ...] = ()  # never mailed, on top of the built-in crawler and disposable domains
+
+    def check(self) -> None:
+        if self.burst_failures < 2:
+            raise ConfigError("guard.burst_failures: must be at least 2")
+
+
 @dataclass(frozen=True, kw_only=True)
 class StateSettings:
     path: str = ""  # empty: one file per config in the user's data directory
+    retention: timedelta = timedelta(days=90)  # ended recalls older than this are dropped from the state
 
     def check(self) -> None:
         pass
@@ -171,6 +275,10 @@ class Settings:
     mail: MailSettings
     brand: BrandSettings
     recall: RecallSettings = field(default_factory=RecallSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    regional: RegionalSettings = field(default_factory=RegionalSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
     state: StateSettings = field(default_factory=StateSettings)
     config_path: Path | None = None
 
@@ -225,13 +333,17 @@ SECTIONS: dict[str, type[Any]] = {
     "mail": MailSettings,
     "brand": BrandSettings,
     "recall": RecallSettings,
+    "routing": RoutingSettings,
+    "regional": RegionalSettings,
+    "throttle": ThrottleSettings,
+    "guard": GuardSettings,
     "state": StateSettings,
 }
 _TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
 _PY_NAMES = {v: k for k, v in _TOML_NAMES.items()}
 
 
-def _convert(section: str, name: str, hint: Any, value: Any) -> Any:
+def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None) -> Any:
     key = f"{section}.{_TOML_NAMES.get(name, name)}"
     text = str(hint)
     if hint is bool or text == "bool":
@@ -260,14 +372,22 @@ def _convert(section: str, name: str, hint: Any, value: Any) -> Any:
     if text.startswith("collections.abc.Mapping[str, tuple[datetime.timedelta"):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key}: expected a table like {{ failed = [\"1h\", \"24h\"] }}")
-        # A status left out keeps its default schedule.
-        out = {s: tuple(parse_duration(d, key) for d in ds) for s, ds in DEFAULT_DELAYS.items()}
+        # An entry left out keeps its default schedule.
+        out = dict(default or {})
         for sub, steps in value.items():
             steps = steps.split(",") if isinstance(steps, str) else steps
             if not isinstance(steps, list | tuple):
                 raise ConfigError(f"{key}.{sub}: expected a list of durations like [\"1h\", \"24h\"]")
             out[str(sub)] = tuple(parse_duration(s, f"{key}.{sub}") for s in steps)
         return out
+    if text.startswith("collections.abc.Mapping[str, int]"):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a table like {{ \"gmail.com\" = 100 }}")
+        return {str(k).lower(): _convert(section, f"{name}.{k}", int, v) for k, v in value.items()}
+    if text.startswith("collections.abc.Mapping[str, wcrecall.config.CountryRule]"):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected tables like [countries.DE]")
+        return {str(cc).upper(): _country_rule(f"{key}.{cc}", rule) for cc, rule in value.items()}
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ConfigError(f"{key}: expected text, got {value!r}")
     return str(value)
@@ -288,7 +408,8 @@ def _section_values(section: str, cls: type[Any], data: Mapping[str, Any], env: 
             raw = data[toml_name]
         else:
             continue
-        values[f.name] = _convert(section, f.name, hints[f.name], raw)
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        values[f.name] = _convert(section, f.name, hints[f.name], raw, default)
     missing = [
         _TOML_NAMES.get(f.name, f.name)
         for f in fields(cls)

@@ -5,12 +5,14 @@ Plain functions of data and `now`; no I/O, no clock. The recall loop (recall.py)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from wcrecall.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
 from wcrecall.records import CLOSED, RECOVERED, SKIPPED, Recall, from_iso
+from wcrecall.regional import DEFAULT_QUIET_HOURS, QuietHours, outside_quiet_hours
 
 # After the last reminder a recall stays open this long so a late payment is still attributed to it; then it ends
 # unpaid. The order's own status changes keep ending it earlier.
@@ -21,8 +23,21 @@ ATTRIBUTION_WINDOW = timedelta(days=7)
 class Policy:
     statuses: tuple[str, ...]
     lookback: timedelta
-    delays: Mapping[str, tuple[timedelta, ...]]
+    delays: Mapping[str, tuple[timedelta, ...]]  # by order status
+    class_delays: Mapping[str, tuple[timedelta, ...]] = field(default_factory=dict)  # by failure class (failed orders)
     attribution: timedelta = ATTRIBUTION_WINDOW
+    min_gap: timedelta = timedelta(hours=16)  # between two emails to one buyer
+    max_per_week: int = 3
+
+
+@dataclass(frozen=True)
+class Slot:
+    """When a step can go out: `base` from the schedule, `at` after the buyer's caps and quiet hours, and why."""
+
+    n: int
+    base: datetime
+    at: datetime
+    why: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,63 @@ def is_newer_paid_order(order: Order, recall: Recall, email_hash: str) -> bool:
 
 
 def steps_for(recall: Recall, policy: Policy) -> tuple[timedelta, ...]:
-    return tuple(policy.delays.get(recall.kind, ()))
+    """The step delays for this recall: by failure class for failed orders, else by status; capped and pulled before
+    the hold-stock auto-cancel where the recall says so."""
+    if recall.kind == "failed" and recall.reason in policy.class_delays:
+        delays = tuple(policy.class_delays[recall.reason])
+    else:
+        delays = tuple(policy.delays.get(recall.kind, ()))
+    if recall.max_steps:
+        delays = delays[: recall.max_steps]
+    if recall.hold_minutes and delays:
+        # WooCommerce cancels unpaid pending checkout orders `hold_minutes` after their last change
+        # (wc_cancel_unpaid_orders, includes/wc-order-functions.php): the first reminder must come before that.
+        delays = (min(delays[0], timedelta(minutes=recall.hold_minutes / 2)), *delays[1:])
+    return delays
+
+
+def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:
+    """What `run -v` and `status` say when the configured first pending reminder would come after the auto-cancel."""
+    if hold_minutes and configured_first >= timedelta(minutes=hold_minutes):
+        return (
+            f"first reminder moved to {int(hold_minutes / 2)} min: WooCommerce cancels unpaid orders after "
+            f"{hold_minutes} min (hold stock), before the configured {int(configured_first.total_seconds() // 60)} min"
+        )
+    return ""
+
+
+def fit(at: datetime, *, contacts: Sequence[datetime], policy: Policy, zone: ZoneInfo | None, quiet: QuietHours) -> tuple[datetime, tuple[str, ...]]:
+    """Move `at` later until it respects the buyer's caps (gap since the last email, emails per 7 days) and the quiet
+    hours in the buyer's zone; return the time and the reasons it moved."""
+    why: list[str] = []
+    ordered = sorted(contacts)
+    for _ in range(8):  # each rule only moves later; a few rounds settle every combination
+        moved = at
+        if ordered and at < ordered[-1] + policy.min_gap:
+            at = ordered[-1] + policy.min_gap
+            _add(why, f"at least {_hours(policy.min_gap)} after the last email to this buyer")
+        recent = [t for t in ordered if at - timedelta(days=7) < t <= at]
+        if len(recent) >= policy.max_per_week:
+            at = recent[len(recent) - policy.max_per_week] + timedelta(days=7)
+            _add(why, f"at most {policy.max_per_week} emails to one buyer in 7 days")
+        if zone is not None and quiet.enabled:
+            shifted = outside_quiet_hours(at, zone, quiet)
+            if shifted != at:
+                at = shifted
+                _add(why, f"waits for the end of quiet hours ({quiet}, {zone.key})")
+        if at == moved:
+            break
+    return at, tuple(why)
+
+
+def _add(items: list[str], text: str) -> None:
+    if text not in items:
+        items.append(text)
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"
 
 
 def next_due(recall: Recall, policy: Policy, now: datetime) -> Due:

@@ -17,10 +17,25 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from wcrecall.classify import Note, classify_order
-from wcrecall.config import Settings
-from wcrecall.decide import Policy, candidate_problem, ending, is_newer_paid_order, next_due, skip, unpaid_end
+from wcrecall import failpoints, privacy
+from wcrecall.classify import CLASS_LABELS, Note, classify_order
+from wcrecall.config import Settings, format_duration
+from wcrecall.decide import (
+    Policy,
+    candidate_problem,
+    ending,
+    fit,
+    hold_stock_warning,
+    is_newer_paid_order,
+    next_due,
+    skip,
+    steps_for,
+    unpaid_end,
+)
+from wcrecall.guard import blocked_domain, burst
+from wcrecall.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
 from wcrecall.errors import (
     BadOrder,
     MailAuthError,
@@ -128,17 +143,21 @@ class Tick:
         self.now = now
         self.dry_run = dry_run
         self.baseline = baseline
-        self.store = store or Store(settings.store)
+        self.store = store or Store(settings.store, max_retry_time=settings.store.max_retry_time)
         self._renderer = renderer
         self._transport_factory = transport_factory or (lambda: open_transport(settings.mail, base_dir=settings.base_dir))
-        self.policy = Policy(
-            statuses=settings.recall.statuses, lookback=settings.recall.lookback, delays=settings.recall.delays
-        )
+        self.policy = policy_for(settings)
         self.report = TickReport()
         self.state: State = State(settings.state_path, read_only=dry_run)
         self._by_email: dict[str, set[int]] = defaultdict(set)
         self._by_customer: dict[int, set[int]] = defaultdict(set)
         self._transport: Transport | None = None
+        self._contacts: dict[str, list[datetime]] = defaultdict(list)  # email hash -> times mailed, all recalls
+        self._domain_sends: dict[str, list[datetime]] = defaultdict(list)  # recipient domain -> times, last hour
+        self._failures_by_ip: dict[str, list[datetime]] = defaultdict(list)
+        self._failures_by_email: dict[str, list[datetime]] = defaultdict(list)
+        self._gateways: list[Any] | None = None
+        self._hold_minutes: int | None = None
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
@@ -171,6 +190,7 @@ class Tick:
         try:
             for recall in self.state.open_recalls():
                 self._index(recall)
+            self._index_history()
             with self.store.session():
                 try:
                     self.sync()
@@ -182,6 +202,7 @@ class Tick:
                     return
                 self.send_due()
                 self.post_pending_notes()
+                privacy.prune(self.state, self.now, self.settings.state.retention)
         finally:
             if self._transport is not None:
                 self._transport.__exit__(None, None, None)
@@ -212,6 +233,7 @@ class Tick:
                 newest = max(newest, order.date_modified) if newest else order.date_modified
                 try:
                     self.handle(order)
+                    failpoints.hit("mid_sync")
                 except (StoreAuthError, MailAuthError):
                     raise
                 except WcrecallError as exc:
@@ -253,7 +275,7 @@ class Tick:
         if order.status in PAID_STATUSES:
             self._recovered_by_new_order(order, email_hash)
         if recall is None and order.status in self.policy.statuses:
-            problem = candidate_problem(order, self.now, self.policy)
+            problem = candidate_problem(order, self.now, self.policy) or privacy.blocked(self.state, order.email)
             if problem is None:
                 self.open(order, email_hash)
             elif order.date_created >= self.now - self.policy.lookback:
@@ -294,6 +316,7 @@ class Tick:
             opened=self.now.isoformat(),
             group=group,
             planned=len(self.policy.delays.get(order.status, ())),
+            ip_hash=self.state.email_hash(f"ip:{order.customer_ip}") if order.customer_ip else "",
         )
 
     def not_contacted(self, order: Order, email_hash: str, why: str) -> None:
@@ -304,6 +327,10 @@ class Tick:
 
     def open(self, order: Order, email_hash: str) -> None:
         recall = self._new_recall(order, email_hash)
+        blocked = self._guard(order, recall)
+        if blocked:
+            self.flag(recall, blocked)
+            return
         notes = self.store.get_notes(order.id)
         self._restore_from_notes(recall, notes)
         verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
@@ -311,6 +338,16 @@ class Tick:
         if recall.outcome != OPEN:
             self.put(recall)
             return
+        if recall.reason in self.settings.routing.no_email:
+            self.flag(recall, f"the payment was flagged ({verdict.rule}); review the order before contacting the buyer")
+            return
+        refusal = self._regional(order, recall)
+        if refusal:
+            recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, refusal, self.now.isoformat()
+            self.put(recall)
+            self.say(order.id, f"not contacted: {refusal}")
+            return
+        recall.planned = len(steps_for(recall, self.policy))
         sibling = next(
             (
                 self.state.recalls[rid]
@@ -343,7 +380,13 @@ class Tick:
         self.put(recall)
         self._index(recall)
         self.report.opened += 1
-        self.say(order.id, f"recall opened ({order.status}, {recall.planned} reminders; next due {_short(due.at)})")
+        reason = f", {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
+        self.say(
+            order.id,
+            f"recall opened ({order.status}{reason}, {recall.planned} reminders in {recall.lang}; next due {_short(due.at)})",
+        )
+        if recall.warning:
+            self.say(order.id, recall.warning)
 
     def _restore_from_notes(self, recall: Recall, notes: Iterable[Any]) -> None:
         """Rebuild what wcrecall already did for this order from the tags of its own notes (state lost or broken)."""
@@ -395,6 +438,8 @@ class Tick:
             after = f" {humanize(paid_at - from_iso(last.at))} after reminder {last.n}"  # type: ignore[operator]
         if recall.outcome == RECOVERED_NEW_ORDER:
             text = f"wcrecall: the buyer paid new order #{recall.paid_order}{after}; no more reminders for this order"
+        elif recall.outcome == NOT_CONTACTED:
+            text = f"wcrecall: not contacted, no reminder will be sent: {recall.end_reason}"
         else:
             text = f"wcrecall: paid{after}"
         return f"{text} {note_tag(end=recall.outcome)}"
@@ -424,11 +469,14 @@ class Tick:
             elif due.skipped:
                 self.put(recall)
             return
-        if due.at > self.now:
-            if recall.next_due != iso(due.at) or due.skipped:
-                recall.next_due = iso(due.at)
+        at, _why = self.fit(recall, due.at)
+        if at > self.now:
+            if recall.next_due != iso(at) or due.skipped:
+                recall.next_due = iso(at)
                 self.put(recall)
             return
+        if self._domain_full(recall):
+            return  # over the hourly cap for this mailbox provider: the next tick sends it
         self.send_step(recall, due.n)
 
     def send_step(self, recall: Recall, n: int) -> None:
@@ -440,6 +488,9 @@ class Tick:
         if end is not None:
             self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
             return
+        if (why := privacy.blocked(self.state, order.email)) is not None:
+            self.end(recall, ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED, why, note=False)
+            return
         if not order.payment_url.startswith(("https://", "http://")):
             raise BadOrder(f"cannot send reminder {n}: the store gave no pay link for the order")
         rendered = self.renderer.render(
@@ -448,7 +499,9 @@ class Tick:
             total_steps=recall.planned,
             kind=recall.kind,
             pay_url=pay_link(order.payment_url, n),
+            lang=recall.lang or self.settings.regional.default_language,
             reason=recall.reason or None,
+            payment_methods=self.other_methods(order, recall),
         )
         msgid = message_id_for(store_url=self.settings.store.url, order_id=order.id, step=n)
         try:
@@ -471,6 +524,7 @@ class Tick:
         step = Step(n=n, state="claimed", at=self.now.isoformat(), msgid=msgid)
         recall.steps.append(step)
         self.put(recall)  # the claim is on disk before the message leaves
+        failpoints.hit("after_claim")
         try:
             self.transport.send(message)
         except MailTemporaryError as exc:
@@ -485,6 +539,7 @@ class Tick:
             return
         except MailRecipientRefused as exc:
             step.state, step.why = SKIPPED, f"refused by the mail server: {exc}"
+            privacy.suppress_email(self.state, order.email, "refused by the mail server")
             outcome = ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED
             self.end(recall, outcome, "the mail server refused the address", note=False)
             self.problem(order.id, f"reminder {n} refused by the mail server; no more reminders ({exc})")
@@ -498,12 +553,146 @@ class Tick:
             self.put(recall)
             self.problem(order.id, f"reminder {n} not sent: {exc}")
             return
+        failpoints.hit("after_send")
         step.state = SENT
-        recall.next_due = iso(next_due(recall, self.policy, self.now).at)
+        self._contacts[recall.email_hash].append(self.now)
+        self._domain_sends[_domain(recall)].append(self.now)
+        following = next_due(recall, self.policy, self.now).at
+        recall.next_due = iso(self.fit(recall, following)[0] if following else None)
         self.put(recall)
         self.report.sent += 1
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
+        failpoints.hit("after_mark_sent")
         self._post_step_note(recall, step)
+
+    # -- who, where, when ---------------------------------------------------------------------------------------
+
+    def _index_history(self) -> None:
+        """Per-buyer contact times, per-domain sends of the last hour and recent failures by IP and email, from every
+        recall in the state (one pass per tick)."""
+        hour_ago = self.now - timedelta(hours=1)
+        window = self.now - self.settings.guard.burst_window * 2 - self.policy.lookback
+        for recall in self.state.recalls.values():
+            for step in recall.steps:
+                if step.state in (SENT, UNCERTAIN, "claimed"):
+                    when = from_iso(step.at)
+                    if when is None:
+                        continue
+                    self._contacts[recall.email_hash].append(when)
+                    if when > hour_ago:
+                        self._domain_sends[_domain(recall)].append(when)
+            created = from_iso(recall.created)
+            if created is not None and created > window:
+                if recall.ip_hash:
+                    self._failures_by_ip[recall.ip_hash].append(created)
+                if recall.email_hash:
+                    self._failures_by_email[recall.email_hash].append(created)
+
+    def _guard(self, order: Order, recall: Recall) -> str:
+        """Why this buyer must not be mailed at all (crawler, disposable or blocked domain, card-testing burst)."""
+        guard = self.settings.guard
+        if recall.ip_hash:
+            self._failures_by_ip[recall.ip_hash].append(order.date_created)
+        self._failures_by_email[recall.email_hash].append(order.date_created)
+        domain_reason = blocked_domain(order.email, guard.blocked_domains)
+        if domain_reason:
+            return domain_reason
+        for label, times in (("IP address", self._failures_by_ip.get(recall.ip_hash, [])), ("email", self._failures_by_email[recall.email_hash])):
+            if not times or label == "IP address" and not recall.ip_hash:
+                continue
+            count = burst(times, order.date_created, guard.burst_window, guard.burst_failures)
+            if count:
+                reason = f"{count} failed orders from one {label} within {format_duration(guard.burst_window)} (card testing?)"
+                self._end_burst(recall, label, reason)
+                return reason
+        return ""
+
+    def _end_burst(self, recall: Recall, label: str, reason: str) -> None:
+        """Open recalls that belong to the same burst stop too: they were card tests, not buyers."""
+        for other in list(self.state.open_recalls()):
+            same = other.ip_hash == recall.ip_hash if label == "IP address" else other.email_hash == recall.email_hash
+            if same and other.id != recall.id:
+                self.flag(other, reason, opened=False)
+
+    def flag(self, recall: Recall, reason: str, *, opened: bool = True) -> None:
+        """End as not contacted, `do_not_contact`, with a private note so the owner sees why in WP admin."""
+        recall.reason = "do_not_contact"
+        recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, reason, self.now.isoformat()
+        recall.next_due, recall.end_noted = None, False
+        self.put(recall)
+        if not opened:
+            self.report.ended += 1
+        self.say(recall.id, f"not contacted (do not contact): {reason}")
+
+    def _regional(self, order: Order, recall: Recall) -> str:
+        """Language, time zone, country rules and hold stock for a new recall; a reason if the country rules forbid
+        mailing."""
+        regional = self.settings.regional
+        rule = regional.countries.get(order.country)
+        if rule is not None:
+            if not rule.send:
+                return f"country rules: orders from {order.country} are not mailed"
+            if rule.consent_meta and order.meta.get(rule.consent_meta, "").strip().lower() in ("", "0", "no", "false"):
+                return f"country rules: no consent ({rule.consent_meta} is not set on the order)"
+            recall.max_steps = rule.max_steps
+        recall.lang = choose_language(
+            meta=order.meta, country=order.country, state=order.state, default=regional.default_language
+        ).lang
+        recall.zone = buyer_zone(country=order.country, state=order.state, fallback=regional.store_timezone).zone.key
+        if order.status == "pending" and order.created_via in ("checkout", "store-api"):
+            recall.hold_minutes = self.hold_minutes()
+            first = self.policy.delays.get("pending", (timedelta(0),))[0]
+            recall.warning = hold_stock_warning(first, recall.hold_minutes)
+        return ""
+
+    def hold_minutes(self) -> int:
+        """WooCommerce's hold-stock time if stock management is on, read once per tick; 0 when off."""
+        if self._hold_minutes is None:
+            manage = str(self.store.get_setting("products", "woocommerce_manage_stock") or "")
+            held = str(self.store.get_setting("products", "woocommerce_hold_stock_minutes") or "") if manage == "yes" else ""
+            self._hold_minutes = int(held) if held.isdigit() else 0
+        return self._hold_minutes
+
+    def fit(self, recall: Recall, at: datetime) -> tuple[datetime, tuple[str, ...]]:
+        """`at` moved for the buyer's caps and quiet hours (contacts of this recall included)."""
+        zone = _zone(recall.zone)
+        return fit(at, contacts=self._contacts.get(recall.email_hash, []), policy=self.policy, zone=zone, quiet=self.quiet(recall))
+
+    def quiet(self, recall: Recall) -> QuietHours:
+        rule = self.settings.regional.countries.get(recall.country)
+        return parse_quiet_hours(rule.quiet_hours if rule and rule.quiet_hours else self.settings.regional.quiet_hours)
+
+    def _domain_full(self, recall: Recall) -> bool:
+        throttle = self.settings.throttle
+        domain = _domain(recall)
+        cap = throttle.domain_caps.get(domain, throttle.domain_hourly_cap)
+        if not cap:
+            return False
+        hour_ago = self.now - timedelta(hours=1)
+        sent = [t for t in self._domain_sends.get(domain, []) if t > hour_ago]
+        if len(sent) >= cap:
+            self.say(recall.id, f"waits: {cap} emails to {domain} in the last hour (throttle)")
+            return True
+        return False
+
+    def other_methods(self, order: Order, recall: Recall) -> list[str]:
+        """Titles of the store's other enabled payment methods (GET /payment_gateways once per tick), for the classes
+        where another way to pay helps."""
+        if recall.reason not in self.settings.routing.suggest_methods:
+            return []
+        if self._gateways is None:
+            try:
+                self._gateways = self.store.payment_gateways()
+            except StoreAuthError:
+                raise
+            except StoreError as exc:
+                self.problem(order.id, f"payment methods not listed in the email ({exc})")
+                self._gateways = []
+        return [
+            str(g.get("title") or "").strip()
+            for g in self._gateways
+            if isinstance(g, dict) and g.get("enabled") is True and g.get("id") != order.payment_method and g.get("title")
+        ]
 
     @property
     def renderer(self) -> Renderer:
@@ -511,7 +700,9 @@ class Tick:
         and a tick with nothing to send costs no template work."""
         if self._renderer is None:
             renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path)
-            renderer.check(steps=max((len(d) for d in self.policy.delays.values()), default=1))
+            steps = max((len(d) for d in (*self.policy.delays.values(), *self.policy.class_delays.values())), default=1)
+            languages = sorted({r.lang for r in self.state.open_recalls() if r.lang} | {self.settings.regional.default_language})
+            renderer.check(steps=steps, languages=languages)
             self._renderer = renderer
         return self._renderer
 
@@ -524,7 +715,7 @@ class Tick:
     # -- notes --------------------------------------------------------------------------------------------------
 
     def step_note(self, recall: Recall, step: Step) -> str:
-        reason = f"; reason: {recall.reason.replace('_', ' ')}" if recall.reason else ""
+        reason = f"; reason: {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
         return (
             f"wcrecall: payment reminder {step.n} of {recall.planned} sent to {recall.email_masked} "
             f"(Message-ID {step.msgid}){reason} {note_tag(step=step.n, state=step.state)}"
@@ -538,6 +729,7 @@ class Tick:
         except StoreError as exc:
             self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
             return
+        failpoints.hit("after_note")
         step.noted = True
         self.put(recall)
 
@@ -562,6 +754,28 @@ class Tick:
             self.state.put(recall)
         else:
             self.state.recalls[recall.id] = recall
+
+
+def policy_for(settings: Settings) -> Policy:
+    return Policy(
+        statuses=settings.recall.statuses,
+        lookback=settings.recall.lookback,
+        delays=settings.recall.delays,
+        class_delays=settings.routing.delays,
+        min_gap=settings.throttle.min_gap,
+        max_per_week=settings.throttle.max_per_week,
+    )
+
+
+def _domain(recall: Recall) -> str:
+    return recall.email_masked.rpartition("@")[2].lower()
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def to_notes(raw_notes: Iterable[Any]) -> list[Note]:

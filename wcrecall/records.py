@@ -72,6 +72,12 @@ class Recall:
     paid_order: int | None = None
     end_noted: bool = True  # False while an end note still has to be posted
     superseded_by: int | None = None
+    lang: str = ""  # the language of the emails (regional.choose_language)
+    zone: str = ""  # the buyer's IANA time zone, for quiet hours
+    ip_hash: str = ""  # keyed hash of the checkout IP, to see card-testing bursts
+    max_steps: int = 0  # a country rule's cap; 0: none
+    hold_minutes: int = 0  # hold-stock time that will cancel this pending order; 0: none
+    warning: str = ""  # something the owner should know (shown in status and -v)
 
     @property
     def is_open(self) -> bool:

@@ -69,6 +69,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
 class AtomicJSONStorage(Storage):  # type: ignore[misc]
     """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
 
@@ -192,6 +200,9 @@ class State:
         if not self.journal_path.exists():
             return
         lines = self.journal_path.read_bytes().split(b"\n")
+        if lines[-1].strip() and not self.read_only and not _parses(lines[-1]):
+            # A torn last line never counted: cut it off, or the next event appended would be glued to it and lost.
+            os.truncate(self.journal_path, self.journal_path.stat().st_size - len(lines[-1]))
         bad = 0
         for number, line in enumerate(lines):
             if not line.strip():
@@ -231,6 +242,8 @@ class State:
             self._journal = os.fdopen(fd, "ab")
             if new:
                 _fsync_dir(self.path.parent)
+            elif self.journal_path.stat().st_size and not self.journal_path.read_bytes().endswith(b"\n"):
+                self._journal.write(b"\n")  # a whole last event without its newline: keep the next one on its own line
         self._journal.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
@@ -285,6 +298,16 @@ class State:
 
     def open_recalls(self) -> Iterator[Recall]:
         return (r for r in self.recalls.values() if r.is_open)
+
+    def suppressions(self) -> dict[str, dict[str, str]]:
+        """The suppression list (privacy.py): `{"emails": {keyed hash: reason}, "domains": {domain: reason}}`."""
+        data = self.meta.get("suppressed")
+        data = data if isinstance(data, dict) else {}
+        return {kind: dict(data.get(kind) or {}) for kind in ("emails", "domains")}
+
+    def set_suppressions(self, data: dict[str, dict[str, str]]) -> None:
+        """Replace the suppression list, durably."""
+        self.set_meta(suppressed=data)
 
     @property
     def watermark(self) -> datetime | None:

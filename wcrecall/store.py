@@ -300,6 +300,28 @@ class Store:
         body, _ = self._call("GET", "payment_gateways")
         return body if isinstance(body, list) else []
 
+    def system_status(self) -> tuple[dict[str, Any], str | None]:
+        """`GET /system_status` (environment and settings) and the store's `Date` header: for `doctor`."""
+        body, response = self._call("GET", "system_status", params={"_fields": "environment,settings"})
+        return (body if isinstance(body, dict) else {}), response.headers.get("Date")
+
+    def probe_write(self) -> bool:
+        """Whether the key may write, found out without writing anything.
+
+        POSTs a note to order 0, which cannot exist (WordPress ids start at 1): a read-only key is refused first
+        (401 "does not have write permissions", fixtures: err_401_readonly_key_post_note_https), a Read/Write key
+        gets 404 woocommerce_rest_order_invalid_id (err_404_post_note_missing_order_oauth_http). Other refusals raise.
+        """
+        try:
+            self._call("POST", "orders/0/notes", data={"note": "wcrecall doctor: write check", "customer_note": False})
+        except StoreNotFound:
+            return True
+        except StoreAuthError as exc:
+            if "read-only" in str(exc):
+                return False
+            raise
+        raise StoreError("POST orders/0/notes: the store accepted a note for order 0, which should not exist")
+
 
 class _SessionScope:
     """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""

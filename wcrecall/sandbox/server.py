@@ -363,10 +363,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload = payload[: max(1, len(payload) // 2)]
         elif fault == "empty_body":
             payload = b""
-        sent = self._write(response, payload, reset=fault == "reset")
-        store._record(self.command, path, response.route, response.status, fault, sent)
+        # Logged before the answer goes out, so a client that has its answer also finds it in the log.
+        body_bytes = 0 if self.command == "HEAD" else len(payload) // 2 if fault == "reset" else len(payload)
+        store._record(self.command, path, response.route, response.status, fault, body_bytes)
+        self._write(response, payload, reset=fault == "reset")
 
-    def _write(self, response: Response, payload: bytes, *, reset: bool) -> int:
+    def _write(self, response: Response, payload: bytes, *, reset: bool) -> None:
         store = self.server.sandbox
         close = store.close_connections or self.close_connection or reset
         self.send_response_only(response.status, _REASONS.get(response.status))
@@ -381,20 +383,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = close
         if self.command == "HEAD":
-            return 0
+            return
         if reset:
-            half = payload[: len(payload) // 2]
             try:
-                self.wfile.write(half)
+                self.wfile.write(payload[: len(payload) // 2])
                 # SO_LINGER 0: close() sends a TCP RST instead of a FIN, as a crashed upstream does.
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.connection.close()
             except OSError:
                 pass
-            return len(half)
+            return
         try:
             self.wfile.write(payload)
         except OSError:
             self.close_connection = True
-            return 0
-        return len(payload)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -118,3 +118,61 @@ def test_all_steps_done_means_nothing_due() -> None:
     """After the last step nothing more is due."""
     steps = [Step(n=i, state=SENT if i < 3 else SKIPPED, at=NOW.isoformat()) for i in (1, 2, 3)]
     assert next_due(recall("failed", NOW - 80 * H, steps), POLICY, NOW).n is None
+
+
+def test_fit_keeps_16_hours_between_emails_to_one_buyer() -> None:
+    """A step due soon after another email to the same buyer waits for the gap."""
+    from wcrecall.decide import fit
+    from wcrecall.regional import QuietHours
+
+    off = QuietHours(time(0, 0), time(0, 0))
+    at, why = fit(NOW, contacts=[NOW - 2 * H], policy=POLICY, zone=None, quiet=off)
+    assert at == NOW + 14 * H and why == ("at least 16 h after the last email to this buyer",)
+
+
+def test_fit_caps_emails_per_week() -> None:
+    """A fourth email within 7 days waits until the oldest of the three leaves the window."""
+    from wcrecall.decide import fit
+    from wcrecall.regional import QuietHours
+
+    off = QuietHours(time(0, 0), time(0, 0))
+    contacts = [NOW - timedelta(days=5), NOW - timedelta(days=3), NOW - timedelta(days=1)]
+    at, why = fit(NOW, contacts=contacts, policy=POLICY, zone=None, quiet=off)
+    assert at == NOW + timedelta(days=2)
+    assert "at most 3 emails to one buyer in 7 days" in why
+
+
+def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
+    """22:00 in Berlin moves to 08:00 Berlin the next morning."""
+    from zoneinfo import ZoneInfo
+
+    from wcrecall.decide import fit
+    from wcrecall.regional import DEFAULT_QUIET_HOURS
+
+    late = datetime(2026, 11, 26, 21, 0, tzinfo=timezone.utc)  # 22:00 in Berlin
+    at, why = fit(late, contacts=[], policy=POLICY, zone=ZoneInfo("Europe/Berlin"), quiet=DEFAULT_QUIET_HOURS)
+    assert at == datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+    assert why == ("waits for the end of quiet hours (21:00-08:00, Europe/Berlin)",)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind", "hold", "expected"),
+    [
+        ("insufficient_funds", "failed", 0, (24 * H, 72 * H)),
+        ("transient", "failed", 0, (H,)),
+        ("unknown", "failed", 0, (H, 24 * H, 72 * H)),
+        ("abandoned", "pending", 60, (timedelta(minutes=30), 24 * H, 72 * H)),
+        ("abandoned", "pending", 15, (timedelta(minutes=7.5), 24 * H, 72 * H)),
+    ],
+)
+def test_steps_follow_the_failure_class_and_hold_stock(reason: str, kind: str, hold: int, expected: tuple[timedelta, ...]) -> None:
+    """Failed orders use their class's delays; pending ones are pulled before the hold-stock cancel."""
+    from wcrecall.decide import steps_for
+
+    policy = Policy(
+        statuses=POLICY.statuses, lookback=POLICY.lookback, delays=POLICY.delays,
+        class_delays={"insufficient_funds": (24 * H, 72 * H), "transient": (H,)},
+    )  # fmt: skip
+    r = recall(kind)
+    r.reason, r.hold_minutes = reason, hold
+    assert steps_for(r, policy) == expected

@@ -196,6 +196,8 @@ def print_status(data: dict[str, Any]) -> None:
         outcome = r["outcome"].replace("_", " ")
         if r["end_reason"] and r["outcome"] not in ("open",):
             outcome += f": {r['end_reason']}"
+        if r.get("warning"):
+            outcome += f" (warning: {r['warning']})"
         table.add_row(
             f"#{r['number']}",
             r["email"],
@@ -268,6 +270,39 @@ def demo(
 
 
 # -- commands: explain (routing) ------------------------------------------------------------------------------------
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    order_id: Annotated[int | None, typer.Argument(help="The order id (as in WP admin).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")] = None,
+    payment_method: Annotated[str, typer.Option("--payment-method", help="Gateway id for --note, e.g. stripe.")] = "",
+) -> None:
+    """Explain an order: why its payment failed (with the evidence), language, time zone, and the reminder plan.
+
+    Sends and writes nothing. Examples: wcrecall explain 1234
+    wcrecall explain --note "Payment failed: Your card has insufficient funds." --payment-method stripe
+    """
+    from wcrecall.classify import CLASS_LABELS, describe
+    from wcrecall.explain import explain_order, explain_text
+
+    def work(obj: Context) -> None:
+        if note is not None:
+            verdict = explain_text(note, payment_method)
+            typer.echo(f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
+            return
+        if order_id is None:
+            raise ConfigError("explain: give an ORDER_ID or --note TEXT")
+        result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
+        typer.echo(f"Order {result.order}")
+        for topic, text in result.lines:
+            typer.echo(f"  {topic}: {text}")
+        typer.echo("  plan:")
+        for n, scheduled, at, why in result.schedule:
+            typer.echo(f"    reminder {n} ({scheduled}): {at}; {why}")
+
+    guarded(ctx, work)
 
 # -- commands: forget, suppress (privacy) ----------------------------------------------------------------------------
 

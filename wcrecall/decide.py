@@ -105,13 +105,15 @@ def steps_for(recall: Recall, policy: Policy) -> tuple[timedelta, ...]:
 
 
 def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:
-    """What `run -v` and `status` say when the configured first pending reminder would come after the auto-cancel."""
-    if hold_minutes and configured_first >= timedelta(minutes=hold_minutes):
-        return (
-            f"first reminder moved to {int(hold_minutes / 2)} min: WooCommerce cancels unpaid orders after "
-            f"{hold_minutes} min (hold stock), before the configured {int(configured_first.total_seconds() // 60)} min"
-        )
-    return ""
+    """What `run -v` and `status` say when hold stock moves the first pending reminder earlier than configured."""
+    configured = int(configured_first.total_seconds() // 60)
+    if not hold_minutes or configured <= hold_minutes / 2:
+        return ""
+    later = " (the configured time comes after the cancel)" if configured >= hold_minutes else ""
+    return (
+        f"first reminder moved to {hold_minutes // 2} min instead of {configured} min: WooCommerce cancels unpaid "
+        f"orders {hold_minutes} min after their last change (hold stock){later}"
+    )
 
 
 def fit(at: datetime, *, contacts: Sequence[datetime], policy: Policy, zone: ZoneInfo | None, quiet: QuietHours) -> tuple[datetime, tuple[str, ...]]:

@@ -491,6 +491,10 @@ class Tick:
         if (why := privacy.blocked(self.state, order.email)) is not None:
             self.end(recall, ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED, why, note=False)
             return
+        refusal = self.consent_and_language(order, recall)
+        if refusal:
+            self.end(recall, NOT_CONTACTED, refusal, note=False)
+            return
         if not order.payment_url.startswith(("https://", "http://")):
             raise BadOrder(f"cannot send reminder {n}: the store gave no pay link for the order")
         rendered = self.renderer.render(
@@ -632,8 +636,6 @@ class Tick:
         if rule is not None:
             if not rule.send:
                 return f"country rules: orders from {order.country} are not mailed"
-            if rule.consent_meta and order.meta.get(rule.consent_meta, "").strip().lower() in ("", "0", "no", "false"):
-                return f"country rules: no consent ({rule.consent_meta} is not set on the order)"
             recall.max_steps = rule.max_steps
         recall.lang = choose_language(
             meta=order.meta, country=order.country, state=order.state, default=regional.default_language
@@ -643,6 +645,18 @@ class Tick:
             recall.hold_minutes = self.hold_minutes()
             first = self.policy.delays.get("pending", (timedelta(0),))[0]
             recall.warning = hold_stock_warning(first, recall.hold_minutes)
+        return ""
+
+    def consent_and_language(self, order: Order, recall: Recall) -> str:
+        """Checks that need the full order (its meta is not part of the sync's fields): the country's consent rule,
+        and the language a multilingual plugin recorded. Returns a reason not to send, or ""."""
+        rule = self.settings.regional.countries.get(order.country)
+        if rule is not None and rule.consent_meta:
+            if order.meta.get(rule.consent_meta, "").strip().lower() in ("", "0", "no", "false"):
+                return f"country rules: no consent ({rule.consent_meta} is not set on the order)"
+        recall.lang = choose_language(
+            meta=order.meta, country=order.country, state=order.state, default=self.settings.regional.default_language
+        ).lang
         return ""
 
     def hold_minutes(self) -> int:

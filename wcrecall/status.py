@@ -65,6 +65,8 @@ def row(recall: Recall) -> dict[str, Any]:
         "ended": recall.ended,
         "paid_at": recall.paid_at,
         "paid_order": recall.paid_order,
+        "language": recall.lang,
+        "warning": recall.warning,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -149,8 +150,11 @@ def without(data: object, paths: set[str]) -> object:
     return out
 
 
+Replayer = tuple[SandboxStore, list[float]]
+
+
 @pytest.fixture
-def fixture_store() -> object:
+def fixture_store() -> Iterator[Replayer]:
     wall = [0.0]
     store = SandboxStore(home_url=HTTP_HOME, wall_clock=lambda: wall[0], close_connections=True)
     with store:
@@ -159,7 +163,7 @@ def fixture_store() -> object:
 
 
 @pytest.mark.parametrize("name", capture_names())
-def test_sandbox_answers_each_captured_request_like_the_real_store(name: str, fixture_store: tuple) -> None:
+def test_sandbox_answers_each_captured_request_like_the_real_store(name: str, fixture_store: Replayer) -> None:
     """Replaying a capture gives its status, pagination/Allow/Link/Location headers and JSON body."""
     store, wall = fixture_store
     for earlier in PREREQUISITES.get(name, []):
@@ -177,14 +181,14 @@ def test_sandbox_answers_each_captured_request_like_the_real_store(name: str, fi
     assert without(mine, ignored) == without(theirs, ignored)
 
 
-def test_sandbox_body_is_encoded_like_php_json_encode(fixture_store: tuple) -> None:
+def test_sandbox_body_is_encoded_like_php_json_encode(fixture_store: Replayer) -> None:
     """Bodies are byte-identical to the capture: `\\/` for slashes and `\\uXXXX` for non-ASCII."""
     store, wall = fixture_store
     capture = load("orders_failed_pending_per100_oauth_http")
     assert replay(store, capture, wall).content == capture.body.encode()
 
 
-def test_sandbox_closes_connections_like_the_php_server(fixture_store: tuple) -> None:
+def test_sandbox_closes_connections_like_the_php_server(fixture_store: Replayer) -> None:
     """With close_connections the answer carries `Connection: close`, as the captured PHP server on http."""
     store, wall = fixture_store
     capture = load("order_single_oauth_http")
@@ -224,7 +228,7 @@ def test_sandbox_oauth_rejects_captured_bad_signatures(name: str) -> None:
     assert signature(capture.method, base_url, params, DEFAULT_CONSUMER_SECRET) != provided
 
 
-def test_sandbox_replays_with_timestamp_checks_off(fixture_store: tuple) -> None:
+def test_sandbox_replays_with_timestamp_checks_off(fixture_store: Replayer) -> None:
     """verify_timestamps=False accepts the old captured signatures against the real wall clock."""
     capture = load("orders_oauth_hmac_sha1_http")
     with SandboxStore(home_url=HTTP_HOME, verify_timestamps=False) as store:

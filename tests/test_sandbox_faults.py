@@ -47,7 +47,9 @@ def test_sandbox_latency_delays_each_answer(store: SandboxStore) -> None:
         ("http_401", 401, "Consumer key is invalid."),
     ],
 )
-def test_sandbox_status_faults_answer_once_then_recover(store: SandboxStore, fault: str, status: int, marker: str) -> None:
+def test_sandbox_status_faults_answer_once_then_recover(
+    store: SandboxStore, fault: str, status: int, marker: str
+) -> None:
     """A status fault answers instead of the store once (times=1), then the store answers normally."""
     store.inject(fault)
     spoiled = get(store)

@@ -6,7 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -84,7 +84,9 @@ def test_sandbox_orders_by_modified_ascending(store: SandboxStore) -> None:
         ("2026-11-12T14:25:59+00:00", None, 4),
     ],
 )
-def test_sandbox_modified_after_follows_dates_are_gmt(store: SandboxStore, value: str, gmt: str | None, expected: int) -> None:
+def test_sandbox_modified_after_follows_dates_are_gmt(
+    store: SandboxStore, value: str, gmt: str | None, expected: int
+) -> None:
     """modified_after is exclusive; naive values are site time unless dates_are_gmt; Z + dates_are_gmt shifts."""
     params = {"status": "failed,pending", "per_page": 100, "modified_after": value}
     if gmt:
@@ -186,7 +188,11 @@ def test_sandbox_put_status_bumps_modified_and_writes_the_transition_note(store:
 
 def test_sandbox_create_order_over_rest(store: SandboxStore) -> None:
     """POST /orders: 201, created_via rest-api, next id, totals from the catalogue."""
-    body = {"status": "failed", "billing": {"email": "ana.silva@example.com.br"}, "line_items": [{"product_id": 10, "quantity": 2}]}
+    body = {
+        "status": "failed",
+        "billing": {"email": "ana.silva@example.com.br"},
+        "line_items": [{"product_id": 10, "quantity": 2}],
+    }
     created = call(store, "POST", "orders", json=body)
     assert created.status_code == 201 and created.json()["id"] == 44
     assert created.json()["created_via"] == "rest-api" and created.json()["total"] == "50.00"
@@ -239,12 +245,16 @@ def test_sandbox_auth_like_woocommerce_over_http(store: SandboxStore) -> None:
     assert requests.get(url, timeout=10).json()["code"] == "woocommerce_rest_cannot_view"
     basic = requests.get(url, auth=(DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET), timeout=10)
     assert basic.status_code == 401 and basic.json()["code"] == "woocommerce_rest_cannot_view"
-    query = requests.get(url, params={"consumer_key": DEFAULT_CONSUMER_KEY, "consumer_secret": DEFAULT_CONSUMER_SECRET}, timeout=10)
+    query = requests.get(
+        url, params={"consumer_key": DEFAULT_CONSUMER_KEY, "consumer_secret": DEFAULT_CONSUMER_SECRET}, timeout=10
+    )
     assert query.json()["code"] == "woocommerce_rest_cannot_view"
     assert call(store, "GET", "orders", key=("ck_unknown", "cs_x")).json()["message"] == "Consumer key is invalid."
     bad_secret = call(store, "GET", "orders", key=(DEFAULT_CONSUMER_KEY, "cs_wrong")).json()
     assert bad_secret["message"] == "Invalid signature - provided signature does not match."
-    rest_route = sign_url("GET", f"{store.url}/?rest_route=/wc/v3/orders", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET)
+    rest_route = sign_url(
+        "GET", f"{store.url}/?rest_route=/wc/v3/orders", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+    )
     assert requests.get(rest_route, timeout=10).json()["code"] == "woocommerce_rest_cannot_view"
 
 
@@ -252,10 +262,12 @@ def test_sandbox_oauth_header_nonce_and_timestamp(store: SandboxStore) -> None:
     """Authorization: OAuth works; a nonce is single-use; a timestamp off by > 15 min (real clock) is refused."""
     from wcrecall.sandbox.oauth import php_parse_str
 
-    signed = sign_url("GET", f"{store.url}/wp-json/wc/v3/orders?per_page=1", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET)
+    signed = sign_url(
+        "GET", f"{store.url}/wp-json/wc/v3/orders?per_page=1", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+    )
     base, _, query = signed.partition("?")
     oauth = {k: v for k, v in php_parse_str(query).items() if k.startswith("oauth_")}
-    header = "OAuth " + ", ".join(f'{k}="{requests.utils.quote(str(v), safe="")}"' for k, v in oauth.items())
+    header = "OAuth " + ", ".join(f'{k}="{quote(str(v), safe="")}"' for k, v in oauth.items())
     assert requests.get(f"{base}?per_page=1", headers={"Authorization": header}, timeout=10).status_code == 200
     assert requests.get(signed, timeout=10).json()["message"] == "Invalid nonce - nonce has already been used."
     stale = sign_url("GET", f"{store.url}/wp-json/wc/v3/orders", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET,

@@ -43,7 +43,9 @@ def test_sandbox_pay_page_guest_must_verify_email_after_grace(store: SandboxStor
     order = store.create_order(status="failed", billing={"email": "ana@example.com"})
     store.advance(timedelta(minutes=11))
     page = requests.get(order["payment_url"], timeout=10)
-    assert "To view this page, you must either login or verify the email address associated with the order." in page.text
+    assert (
+        "To view this page, you must either login or verify the email address associated with the order." in page.text
+    )
     wrong = requests.post(order["payment_url"], data={"email": "someone@example.com"}, timeout=10)
     assert "We were unable to verify the email address" in wrong.text
     right = requests.post(order["payment_url"], data={"email": "ANA@example.com"}, timeout=10)

@@ -189,13 +189,16 @@ def test_sandbox_demo_seed_has_the_cases_the_demo_needs() -> None:
                    "Instrument declined.", "GENERIC_DECLINE", "via Mollie",
                    " Order status changed from Pending payment to Failed."):  # fmt: skip
         assert marker in notes
+    assert all(n["note"].count("Order status changed") <= 1 for o in orders for n in demo.notes(o["id"]))
     assert demo.get_order(info.pays_after_first_email)["status"] == "failed"
     assert demo.get_order(info.registered_customer)["customer_id"] > 0
     assert not is_email(demo.get_order(info.invalid_email)["billing"]["email"])
     first, second = (demo.get_order(i) for i in info.retry_group)
     assert first["cart_hash"] == second["cart_hash"] and first["billing"]["email"] == second["billing"]["email"]
     paid_later = demo.get_order(info.paid_later_same_email)
-    newer = [o for o in orders if o["billing"]["email"] == paid_later["billing"]["email"] and o["id"] != paid_later["id"]]
+    newer = [
+        o for o in orders if o["billing"]["email"] == paid_later["billing"]["email"] and o["id"] != paid_later["id"]
+    ]
     assert newer and newer[0]["status"] == "processing"
     demo.advance(timedelta(hours=1))
     assert all(demo.get_order(i)["status"] == "cancelled" for i in info.pending_to_be_cancelled)

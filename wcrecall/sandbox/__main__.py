@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> None:
             seed_fixture_store(store)
         if args.orders:
             store.generate_orders(args.orders, start=store.now() - timedelta(days=365), end=store.now())
-        print(f"WooCommerce sandbox store at {store.url} ({store.count_orders()} orders, clock {store.now():%Y-%m-%d %H:%M}Z)")
+        clock = f"{store.now():%Y-%m-%d %H:%M}Z"
+        print(f"WooCommerce sandbox store at {store.url} ({store.count_orders()} orders, clock {clock})")
         print(f"  read/write key: {DEFAULT_CONSUMER_KEY} / {DEFAULT_CONSUMER_SECRET}")
         print(f"  read-only key:  {READONLY_CONSUMER_KEY} / {READONLY_CONSUMER_SECRET}")
         print("  over http only OAuth 1.0a works (as on a real store); Ctrl-C stops it.", flush=True)

@@ -72,14 +72,14 @@ class Product:
 
 
 def default_products() -> dict[int, Product]:
-    """Products 10-12 as seeded on the captured store (SEEDED-DATA.txt) and 5-9 for demos (post ids below the orders)."""
+    """Products 10-12 of the captured store (SEEDED-DATA.txt), and 5-9 for demos (post ids below the orders')."""
     products = [
         Product(10, "Merino Wool Beanie", "BEANIE-MER-01", 2500, 240),
         # 186 in stock when order 15 was paid (order_notes_after_status_change_*: "186&rarr;185").
         Product(11, "Ceramic Pour-Over Set", "POUR-CER-02", 4850, 186),
         Product(12, "Leather Card Wallet", "WALLET-LTH-03", 3500, 95),
         Product(5, "Linen Apron", "APRON-LIN-04", 3200, 60),
-        Product(6, "Cast Iron Skillet 10\"", "SKILLET-CI-05", 5900, 40),
+        Product(6, 'Cast Iron Skillet 10"', "SKILLET-CI-05", 5900, 40),
         Product(7, "Stoneware Mug Set", "MUG-STN-06", 4200, 75),
         Product(8, "Beeswax Candle Trio", "CANDLE-BW-07", 1450, 120),
         Product(9, "Organic Cotton Tote", "TOTE-ORG-08", 1800, 200),
@@ -220,8 +220,14 @@ def _email_group(admin_email: bool, additional: str) -> list[dict[str, Any]]:
     # settings_email_failed_order_oauth_http.http: enabled, recipient (admin emails only), subject, heading,
     # additional_content, email_type.
     items: list[dict[str, Any]] = [
-        {"id": "enabled", "label": "Enable/Disable", "description": "", "type": "checkbox", "default": "yes",
-         "value": "yes"},
+        {
+            "id": "enabled",
+            "label": "Enable/Disable",
+            "description": "",
+            "type": "checkbox",
+            "default": "yes",
+            "value": "yes",
+        },
     ]
     if admin_email:
         recipient = "Enter recipients (comma separated) for this email. Defaults to <code>admin@example.test</code>."
@@ -247,7 +253,7 @@ def _email_group(admin_email: bool, additional: str) -> list[dict[str, Any]]:
 
 
 _FAILED_ADDITIONAL = (
-    "Hopefully they’ll be back. Read more about <a href=\"https://docs.woocommerce.com/document/managing-orders/\">"
+    'Hopefully they’ll be back. Read more about <a href="https://docs.woocommerce.com/document/managing-orders/">'
     "troubleshooting failed payments</a>."
 )
 

@@ -341,8 +341,16 @@ def list_setting_groups(call: Call) -> list[dict[str, Any]]:
         subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid]
         if gid == "email" and not customer_failed:
             subs.remove("email_customer_failed_order")
-        groups.append({"id": gid, "label": label, "description": description, "parent_id": parent,
-                       "sub_groups": subs, "_links": {"options": [{"href": f"{home}/wp-json/wc/v3/settings/{gid}"}]}})  # fmt: skip
+        groups.append(
+            {
+                "id": gid,
+                "label": label,
+                "description": description,
+                "parent_id": parent,
+                "sub_groups": subs,
+                "_links": {"options": [{"href": f"{home}/wp-json/wc/v3/settings/{gid}"}]},
+            }
+        )
     return groups
 
 

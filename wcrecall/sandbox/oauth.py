@@ -31,13 +31,19 @@ READONLY_CONSUMER_SECRET = "cs_99c86480b5bde09aeb680a2296ef68ad57b3f40a"
 
 # class-wc-rest-authentication.php: `$valid_window = 15 * 60; // 15 minute window.`
 NONCE_WINDOW_SECONDS = 15 * 60
-_OAUTH_PARAM_NAMES = ("oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method")
+_OAUTH_PARAM_NAMES = (
+    "oauth_consumer_key",
+    "oauth_timestamp",
+    "oauth_nonce",
+    "oauth_signature",
+    "oauth_signature_method",
+)
 _HEADER_PARAM_RE = re.compile(r'(oauth_[a-z_-]*)=(:?"([^"]*)"|([^,]*))')
 
 
 @dataclass(frozen=True)
 class ApiKey:
-    """A WooCommerce REST API key: permissions are `read`, `write` or `read_write` (WooCommerce > Settings > Advanced)."""
+    """A WooCommerce REST API key; permissions `read`, `write` or `read_write` (Settings > Advanced > REST API)."""
 
     consumer_key: str
     consumer_secret: str

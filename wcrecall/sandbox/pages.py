@@ -53,13 +53,15 @@ def _pay_page(store: Store, request: Request, order_id: int, query: PhpParams, f
     verified = query.get("verified") == "1" or form.get("verified") == "1"
     if order.customer_id and not verified:
         # A registered customer's order, visitor logged out: `current_user_can( 'pay_for_order' )` fails.
+        action = escape(_pay_url(store, order))
         body = (
             '<div class="woocommerce-info">Please log in to your account below to continue to the payment form.</div>'
-            f'<form class="woocommerce-form woocommerce-form-login login" method="post" action="{escape(_pay_url(store, order))}">'
-            '<p><label for="username">Username or email address</label><input type="text" name="username" id="username"></p>'
+            f'<form class="woocommerce-form woocommerce-form-login login" method="post" action="{action}">'
+            '<p><label for="username">Username or email address</label>'
+            '<input type="text" name="username" id="username"></p>'
             '<p><label for="password">Password</label><input type="password" name="password" id="password"></p>'
             '<p><button type="submit" name="login" value="Log in">Log in</button></p></form>'
-        )  # fmt: skip
+        )
         return _page(200, "Pay for order", body, route)
     emailed = form.get("email")
     if isinstance(emailed, str) and not verified:
@@ -72,8 +74,11 @@ def _pay_page(store: Store, request: Request, order_id: int, query: PhpParams, f
         return _verify_page(store, order, route, "")
     if order.status not in catalog.PAYABLE_STATUSES or order.total <= 0:
         label = catalog.STATUS_LABELS.get(order.status, order.status)
-        return _notice(route, "woocommerce-error", f"This order&rsquo;s status is &ldquo;{escape(label)}&rdquo;&mdash;it "
-                       "cannot be paid for. Please contact us if you need assistance.")  # fmt: skip
+        message = (
+            f"This order&rsquo;s status is &ldquo;{escape(label)}&rdquo;&mdash;it cannot be paid for. "
+            "Please contact us if you need assistance."
+        )
+        return _notice(route, "woocommerce-error", message)
     if request.method == "POST" and form.get("woocommerce_pay") == "1":
         store.pay(order.id, transaction_id=f"sandbox_{order.order_key[-8:]}")
         location = f"{store.home_url}/checkout/order-received/{order.id}/?key={order.order_key}"
@@ -87,7 +92,7 @@ def _pay_url(store: Store, order: Order) -> str:
 
 def _verify_page(store: Store, order: Order, route: str, error: str) -> Response:
     body = (
-        f"{error}<form name=\"checkout\" method=\"post\" action=\"{escape(_pay_url(store, order))}\">"
+        f'{error}<form name="checkout" method="post" action="{escape(_pay_url(store, order))}">'
         "<p>To view this page, you must either login or verify the email address associated with the order.</p>"
         '<p><label for="email">Email address</label><input type="email" name="email" id="email" required></p>'
         '<p><button type="submit" name="verify" value="1">Verify</button></p></form>'
@@ -105,7 +110,7 @@ def _pay_form(store: Store, order: Order) -> str:
     gateways = [g for g in store.gateways() if g["enabled"]]
     methods = "".join(
         f'<li><input type="radio" name="payment_method" value="{escape(g["id"])}"'
-        f'{" checked" if g["id"] == order.payment_method else ""}> {escape(g["title"])}</li>'
+        f"{' checked' if g['id'] == order.payment_method else ''}> {escape(g['title'])}</li>"
         for g in gateways
     )
     return (

@@ -267,7 +267,7 @@ def is_email(value: str) -> bool:
     if len(value) < 6 or value.count("@") != 1 or value.index("@") < 1:
         return False
     local, domain = value.split("@")
-    if not _EMAIL_LOCAL_RE.match(local) or ".." in domain or domain.strip(" \t\n\r\0\x0B.") != domain:
+    if not _EMAIL_LOCAL_RE.match(local) or ".." in domain or domain.strip(" \t\n\r\0\x0b.") != domain:
         return False
     labels = domain.split(".")
     return len(labels) >= 2 and all(label and _EMAIL_LABEL_RE.match(label) for label in labels)

@@ -1,7 +1,7 @@
 """The sandbox store's records, its simulated clock and the order query: compact, no I/O.
 
 Records are `slots` dataclasses with epoch-second ints and money in cents; the REST JSON is built per request
-(views.py), which keeps a store of 100,000 orders near 100 MB.
+(views.py), which keeps a store of 100,000 orders near 150 MB.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SHIPPING_FIELDS = tuple(f for f in BILLING_FIELDS if f != "email")
 # WooCommerce writes system notes with comment_author "WooCommerce" (class-wc-order.php::add_order_note).
 SYSTEM_AUTHOR = "WooCommerce"
 _MAX = 1 << 62
+
 
 class SimClock:
     """The store's clock: frozen unless advanced (or `ticking`, which adds real elapsed time). Aware UTC."""
@@ -154,7 +155,6 @@ class OrderQuery:
 def to_cents(value: Any) -> int:
     """Money given as str/int/float/Decimal, in cents."""
     return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
 
 
 def select_orders(

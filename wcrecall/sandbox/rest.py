@@ -137,7 +137,10 @@ def wp_headers(
     if method in ("GET", "HEAD") and user is None:
         headers.append(("Vary", "Origin"))  # rest_send_cors_headers() for anonymous GETs
     if user is not None:
-        headers += [("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"), ("Cache-Control", "no-cache, must-revalidate, max-age=0")]
+        headers += [
+            ("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"),
+            ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
+        ]
     return headers
 
 
@@ -182,5 +185,3 @@ def _anonymous_error(route: Route, method: str, call: Call) -> RestError:
     if single or "settings" in route.template or "payment_gateways/" in route.template:
         return RestError(401, "woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource.")
     return RestError(401, "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources.")
-
-

@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from wcrecall.sandbox.catalog import DEFAULT_USER_AGENT, gateway_title
+from wcrecall.sandbox.catalog import (
+    CURRENCY_ENTITIES,
+    DEFAULT_USER_AGENT,
+    gateway_title,
+)
 from wcrecall.sandbox.records import LineItem, Order
 
 if TYPE_CHECKING:
@@ -28,8 +32,19 @@ _FAILED = "Order status changed from Pending payment to Failed."
 
 def _person(first: str, last: str, address: str, city: str, state: str, postcode: str, country: str, email: str,
             phone: str, company: str = "") -> dict[str, str]:  # fmt: skip
-    return {"first_name": first, "last_name": last, "company": company, "address_1": address, "address_2": "",
-            "city": city, "state": state, "postcode": postcode, "country": country, "email": email, "phone": phone}  # fmt: skip
+    return {
+        "first_name": first,
+        "last_name": last,
+        "company": company,
+        "address_1": address,
+        "address_2": "",
+        "city": city,
+        "state": state,
+        "postcode": postcode,
+        "country": country,
+        "email": email,
+        "phone": phone,
+    }
 
 
 JANE = _person("Jane", "Doe", "742 Evergreen Terrace", "Springfield", "OR", "97477", "US", "jane.doe@example.com",
@@ -97,7 +112,8 @@ _NOTES: dict[int, list[tuple[str, str]]] = {
          ("11-09T04:23:06", _FAILED)],
     19: [("11-09T20:13:58", f"Error processing payment. Reason: Your card has expired. (expired_card) {_FAILED}")],
     20: [("11-10T12:04:19", "PayPal payment failed. Reason: INSTRUMENT_DECLINED"), ("11-10T12:07:19", _FAILED)],
-    21: [("11-11T04:09:29", f"Stripe charge failed: Your card's security code is incorrect. (incorrect_cvc) {_FAILED}")],
+    21: [("11-11T04:09:29",
+          f"Stripe charge failed: Your card's security code is incorrect. (incorrect_cvc) {_FAILED}")],
     23: [("11-12T12:22:59", f"Error processing payment. Reason: Insufficient funds {_FAILED}"),
          ("11-12T12:25:59", "Customer returned to pay again. Order status changed from Failed to Pending payment.")],
     25: [("11-13T20:28:19", "Awaiting payment confirmation from PayPal.")],
@@ -166,7 +182,9 @@ def _status_notes(store: Store, oid: int, status: str, created: datetime, modifi
             product.stock -= item.quantity
         store.add_note(oid, "Stock levels reduced: " + ", ".join(changes), date=when)
         if status == "on-hold":
-            store.add_note(oid, "Awaiting BACS payment Order status changed from Pending payment to On hold.", date=when)
+            store.add_note(
+                oid, "Awaiting BACS payment Order status changed from Pending payment to On hold.", date=when
+            )
             store.add_note(oid, "Order details manually sent to customer.", date=modified)
         else:
             store.add_note(oid, "Order status changed from Pending payment to Processing.", date=when)
@@ -201,11 +219,21 @@ class DemoSeed:
 def seed_demo(store: Store, now: datetime) -> DemoSeed:
     """About 20 realistic orders from the 2 days before `now` (the clock is set to `now`)."""
     store.set_now(now)
-    store.set_gateways({"stripe": True, "woocommerce_payments": True, "ppcp-gateway": True,
-                        "square_credit_card": True, "mollie_wc_gateway_ideal": True, "bacs": True, "cod": False})  # fmt: skip
+    store.set_gateways(
+        {
+            "stripe": True,
+            "woocommerce_payments": True,
+            "ppcp-gateway": True,
+            "square_credit_card": True,
+            "mollie_wc_gateway_ideal": True,
+            "bacs": True,
+            "cod": False,
+        }
+    )
     made: dict[str, int] = {}
     notes: dict[int, str] = {}
 
+    # `note` is the gateway's text; set_status() appends core's " Order status changed from A to B." to it.
     def order(tag: str, buyer: dict[str, str], currency: str, gateway: str, hours: float, status: str,
               items: list[tuple[int, int]], *, note: str = "", customer_id: int = 0, cart: str | None = None,
               via: str = "checkout") -> int:  # fmt: skip
@@ -225,6 +253,13 @@ def seed_demo(store: Store, now: datetime) -> DemoSeed:
         )  # fmt: skip
         oid = int(data["id"])
         made[tag] = oid
+        # wc_price() markup of the order total, as WooPayments puts it in its failure note.
+        symbol = CURRENCY_ENTITIES.get(currency, currency)
+        price = (
+            '<span class="woocommerce-Price-amount amount"><bdi>'
+            f'<span class="woocommerce-Price-currencySymbol">{symbol}</span>{data["total"]}</bdi></span>'
+        )
+        note = note.replace("{amount}", price)
         notes[oid] = tag
         if status != "pending":
             _at(store, created + timedelta(minutes=minutes), lambda: store.set_status(oid, status, note))
@@ -259,32 +294,31 @@ def seed_demo(store: Store, now: datetime) -> DemoSeed:
     ines = _person("Inês", "Costa", "Rua Augusta 210", "Lisboa", "", "1100-053", "PT", "ines.costa@example.pt",
                    "+351 21 555 0166")  # fmt: skip
 
-    stripe_funds = f"Payment failed: Your card has insufficient funds. {_FAILED}"
+    stripe_funds = "Payment failed: Your card has insufficient funds."
     order("pays_after_first_email", emily, "USD", "stripe", 26, "failed", [(11, 1), (10, 1)], note=stripe_funds)
-    wcpay_amount = '<span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-currencySymbol">&euro;</span>89.70</bdi></span>'
     order("woopayments_declined", lukas, "EUR", "woocommerce_payments", 20, "failed", [(11, 1), (12, 1)],
-          note=f"A payment of {wcpay_amount} <strong>failed</strong> to complete with the following message: "
-               f"<code>Error: Your card was declined</code>. {_FAILED}")  # fmt: skip
+          note="A payment of {amount} <strong>failed</strong> to complete with the following message: "
+               "<code>Error: Your card was declined</code>.")  # fmt: skip
     order("paypal_instrument_declined", charlotte, "GBP", "ppcp-gateway", 30, "failed", [(12, 2)],
           note="Instrument declined. The instrument presented was either declined by the processor or bank, or it "
-               f"can't be used for this payment. {_FAILED}")  # fmt: skip
+               "can't be used for this payment.")  # fmt: skip
     order("square_generic_decline", haruto, "JPY", "square_credit_card", 10, "failed", [(10, 2)],
-          note=f"Square Payment Failed (Status code GENERIC_DECLINE: Card declined.) {_FAILED}")  # fmt: skip
+          note="Square Payment Failed (Status code GENERIC_DECLINE: Card declined.)")  # fmt: skip
     order("mollie_ideal_failed", daan, "EUR", "mollie_wc_gateway_ideal", 8, "failed", [(5, 1), (8, 1)],
-          note=f"iDEAL payment failed via Mollie (tr_WDqYK6vllg). {_FAILED}")  # fmt: skip
+          note="iDEAL payment failed via Mollie (tr_WDqYK6vllg).")  # fmt: skip
     order("stripe_declined", lucas, "BRL", "stripe", 14, "failed", [(11, 1)],
-          note=f"Payment failed: Your card was declined. {_FAILED}")  # fmt: skip
+          note="Payment failed: Your card was declined.")  # fmt: skip
     order("registered_customer", michael, "USD", "stripe", 18, "failed", [(6, 1)], customer_id=7,
-          note=f"Payment failed: Your card has expired. {_FAILED}")  # fmt: skip
+          note="Payment failed: Your card has expired.")  # fmt: skip
     retry_cart = hashlib.md5(b"demo-retry-cart").hexdigest()
-    cvc = f"Payment failed: Your card's security code is incorrect. {_FAILED}"
+    cvc = "Payment failed: Your card's security code is incorrect."
     order("retry_first", sophie, "EUR", "stripe", 40, "failed", [(7, 1), (9, 2)], note=cvc, cart=retry_cart)
     order("retry_second", sophie, "EUR", "stripe", 39.5, "failed", [(7, 1), (9, 2)], note=cvc, cart=retry_cart)
     order("paid_later_failed", noah, "CAD", "stripe", 36, "failed", [(12, 1)], note=stripe_funds)
     order("paid_later_paid", noah, "CAD", "ppcp-gateway", 34, "processing", [(12, 1)])
     order("invalid_email", carlos, "EUR", "woocommerce_payments", 12, "failed", [(10, 1)],
-          note=f"A payment of {wcpay_amount.replace('89.70', '23.00')} <strong>failed</strong> to complete with the "
-               f"following message: <code>Error: Your card was declined</code>. {_FAILED}")  # fmt: skip
+          note="A payment of {amount} <strong>failed</strong> to complete with the "
+               "following message: <code>Error: Your card was declined</code>.")  # fmt: skip
     order("pending_3ds", grace, "USD", "stripe", 25 / 60, "pending", [(11, 2)])
     order("pending_paypal", amelia, "GBP", "ppcp-gateway", 45 / 60, "pending", [(10, 1), (12, 1)])
     order("pending_invoice", jack, "AUD", "bacs", 20, "pending", [(6, 1)], via="admin")
@@ -323,10 +357,50 @@ def _at(store: Store, when: datetime, action: Any) -> None:
 
 # --- bulk -------------------------------------------------------------------------------------------------------------
 
-_BULK_FIRST = ("James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
-               "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Carlos", "Yuki")  # fmt: skip
-_BULK_LAST = ("Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-              "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Lee")  # fmt: skip
+_BULK_FIRST = (
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Carlos",
+    "Yuki",
+)
+_BULK_LAST = (
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Lee",
+)
 _BULK_PLACES = (("Austin", "TX", "78701"), ("Denver", "CO", "80202"), ("Boston", "MA", "02108"),
                 ("Chicago", "IL", "60601"), ("Phoenix", "AZ", "85004"), ("Portland", "OR", "97205"))  # fmt: skip
 _HOLD_CANCELLED = "Unpaid order cancelled - time limit reached. Order status changed from Pending payment to Cancelled."
@@ -334,7 +408,8 @@ _BULK_FAILURES = (
     ("stripe", f"Payment failed: Your card was declined. {_FAILED}"),
     ("stripe", f"Payment failed: Your card has insufficient funds. {_FAILED}"),
     ("woocommerce_payments", ("A payment of <span class=\"woocommerce-Price-amount amount\">$48.50</span> "
-     f"<strong>failed</strong> to complete with the following message: <code>Error: Your card was declined</code>. {_FAILED}")),
+     "<strong>failed</strong> to complete with the following message: "
+     f"<code>Error: Your card was declined</code>. {_FAILED}")),
     ("ppcp-gateway", ("Instrument declined. The instrument presented was either declined by the processor or bank, "
      f"or it can't be used for this payment. {_FAILED}")),
     ("square_credit_card", f"Square Payment Failed (Status code GENERIC_DECLINE: Card declined.) {_FAILED}"),

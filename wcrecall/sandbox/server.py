@@ -51,7 +51,12 @@ _WP_ERROR_PAGE = (
     '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">Learn more about troubleshooting '
     "WordPress.</a></p></div></body>\n</html>\n"
 )
-_REASONS = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+_REASONS = {
+    429: "Too Many Requests",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
 
 
 @dataclass(frozen=True)
@@ -271,8 +276,8 @@ def fault_response(store: SandboxStore, kind: str, method: str) -> Response:
     if kind == "http_500":
         # WP_Fatal_Error_Handler::display_api_error() for a REST request.
         message = (
-            "<p>There has been a critical error on this website.</p><p><a href=\"https://wordpress.org/"
-            "documentation/article/faq-troubleshooting/\">Learn more about troubleshooting WordPress.</a></p>"
+            '<p>There has been a critical error on this website.</p><p><a href="https://wordpress.org/'
+            'documentation/article/faq-troubleshooting/">Learn more about troubleshooting WordPress.</a></p>'
         )
         body = {"code": "internal_server_error", "message": message, "data": {"status": 500}, "additional_errors": []}
         return Response(500, views.php_json(body), [("Content-Type", "application/json; charset=UTF-8")])

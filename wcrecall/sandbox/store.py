@@ -552,7 +552,7 @@ class Store:
         """Create `n` orders created between `start` and `end` (ids ascending with time); return their ids.
 
         Failed orders get one gateway failure note; the rest are processing/completed with a few cancelled and
-        refunded. Records are compact: 100,000 orders take about 100 MB and a couple of seconds.
+        refunded. Records are compact: 100,000 orders take about 150 MB and two or three seconds.
         """
         from wcrecall.sandbox import seed as seeds
 
@@ -570,6 +570,7 @@ class Store:
             self._by_modified = sorted(self._by_modified + [(o.modified, o.id) for o, _ in batch])
             self._changed()
             return range(first, self.next_order_id)
+
 
 _CREATE_FIELDS = frozenset(
     {

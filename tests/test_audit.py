@@ -96,8 +96,8 @@ def test_aggregator_counts_unpaid_orders_by_method_country_week_and_currency() -
     assert data["orders"] == 4
     assert data["unpaid"]["failed"] == 1 and data["unpaid"]["pending"] == 1 and data["unpaid"]["share"] == 0.5
     assert data["unpaid"]["value"] == {
-        "EUR": {"failed": "20.00", "pending": "0.00", "total": "20.00"},
-        "USD": {"failed": "0.00", "pending": "5.50", "total": "5.50"},
+        "EUR": {"failed": "20.00", "pending": "0.00", "total": "20.00", "orders": 1},
+        "USD": {"failed": "0.00", "pending": "5.50", "total": "5.50", "orders": 1},
     }
     assert data["unpaid"]["unreachable"] == 1
     methods = {m["method"]: (m["orders"], m["unpaid"]) for m in data["by_payment_method"]}

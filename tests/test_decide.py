@@ -176,3 +176,18 @@ def test_steps_follow_the_failure_class_and_hold_stock(reason: str, kind: str, h
     r = recall(kind)
     r.reason, r.hold_minutes = reason, hold
     assert steps_for(r, policy) == expected
+
+
+def test_quiet_hours_never_push_a_pending_reminder_past_the_hold_stock_cancel() -> None:
+    """06:30 in Seattle is quiet, but waiting until 08:00 would come after the cancel: the reminder goes now."""
+    from zoneinfo import ZoneInfo
+
+    from wcrecall.decide import fit
+    from wcrecall.regional import DEFAULT_QUIET_HOURS
+
+    at = datetime(2026, 11, 26, 14, 30, tzinfo=timezone.utc)  # 06:30 in Seattle
+    zone = ZoneInfo("America/Los_Angeles")
+    moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS)
+    assert moved == datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
+    kept, why = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, deadline=at + timedelta(minutes=30))
+    assert kept == at and why == ("sent in quiet hours: hold stock cancels the order before they end",)

@@ -187,6 +187,7 @@ class AuditAggregator:
     skipped: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     unpaid_value: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    unpaid_orders: Counter[str] = field(default_factory=Counter)  # by currency
     unpaid_count: Counter[str] = field(default_factory=Counter)  # per currency
     methods: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     countries: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -214,6 +215,7 @@ class AuditAggregator:
             country = order.country or "(none)"
             self.countries[country][order.status] += 1
             self.unpaid_value[(order.status, order.currency)] += order.total
+            self.unpaid_orders[order.currency] += 1
             self.unpaid_count[order.currency] += 1
             self.country_value[(country, order.currency)] += order.total
             if not order.valid_email:
@@ -233,6 +235,7 @@ class AuditAggregator:
                 "failed": _money(self.unpaid_value.get(("failed", cur), Decimal(0))),
                 "pending": _money(self.unpaid_value.get(("pending", cur), Decimal(0))),
                 "total": _money(sum((v for (_, c), v in self.unpaid_value.items() if c == cur), Decimal(0))),
+                "orders": self.unpaid_orders[cur],
             }
             for cur in currencies
         }
@@ -462,7 +465,9 @@ def _pct(value: float | None) -> str:
 
 def _primary_currency(data: Mapping[str, Any]) -> str:
     value = data["unpaid"]["value"]
-    return max(value, key=lambda cur: Decimal(value[cur]["total"])) if value else ""
+    # The currency most failed orders are in: comparing totals across currencies would let 7,500 JPY outweigh
+    # 200 USD.
+    return max(value, key=lambda cur: (value[cur].get("orders", 0), cur)) if value else ""
 
 
 def sections(data: Mapping[str, Any], *, charts: bool) -> list[Any]:

@@ -116,9 +116,20 @@ def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:
     )
 
 
-def fit(at: datetime, *, contacts: Sequence[datetime], policy: Policy, zone: ZoneInfo | None, quiet: QuietHours) -> tuple[datetime, tuple[str, ...]]:
+def fit(
+    at: datetime,
+    *,
+    contacts: Sequence[datetime],
+    policy: Policy,
+    zone: ZoneInfo | None,
+    quiet: QuietHours,
+    deadline: datetime | None = None,
+) -> tuple[datetime, tuple[str, ...]]:
     """Move `at` later until it respects the buyer's caps (gap since the last email, emails per 7 days) and the quiet
-    hours in the buyer's zone; return the time and the reasons it moved."""
+    hours in the buyer's zone; return the time and the reasons it moved.
+
+    `deadline` is when hold stock will cancel a pending order: quiet hours never push a reminder past it (the buyer
+    was at the checkout minutes ago, and after the cancel the link no longer works)."""
     why: list[str] = []
     ordered = sorted(contacts)
     for _ in range(8):  # each rule only moves later; a few rounds settle every combination
@@ -132,7 +143,9 @@ def fit(at: datetime, *, contacts: Sequence[datetime], policy: Policy, zone: Zon
             _add(why, f"at most {policy.max_per_week} emails to one buyer in 7 days")
         if zone is not None and quiet.enabled:
             shifted = outside_quiet_hours(at, zone, quiet)
-            if shifted != at:
+            if shifted != at and deadline is not None and shifted >= deadline:
+                _add(why, "sent in quiet hours: hold stock cancels the order before they end")
+            elif shifted != at:
                 at = shifted
                 _add(why, f"waits for the end of quiet hours ({quiet}, {zone.key})")
         if at == moved:

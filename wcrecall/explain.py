@@ -76,11 +76,25 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     out.add("buyer's emails so far", f"{len(contacts)} (caps: {format_duration(policy.min_gap)} apart, {policy.max_per_week} per 7 days)")
     created = order.date_created
     planned = list(contacts)
-    for n, delay in enumerate(steps_for(recall, policy), start=1):
+    existing = state.recalls.get(order.id)
+    done = {step.n: step for step in existing.steps} if existing else {}
+    delays = steps_for(recall, policy)
+    previous: tuple[datetime, timedelta] | None = None  # (time of the step before, its delay): keeps the spacing
+    for n, delay in enumerate(delays, start=1):
+        if n in done:
+            step = done[n]
+            out.schedule.append((n, f"+{format_duration(delay)}", f"{step.state} {step.at[:16].replace('T', ' ')} UTC", step.why or "done"))
+            sent = from_iso(step.at)
+            previous = (sent, delay) if sent else previous
+            continue
         base = created + delay
-        at, why = fit(base, contacts=planned, policy=policy, zone=zone.zone, quiet=quiet)
+        if previous is not None:
+            # As the tick does (decide.next_due): a late step pushes the next one back by the usual spacing.
+            base = max(base, previous[0] + delay - previous[1])
+        at, why = fit(base, contacts=planned, policy=policy, zone=zone.zone, quiet=quiet, deadline=_deadline(recall, order))
         at = max(at, now)  # an overdue step goes out at the next tick
         planned.append(at)
+        previous = (at, delay)
         out.schedule.append(
             (
                 n,
@@ -90,6 +104,10 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
             )
         )
     return out
+
+
+def _deadline(recall: Recall, order: Order) -> datetime | None:
+    return order.date_modified + timedelta(minutes=recall.hold_minutes) if recall.hold_minutes else None
 
 
 def _as_recall(order: Order, verdict: Classification, lang: str, zone: str, hold: int, max_steps: int, state: State) -> Recall:

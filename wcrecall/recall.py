@@ -670,7 +670,17 @@ class Tick:
     def fit(self, recall: Recall, at: datetime) -> tuple[datetime, tuple[str, ...]]:
         """`at` moved for the buyer's caps and quiet hours (contacts of this recall included)."""
         zone = _zone(recall.zone)
-        return fit(at, contacts=self._contacts.get(recall.email_hash, []), policy=self.policy, zone=zone, quiet=self.quiet(recall))
+        created = from_iso(recall.created)
+        # Hold stock counts from the order's last change; creation is the closest this record keeps.
+        deadline = created + timedelta(minutes=recall.hold_minutes) if recall.hold_minutes and created else None
+        return fit(
+            at,
+            contacts=self._contacts.get(recall.email_hash, []),
+            policy=self.policy,
+            zone=zone,
+            quiet=self.quiet(recall),
+            deadline=deadline,
+        )
 
     def quiet(self, recall: Recall) -> QuietHours:
         rule = self.settings.regional.countries.get(recall.country)

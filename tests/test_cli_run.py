@@ -37,10 +37,12 @@ def test_run_emails_each_eligible_order_once_with_its_pay_link(tmp_path: Path, s
     b = failed_order(store, "ben@example.org", billing={"first_name": "Ben"})
     paid = store.create_order(status="processing", billing={"email": "paid@example.com"})
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    store.reset_counters()
 
     result = cli(["run"], config=config, now=NOW)
 
     assert result.exit_code == 0, result.stderr
+    assert store.connections == 1  # one keep-alive connection for the whole tick
     assert result.stdout == "" and result.stderr == ""  # silent on success
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["ana@example.com", "ben@example.org"]
     assert smtp.connections == 1
@@ -62,6 +64,33 @@ def test_run_emails_each_eligible_order_once_with_its_pay_link(tmp_path: Path, s
     again = cli(["run"], config=config, now=NOW + timedelta(minutes=10))
     assert again.exit_code == 0
     assert len(smtp.messages) == 2
+    # The second tick re-read the overlap (the same orders) but handled each order once: one notes read per order.
+    assert store.count("GET", "/wp-json/wc/v3/orders/{id}/notes") == 2
+
+
+def test_sync_asks_only_for_changed_orders_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The incremental query: modified_after in naive UTC with dates_are_gmt, orderby modified asc, 100 per page,
+    all statuses, limited fields, pages built as page=N."""
+    from datetime import datetime, timezone
+
+    from wcrecall.config import StoreSettings
+    from wcrecall.store import Page, Store
+
+    seen: list[tuple[dict[str, object], int]] = []
+
+    def fake_page(self: Store, params: dict[str, object], page: int) -> Page:
+        seen.append((dict(params), page))
+        return Page(orders=[], total=250, total_pages=3)
+
+    monkeypatch.setattr(Store, "orders_page", fake_page)
+    store = Store(StoreSettings(url="http://127.0.0.1:9", consumer_key="ck_x", consumer_secret="cs_x"))
+    list(store.changed_orders(datetime(2026, 11, 12, 9, 25, 59, tzinfo=timezone(timedelta(hours=-5)))))
+    params = seen[0][0]
+    assert params["modified_after"] == "2026-11-12T14:25:59"
+    assert params["dates_are_gmt"] == "true" and params["orderby"] == "modified" and params["order"] == "asc"
+    assert params["per_page"] == 100 and params["status"] == "any"
+    assert "billing" in str(params["_fields"]).split(",") and "line_items" not in str(params["_fields"])
+    assert [page for _, page in seen] == [1, 2, 3]
 
 
 def test_verbose_run_says_what_happened_per_order(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:

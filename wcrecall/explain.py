@@ -39,11 +39,8 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     with store.session():
         order = parse_order(store.get_order(order_id))
         notes = store.get_notes(order_id)
-        hold = 0
-        if order.status == "pending" and order.created_via in ("checkout", "store-api"):
-            manage = str(store.get_setting("products", "woocommerce_manage_stock") or "")
-            held = str(store.get_setting("products", "woocommerce_hold_stock_minutes") or "") if manage == "yes" else ""
-            hold = int(held) if held.isdigit() else 0
+        pending_checkout = order.status == "pending" and order.created_via in ("checkout", "store-api")
+        hold = store.hold_stock_minutes() if pending_checkout else 0
     state = State(settings.state_path, read_only=True).load()
     policy = policy_for(settings)
     out = Explanation(order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})")

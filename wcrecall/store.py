@@ -296,6 +296,16 @@ class Store:
         body, _ = self._call("GET", f"settings/{group}/{setting_id}")
         return body.get("value") if isinstance(body, dict) else None
 
+    def hold_stock_minutes(self) -> int:
+        """Minutes after which WooCommerce cancels an unpaid pending order, 0 when it never does.
+
+        wc_cancel_unpaid_orders() (includes/wc-order-functions.php) only runs when stock management is on and the
+        hold time is at least 1; the setting's value "" means off."""
+        if str(self.get_setting("products", "woocommerce_manage_stock") or "") != "yes":
+            return 0
+        held = str(self.get_setting("products", "woocommerce_hold_stock_minutes") or "")
+        return int(held) if held.isdigit() else 0
+
     def payment_gateways(self) -> list[Any]:
         body, _ = self._call("GET", "payment_gateways")
         return body if isinstance(body, list) else []

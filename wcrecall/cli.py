@@ -306,6 +306,65 @@ def explain(
 
 # -- commands: forget, suppress (privacy) ----------------------------------------------------------------------------
 
+
+@app.command()
+def forget(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The buyer's billing email.")],
+) -> None:
+    """Remove every local trace of a buyer and never mail them again (their address stays suppressed, as a hash).
+
+    Example: wcrecall forget jane@example.com
+    """
+    from wcrecall.privacy import forget_buyer
+
+    guarded(ctx, lambda obj: typer.echo(forget_buyer(obj.settings(), email, now=now_utc())))
+
+
+suppress_app = typer.Typer(help="Addresses and whole domains that are never mailed.", no_args_is_help=True)
+app.add_typer(suppress_app, name="suppress")
+
+
+@suppress_app.command("add")
+def suppress_add(
+    ctx: typer.Context, target: Annotated[str, typer.Argument(help="An address (jane@example.com) or a domain.")]
+) -> None:
+    """Never mail this address, or any address at this domain.
+
+    Example: wcrecall suppress add example.org
+    """
+    from wcrecall.privacy import change_suppression
+
+    guarded(ctx, lambda obj: typer.echo(change_suppression(obj.settings(), "add", target, now=now_utc())))
+
+
+@suppress_app.command("remove")
+def suppress_remove(
+    ctx: typer.Context, target: Annotated[str, typer.Argument(help="An address or a domain on the list.")]
+) -> None:
+    """Take an address or a domain off the suppression list.
+
+    Example: wcrecall suppress remove example.org
+    """
+    from wcrecall.privacy import change_suppression
+
+    guarded(ctx, lambda obj: typer.echo(change_suppression(obj.settings(), "remove", target, now=now_utc())))
+
+
+@suppress_app.command("list")
+def suppress_list(ctx: typer.Context) -> None:
+    """List suppressed domains and addresses (addresses are kept only as a hash: shown by reason and masked form).
+
+    Example: wcrecall suppress list
+    """
+    from wcrecall.privacy import list_suppressions
+
+    def work(obj: Context) -> None:
+        for entry in list_suppressions(obj.settings()):
+            typer.echo(f"{entry.kind}\t{entry.value if entry.kind == 'domain' else entry.value[:12]}\t{entry.reason}")
+
+    guarded(ctx, work)
+
 # -- commands: audit, report ----------------------------------------------------------------------------------------
 
 

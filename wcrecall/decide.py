@@ -55,6 +55,9 @@ def candidate_problem(order: Order, now: datetime, policy: Policy) -> str | None
         return f"status {order.status} is not recalled"
     if not order.needs_payment:
         return "WooCommerce says the order needs no payment"
+    if order.total <= 0:
+        # needs_payment includes "total > 0" on a real store (class-wc-order.php); never trust it against the number.
+        return f"nothing to pay (total {order.total})"
     if order.date_created < now - policy.lookback:
         return "created before the lookback window"
     if not order.email:

@@ -71,7 +71,9 @@ EX_NOUSER, EX_NOHOST, EX_UNAVAILABLE, EX_OSERR, EX_IOERR, EX_TEMPFAIL = 67, 68, 
 
 def _one_line(value: str) -> str:
     """Header text: CR, LF and other control characters become spaces, so no value can start a new header."""
-    return " ".join(_CONTROL_RE.sub(" ", value).split())
+    # "=?" is broken up too: the email package decodes RFC 2047 words found in the text it is given, so a buyer's
+    # name like =?utf-8?b?...?= would turn back into CR LF "Bcc: ..." and write a real header (tests/test_hostile.py).
+    return " ".join(_CONTROL_RE.sub(" ", value).split()).replace("=?", "= ?")
 
 
 def _ascii_domain(domain: str) -> str:

@@ -8,6 +8,7 @@ nothing more.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,10 +37,8 @@ def _domain(text: str) -> str:
     """`@Example.COM`, `example.com.` -> `example.com` (IDN kept in its ASCII form so both spellings match)."""
     domain = text.strip().lstrip("@").rstrip(".").lower()
     if not domain.isascii():
-        try:
+        with contextlib.suppress(UnicodeError):  # not a valid IDN: compared as typed
             domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
     return domain
 
 
@@ -62,9 +61,10 @@ def blocked(state: State, email: str) -> str | None:
     return None
 
 
-def suppress_email(state: State, email: str, reason: str) -> None:
+def suppress_email(state: State, email: str, reason: str, *, show: bool = True) -> None:
+    """Suppress one address, kept as its keyed hash; `show` adds the masked form to the reason (not for `forget`)."""
     lists = state.suppressions()
-    lists["emails"][state.email_hash(email)] = f"{reason} ({mask_email(email)})"
+    lists["emails"][state.email_hash(email)] = f"{reason} ({mask_email(email)})" if show else reason
     state.set_suppressions(lists)
 
 
@@ -99,7 +99,7 @@ def forget(state: State, email: str, *, now: datetime) -> int:
     gone = [r.id for r in state.recalls.values() if r.email_hash == key]
     for order_id in gone:
         state.delete(order_id)
-    suppress_email(state, email, f"forgotten on {now:%Y-%m-%d}")
+    suppress_email(state, email, f"forgotten on {now:%Y-%m-%d}", show=False)
     return len(gone)
 
 
@@ -120,7 +120,11 @@ def prune(state: State, now: datetime, keep: timedelta) -> int:
 
 def _locked_state(settings: Settings) -> tuple[RunLock, State]:
     lock = RunLock(settings.state_path).__enter__()
-    return lock, State(settings.state_path).load()
+    try:
+        return lock, State(settings.state_path).load()
+    except BaseException:
+        lock.__exit__(None, None, None)
+        raise
 
 
 def _check_email(email: str) -> str:

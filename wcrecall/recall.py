@@ -255,6 +255,13 @@ class Tick:
         status = raw.get("status") if isinstance(raw, dict) else None
         if status in self.policy.statuses:
             self.problem(order_id, f"skipped: {reason}")
+            if isinstance(order_id, int) and order_id > 0 and order_id not in self.state.recalls:
+                # A row in `status` too, so the owner sees why this order got no email (the data to fix is in WP admin).
+                when = self.now.isoformat()
+                self.put(Recall(id=order_id, number=str(order_id), kind=str(status), status=str(status), email_hash="",
+                                email_masked="", customer_id=0, country="", currency="", total="", created=when,
+                                opened=when, outcome=NOT_CONTACTED, end_reason=f"skipped: {reason}",
+                                ended=when))  # fmt: skip
 
     def _index(self, recall: Recall) -> None:
         self._by_email[recall.email_hash].add(recall.id)
@@ -662,9 +669,7 @@ class Tick:
     def hold_minutes(self) -> int:
         """WooCommerce's hold-stock time if stock management is on, read once per tick; 0 when off."""
         if self._hold_minutes is None:
-            manage = str(self.store.get_setting("products", "woocommerce_manage_stock") or "")
-            held = str(self.store.get_setting("products", "woocommerce_hold_stock_minutes") or "") if manage == "yes" else ""
-            self._hold_minutes = int(held) if held.isdigit() else 0
+            self._hold_minutes = self.store.hold_stock_minutes()
         return self._hold_minutes
 
     def fit(self, recall: Recall, at: datetime) -> tuple[datetime, tuple[str, ...]]:

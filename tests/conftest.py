@@ -5,11 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from e2e import NOW, SMTP_PASSWORD
 from smtp_server import SmtpServer
+
+from wcrecall.sandbox import SandboxStore
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) that records what it accepts; set its misbehaviour attributes per test."""
     with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def store() -> Iterator[SandboxStore]:
+    """The sandbox WooCommerce store on 127.0.0.1, its clock at the suite's NOW (tests/e2e.py)."""
+    with SandboxStore() as sandbox:
+        sandbox.set_now(NOW)
+        yield sandbox
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """The test SMTP server with the login the end-to-end configs use (tests/e2e.py write_config)."""
+    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
         yield server

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,19 +11,6 @@ from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def notes_by_wcrecall(store: SandboxStore, order_id: int) -> list[dict[str, object]]:

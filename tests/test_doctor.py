@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from e2e import NOW, SMTP_PASSWORD, cli, write_config
+from e2e import NOW, cli, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.doctor import (
@@ -26,19 +25,6 @@ from wcrecall.sandbox import (
     READONLY_CONSUMER_SECRET,
     SandboxStore,
 )
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def line_of(output: str, name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,19 +22,6 @@ from wcrecall.init import (
     validate_url,
 )
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def dirs(tmp_path: Path) -> dict[str, str]:

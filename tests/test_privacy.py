@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
+from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries
 
@@ -16,19 +15,6 @@ from wcrecall.privacy import blocked, prune, suppress_domain, suppress_email
 from wcrecall.records import Recall
 from wcrecall.sandbox import SandboxStore
 from wcrecall.state import State
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def rows(config: Path, when: object = NOW) -> dict[int, dict[str, object]]:

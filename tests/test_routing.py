@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from e2e import NO_FUNDS, NOW, SMTP_PASSWORD, cli, failed_order, ticks, write_config
+from e2e import NO_FUNDS, NOW, cli, failed_order, ticks, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def run_until(store: SandboxStore, config: Path, start: datetime, end: datetime, step: timedelta = timedelta(minutes=10)) -> list[datetime]:

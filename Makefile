@@ -29,6 +29,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy
 	$(BIN)/ruff check wcrecall tests
+	$(BIN)/ruff format --check wcrecall tests
 	$(BIN)/mypy --strict wcrecall
 
 clean:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from wcrecall.cli import app
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
 
-NOW = datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)  # daytime for buyers in the Americas and Europe
+NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # daytime for buyers in the Americas and Europe
 SMTP_PASSWORD = "smtp-Secret-pw-4c1d"
 
 
@@ -40,8 +40,7 @@ def write_config(
         f'[store]\nurl = "{store_url}"\nconsumer_key = "{key}"\nconsumer_secret = "{secret}"\ntimeout = 5\n\n'
         f'[mail]\n{mail}from = "Example Shop <shop@example.com>"\n\n'
         '[brand]\nstore_name = "Example Shop"\nsupport_email = "help@example.com"\n\n'
-        f'[state]\npath = "{(tmp_path / (Path(name).stem + ".state.json")).as_posix()}"\n'
-        + extra
+        f'[state]\npath = "{(tmp_path / (Path(name).stem + ".state.json")).as_posix()}"\n' + extra
     )
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -71,7 +70,13 @@ NO_FUNDS = "Payment failed: Your card has insufficient funds. Order status chang
 
 
 def failed_order(
-    store: SandboxStore, email: str, *, hours_ago: float = 2, status: str = "failed", note: str = DECLINED, **fields: Any
+    store: SandboxStore,
+    email: str,
+    *,
+    hours_ago: float = 2,
+    status: str = "failed",
+    note: str = DECLINED,
+    **fields: Any,
 ) -> int:
     """A failed (or pending) checkout order created `hours_ago` before the store's clock, with a Stripe note
     (declined by the bank: reminders at +1 h, +24 h, +72 h).

@@ -72,33 +72,71 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("Payment failed: Your card's expiration year is invalid." + EN_FAILED, STRIPE, "customer_input", "en"),
     ("The card's zip code failed validation.", STRIPE, "customer_input", "en"),
     ("Payment failed: Your card has expired." + EN_FAILED, STRIPE, "expired_or_unsupported", "en"),
-    ("Payment failed: Your card does not support this type of purchase." + EN_FAILED, STRIPE,
-     "expired_or_unsupported", "en"),
+    (
+        "Payment failed: Your card does not support this type of purchase." + EN_FAILED,
+        STRIPE,
+        "expired_or_unsupported",
+        "en",
+    ),
     ("Payment failed: Your card is not supported." + EN_FAILED, STRIPE, "expired_or_unsupported", "en"),
-    ("Payment failed: An error occurred while processing your card. Try again in a little bit." + EN_FAILED, STRIPE,
-     "transient", "en"),
-    ("Payment failed: We are unable to authenticate your payment method. Please choose a different payment method "
-     "and try again." + EN_FAILED, STRIPE, "authentication", "en"),
-    ("Payment failed: Your card was declined. This transaction requires authentication." + EN_FAILED, STRIPE,
-     "authentication", "en"),
-    ("UPE payment failed: Your card was declined for making repeated attempts too frequently or exceeding its amount "
-     "limit." + EN_FAILED, STRIPE, "insufficient_funds", "en"),
+    (
+        "Payment failed: An error occurred while processing your card. Try again in a little bit." + EN_FAILED,
+        STRIPE,
+        "transient",
+        "en",
+    ),
+    (
+        "Payment failed: We are unable to authenticate your payment method. Please choose a different payment method "
+        "and try again." + EN_FAILED,
+        STRIPE,
+        "authentication",
+        "en",
+    ),
+    (
+        "Payment failed: Your card was declined. This transaction requires authentication." + EN_FAILED,
+        STRIPE,
+        "authentication",
+        "en",
+    ),
+    (
+        "UPE payment failed: Your card was declined for making repeated attempts too frequently or exceeding its amount "
+        "limit." + EN_FAILED,
+        STRIPE,
+        "insufficient_funds",
+        "en",
+    ),
     ("Sorry, we are unable to process your payment at this time. Please retry later.", STRIPE, "transient", "en"),
     ("Payment processing failed. Please retry." + EN_FAILED, STRIPE, "transient", "en"),
     ("Stripe SCA authentication failed." + EN_FAILED, STRIPE, "authentication", "en"),
-    ("Stripe SCA authentication failed. Reason: Your card has insufficient funds." + EN_FAILED, STRIPE,
-     "insufficient_funds", "en"),
+    (
+        "Stripe SCA authentication failed. Reason: Your card has insufficient funds." + EN_FAILED,
+        STRIPE,
+        "insufficient_funds",
+        "en",
+    ),
     ("Stripe SCA authentication failed. Reason: Your card was declined." + EN_FAILED, STRIPE, "issuer_generic", "en"),
     ("This payment failed to clear." + EN_FAILED, STRIPE, "unknown", "en"),
     ("Payment not completed in time Order status changed from On hold to Failed.", STRIPE, "abandoned", "en"),
     # The seeded test store's forms (shared fixtures, woocommerce-7.8.2/SEEDED-DATA.txt).
     ("Stripe charge failed: Your card was declined. (card_declined)", STRIPE, "issuer_generic", "code"),
-    ("Stripe charge failed: Your card was declined. (card_declined) — retry attempt 2", STRIPE, "issuer_generic",
-     "code"),
-    ("Stripe charge failed: Your card's security code is incorrect. (incorrect_cvc)" + EN_FAILED, STRIPE,
-     "customer_input", "code"),
-    ("Error processing payment. Reason: Your card has expired. (expired_card)" + EN_FAILED, STRIPE,
-     "expired_or_unsupported", "code"),
+    (
+        "Stripe charge failed: Your card was declined. (card_declined) — retry attempt 2",
+        STRIPE,
+        "issuer_generic",
+        "code",
+    ),
+    (
+        "Stripe charge failed: Your card's security code is incorrect. (incorrect_cvc)" + EN_FAILED,
+        STRIPE,
+        "customer_input",
+        "code",
+    ),
+    (
+        "Error processing payment. Reason: Your card has expired. (expired_card)" + EN_FAILED,
+        STRIPE,
+        "expired_or_unsupported",
+        "code",
+    ),
     ("Error processing payment. Reason: Insufficient funds" + EN_FAILED, STRIPE, "insufficient_funds", "en"),
     ("3D Secure authentication failed" + EN_FAILED, STRIPE, "authentication", "en"),
     # Stripe decline codes in parentheses.
@@ -111,105 +149,321 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("Stripe charge failed: Your card was declined. (card_velocity_exceeded)", STRIPE, "insufficient_funds", "code"),
     ("Stripe charge failed: Your card has insufficient funds. (card_declined)", STRIPE, "insufficient_funds", "en"),
     # WooPayments: wc_price() markup, <strong>/<code>, "Error: " prefix, webhook messages, fraud tools.
-    ((f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
-     "<code>Error: Your card was declined</code>."), WCPAY, "issuer_generic", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
-     "<code>Error: Your card has insufficient funds</code>."), WCPAY, "insufficient_funds", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
-     "<code>Error: Your card&#039;s security code is incorrect</code>."), WCPAY, "customer_input", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
-     "<code>UPE payment failed: Your card has expired</code>."), WCPAY, "expired_or_unsupported", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong>. We couldn\u2019t verify the postal code in the billing address. "
-     "If the issue persists, suggest the customer to reach out to the card issuing bank."), WCPAY, "customer_input",
-     "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> to complete because of too many failed transactions. A rate "
-     "limiter was enabled for the user to prevent more attempts temporarily."), WCPAY, "do_not_contact", "en"),
-    ((f"&#x1F6AB; A payment of {USD_97} was <strong>blocked</strong> by one or more risk filters.<br><br>"
-     '<a href="https://shop.example/wp-admin/admin.php?page=wc-admin&#038;path=%2Fpayments%2Ftransactions%2Fdetails'
-     '&#038;id=pi_3PbX8kLkdIwHu7ix0Z2fK1aB&#038;status_is=block">View more details</a>.'), WCPAY, "do_not_contact",
-     "en"),
-    ((f"&#x26D4; A payment of {USD_97} was <strong>held for review</strong> by one or more risk filters.<br><br>"
-     "<a>View more details</a>."), WCPAY, "do_not_contact", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer's account has "
-     "insufficient funds to cover this payment."), WCPAY, "insufficient_funds", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer's bank account has "
-     "been closed."), WCPAY, "expired_or_unsupported", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer has notified their "
-     "bank that this payment was unauthorized."), WCPAY, "do_not_contact", "en"),
-    ((f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). With the following message: "
-     "<code>Your card was declined.</code>"), WCPAY, "issuer_generic", "en"),
-    (f"A capture of {USD_97} <strong>failed</strong> to complete using WooPayments ({PI_LINK}).", WCPAY, "unknown",
-     "en"),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
+            "<code>Error: Your card was declined</code>."
+        ),
+        WCPAY,
+        "issuer_generic",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
+            "<code>Error: Your card has insufficient funds</code>."
+        ),
+        WCPAY,
+        "insufficient_funds",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
+            "<code>Error: Your card&#039;s security code is incorrect</code>."
+        ),
+        WCPAY,
+        "customer_input",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> to complete with the following message: "
+            "<code>UPE payment failed: Your card has expired</code>."
+        ),
+        WCPAY,
+        "expired_or_unsupported",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong>. We couldn\u2019t verify the postal code in the billing address. "
+            "If the issue persists, suggest the customer to reach out to the card issuing bank."
+        ),
+        WCPAY,
+        "customer_input",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> to complete because of too many failed transactions. A rate "
+            "limiter was enabled for the user to prevent more attempts temporarily."
+        ),
+        WCPAY,
+        "do_not_contact",
+        "en",
+    ),
+    (
+        (
+            f"&#x1F6AB; A payment of {USD_97} was <strong>blocked</strong> by one or more risk filters.<br><br>"
+            '<a href="https://shop.example/wp-admin/admin.php?page=wc-admin&#038;path=%2Fpayments%2Ftransactions%2Fdetails'
+            '&#038;id=pi_3PbX8kLkdIwHu7ix0Z2fK1aB&#038;status_is=block">View more details</a>.'
+        ),
+        WCPAY,
+        "do_not_contact",
+        "en",
+    ),
+    (
+        (
+            f"&#x26D4; A payment of {USD_97} was <strong>held for review</strong> by one or more risk filters.<br><br>"
+            "<a>View more details</a>."
+        ),
+        WCPAY,
+        "do_not_contact",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer's account has "
+            "insufficient funds to cover this payment."
+        ),
+        WCPAY,
+        "insufficient_funds",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer's bank account has "
+            "been closed."
+        ),
+        WCPAY,
+        "expired_or_unsupported",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). The customer has notified their "
+            "bank that this payment was unauthorized."
+        ),
+        WCPAY,
+        "do_not_contact",
+        "en",
+    ),
+    (
+        (
+            f"A payment of {USD_97} <strong>failed</strong> using WooPayments ({PI_LINK}). With the following message: "
+            "<code>Your card was declined.</code>"
+        ),
+        WCPAY,
+        "issuer_generic",
+        "en",
+    ),
+    (
+        f"A capture of {USD_97} <strong>failed</strong> to complete using WooPayments ({PI_LINK}).",
+        WCPAY,
+        "unknown",
+        "en",
+    ),
     # WooCommerce PayPal Payments.
-    ("Instrument declined. The instrument presented was either declined by the processor or bank, or it can't be "
-     "used for this payment." + EN_FAILED, PPCP, "issuer_generic", "en"),
-    ("Payer action required, possibly overcharge. Payer action is required to complete this payment." + EN_FAILED,
-     PPCP, "authentication", "en"),
-    ("Failed to process the payment. Please try again or contact the shop admin. " + PPCP_422
-     + "INSTRUMENT_DECLINED " + PPCP_TRACE + EN_FAILED, PPCP, "issuer_generic", "code"),
-    ("Failed to process the payment. Please try again or contact the shop admin. " + PPCP_TRACE + EN_FAILED, PPCP,
-     "transient", "en"),
+    (
+        "Instrument declined. The instrument presented was either declined by the processor or bank, or it can't be "
+        "used for this payment." + EN_FAILED,
+        PPCP,
+        "issuer_generic",
+        "en",
+    ),
+    (
+        "Payer action required, possibly overcharge. Payer action is required to complete this payment." + EN_FAILED,
+        PPCP,
+        "authentication",
+        "en",
+    ),
+    (
+        "Failed to process the payment. Please try again or contact the shop admin. "
+        + PPCP_422
+        + "INSTRUMENT_DECLINED "
+        + PPCP_TRACE
+        + EN_FAILED,
+        PPCP,
+        "issuer_generic",
+        "code",
+    ),
+    (
+        "Failed to process the payment. Please try again or contact the shop admin. " + PPCP_TRACE + EN_FAILED,
+        PPCP,
+        "transient",
+        "en",
+    ),
     (PPCP_422 + "PAYER_ACTION_REQUIRED " + PPCP_TRACE + EN_FAILED, PPCP, "authentication", "code"),
-    ("[UNPROCESSABLE_ENTITY] There was a problem processing this transaction. Please reach out to the store owner. "
-     "https://developer.paypal.com/docs/api/orders/v2/#error-PAYER_CANNOT_PAY " + PPCP_TRACE + EN_FAILED, PPCP,
-     "expired_or_unsupported", "code"),
-    ("Failed to process the payment. Please try again or contact the shop admin. " + PPCP_422
-     + "COMPLIANCE_VIOLATION " + PPCP_TRACE + EN_FAILED, PPCP, "do_not_contact", "code"),
+    (
+        "[UNPROCESSABLE_ENTITY] There was a problem processing this transaction. Please reach out to the store owner. "
+        "https://developer.paypal.com/docs/api/orders/v2/#error-PAYER_CANNOT_PAY " + PPCP_TRACE + EN_FAILED,
+        PPCP,
+        "expired_or_unsupported",
+        "code",
+    ),
+    (
+        "Failed to process the payment. Please try again or contact the shop admin. "
+        + PPCP_422
+        + "COMPLIANCE_VIOLATION "
+        + PPCP_TRACE
+        + EN_FAILED,
+        PPCP,
+        "do_not_contact",
+        "code",
+    ),
     ("Could not capture the payment." + EN_FAILED, PPCP, "transient", "en"),
     ("Could not get the payment authorization." + EN_FAILED, PPCP, "issuer_generic", "en"),
     ("PayPal payment failed", PPCP, "unknown", "en"),
     ("PayPal payment failed. Reason: INSTRUMENT_DECLINED", PPCP, "issuer_generic", "code"),
     # WooCommerce Square and other SkyVerge-framework gateways: "%1$s Payment Failed (%2$s)".
-    ("Square Payment Failed (Status code GENERIC_DECLINE: Authorization error: 'GENERIC_DECLINE')" + EN_FAILED,
-     SQUARE, "issuer_generic", "code"),
-    ("Square Payment Failed (Status code CVV_FAILURE: Authorization error: 'CVV_FAILURE')" + EN_FAILED, SQUARE,
-     "customer_input", "code"),
-    ("Square Payment Failed (Status code ADDRESS_VERIFICATION_FAILURE: Authorization error: "
-     "'ADDRESS_VERIFICATION_FAILURE')" + EN_FAILED, SQUARE, "customer_input", "code"),
-    ("Square Payment Failed (Status code INVALID_EXPIRATION: Authorization error: 'INVALID_EXPIRATION')", SQUARE,
-     "customer_input", "code"),
-    ("Square Payment Failed (Status code CARD_EXPIRED: Authorization error: 'CARD_EXPIRED')" + EN_FAILED, SQUARE,
-     "expired_or_unsupported", "code"),
+    (
+        "Square Payment Failed (Status code GENERIC_DECLINE: Authorization error: 'GENERIC_DECLINE')" + EN_FAILED,
+        SQUARE,
+        "issuer_generic",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code CVV_FAILURE: Authorization error: 'CVV_FAILURE')" + EN_FAILED,
+        SQUARE,
+        "customer_input",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code ADDRESS_VERIFICATION_FAILURE: Authorization error: "
+        "'ADDRESS_VERIFICATION_FAILURE')" + EN_FAILED,
+        SQUARE,
+        "customer_input",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code INVALID_EXPIRATION: Authorization error: 'INVALID_EXPIRATION')",
+        SQUARE,
+        "customer_input",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code CARD_EXPIRED: Authorization error: 'CARD_EXPIRED')" + EN_FAILED,
+        SQUARE,
+        "expired_or_unsupported",
+        "code",
+    ),
     ("Square Payment Failed (Status code: CARD_NOT_SUPPORTED)", SQUARE, "expired_or_unsupported", "code"),
-    ("Square Payment Failed (Status code INSUFFICIENT_FUNDS: Authorization error: 'INSUFFICIENT_FUNDS') "
-     "Transaction ID R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY" + EN_FAILED, SQUARE, "insufficient_funds", "code"),
-    ("Square Payment Failed (Status code TRANSACTION_LIMIT: Authorization error: 'TRANSACTION_LIMIT')", SQUARE,
-     "insufficient_funds", "code"),
-    ("Square Payment Failed (Status code CARD_DECLINED_VERIFICATION_REQUIRED: Authorization error: "
-     "'CARD_DECLINED_VERIFICATION_REQUIRED')" + EN_FAILED, SQUARE, "authentication", "code"),
-    (("Square Payment Failed (Status code CARD_DECLINED_CALL_ISSUER: Authorization error: "
-     "'CARD_DECLINED_CALL_ISSUER')"), SQUARE, "issuer_generic", "code"),
-    ("Square Payment Failed (Status code TEMPORARY_ERROR: A temporary internal error occurred. You can safely retry "
-     "your call using the same idempotency key.)" + EN_FAILED, SQUARE, "transient", "code"),
-    ("Square Payment Failed (Status code BLOCKED_BY_BLOCKLIST: Authorization error: 'BLOCKED_BY_BLOCKLIST')", SQUARE,
-     "do_not_contact", "code"),
-    ("Chase Paymentech Payment Failed (Status code 05: Do Not Honor)" + EN_FAILED, "chase_paymentech",
-     "issuer_generic", "en"),
+    (
+        "Square Payment Failed (Status code INSUFFICIENT_FUNDS: Authorization error: 'INSUFFICIENT_FUNDS') "
+        "Transaction ID R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY" + EN_FAILED,
+        SQUARE,
+        "insufficient_funds",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code TRANSACTION_LIMIT: Authorization error: 'TRANSACTION_LIMIT')",
+        SQUARE,
+        "insufficient_funds",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code CARD_DECLINED_VERIFICATION_REQUIRED: Authorization error: "
+        "'CARD_DECLINED_VERIFICATION_REQUIRED')" + EN_FAILED,
+        SQUARE,
+        "authentication",
+        "code",
+    ),
+    (
+        (
+            "Square Payment Failed (Status code CARD_DECLINED_CALL_ISSUER: Authorization error: "
+            "'CARD_DECLINED_CALL_ISSUER')"
+        ),
+        SQUARE,
+        "issuer_generic",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code TEMPORARY_ERROR: A temporary internal error occurred. You can safely retry "
+        "your call using the same idempotency key.)" + EN_FAILED,
+        SQUARE,
+        "transient",
+        "code",
+    ),
+    (
+        "Square Payment Failed (Status code BLOCKED_BY_BLOCKLIST: Authorization error: 'BLOCKED_BY_BLOCKLIST')",
+        SQUARE,
+        "do_not_contact",
+        "code",
+    ),
+    (
+        "Chase Paymentech Payment Failed (Status code 05: Do Not Honor)" + EN_FAILED,
+        "chase_paymentech",
+        "issuer_generic",
+        "en",
+    ),
     # Mollie Payments for WooCommerce: failureReason / bankReasonCode, cancelled and expired payments.
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (insufficient_funds) Insufficient funds on card."
-     + EN_FAILED, MOLLIE, "insufficient_funds", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (invalid_cvv) The CVV is invalid." + EN_FAILED,
-     MOLLIE, "customer_input", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (card_expired) The card has expired." + EN_FAILED,
-     MOLLIE, "expired_or_unsupported", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (possible_fraud) The payment was declined due to "
-     "possible fraud." + EN_FAILED, MOLLIE, "do_not_contact", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (authentication_failed) The 3-D Secure "
-     "authentication failed." + EN_FAILED, MOLLIE, "authentication", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (refused_by_issuer) The card issuer refused the "
-     "payment." + EN_FAILED, MOLLIE, "issuer_generic", "code"),
-    (f"Credit card payment failed via Mollie ({TR}). Because of: (unknown_reason) The payment failed for an unknown "
-     "reason." + EN_FAILED, MOLLIE, "unknown", "code"),
-    (f"Renewal: SEPA Direct Debit payment failed via Mollie ({TR2}). Because of: (AM04) Insufficient funds."
-     + EN_FAILED, "mollie_wc_gateway_directdebit", "insufficient_funds", "code"),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (insufficient_funds) Insufficient funds on card."
+        + EN_FAILED,
+        MOLLIE,
+        "insufficient_funds",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (invalid_cvv) The CVV is invalid." + EN_FAILED,
+        MOLLIE,
+        "customer_input",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (card_expired) The card has expired." + EN_FAILED,
+        MOLLIE,
+        "expired_or_unsupported",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (possible_fraud) The payment was declined due to "
+        "possible fraud." + EN_FAILED,
+        MOLLIE,
+        "do_not_contact",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (authentication_failed) The 3-D Secure "
+        "authentication failed." + EN_FAILED,
+        MOLLIE,
+        "authentication",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (refused_by_issuer) The card issuer refused the "
+        "payment." + EN_FAILED,
+        MOLLIE,
+        "issuer_generic",
+        "code",
+    ),
+    (
+        f"Credit card payment failed via Mollie ({TR}). Because of: (unknown_reason) The payment failed for an unknown "
+        "reason." + EN_FAILED,
+        MOLLIE,
+        "unknown",
+        "code",
+    ),
+    (
+        f"Renewal: SEPA Direct Debit payment failed via Mollie ({TR2}). Because of: (AM04) Insufficient funds."
+        + EN_FAILED,
+        "mollie_wc_gateway_directdebit",
+        "insufficient_funds",
+        "code",
+    ),
     (f"Credit card payment failed via Mollie ({TR} - test mode)" + EN_FAILED, MOLLIE, "unknown", "en"),
     (f"iDEAL payment ({TR}) cancelled .", "mollie_wc_gateway_ideal", "abandoned", "en"),
     (f"Bancontact payment expired ({TR2}).", "mollie_wc_gateway_bancontact", "abandoned", "en"),
     (f"Klarna Pay later order ({ORD}) expired .", "mollie_wc_gateway_klarnapaylater", "abandoned", "en"),
     # WooCommerce core.
     ("Order status changed from Pending payment to Failed.", STRIPE, "unknown", "en"),
-    ("Unpaid order cancelled - time limit reached. Order status changed from Pending payment to Cancelled.", "cod",
-     "abandoned", "en"),
+    (
+        "Unpaid order cancelled - time limit reached. Order status changed from Pending payment to Cancelled.",
+        "cod",
+        "abandoned",
+        "en",
+    ),
     # German.
     ("Bestellstatus von Zahlung ausstehend auf Fehlgeschlagen geändert.", STRIPE, "unknown", "de"),
     ("Bestellstatus geändert von Zahlung ausstehend zu Fehlgeschlagen.", STRIPE, "unknown", "de"),
@@ -218,20 +472,43 @@ TABLE: list[tuple[str, str, str, str]] = [
     (f"SOFORT-Banking-Zahlung abgelaufen ({TR2}).", "mollie_wc_gateway_sofort", "abandoned", "de"),
     (f"Klarna Pay later-Bestellung ({ORD}) abgelaufen.", "mollie_wc_gateway_klarnapaylater", "abandoned", "de"),
     ("Zahlung fehlgeschlagen: Ihre Karte wurde abgelehnt." + DE_FAILED, STRIPE, "issuer_generic", "de"),
-    ("Zahlung fehlgeschlagen: Ihre Karte ist nicht ausreichend gedeckt." + DE_FAILED, STRIPE, "insufficient_funds",
-     "de"),
-    ("Zahlung fehlgeschlagen: Der Sicherheitscode Ihrer Karte ist falsch." + DE_FAILED, STRIPE, "customer_input",
-     "de"),
+    (
+        "Zahlung fehlgeschlagen: Ihre Karte ist nicht ausreichend gedeckt." + DE_FAILED,
+        STRIPE,
+        "insufficient_funds",
+        "de",
+    ),
+    ("Zahlung fehlgeschlagen: Der Sicherheitscode Ihrer Karte ist falsch." + DE_FAILED, STRIPE, "customer_input", "de"),
     ("Zahlung fehlgeschlagen: Die Kartennummer ist ungültig." + DE_FAILED, STRIPE, "customer_input", "de"),
     ("Zahlung fehlgeschlagen: Ihre Karte ist abgelaufen." + DE_FAILED, STRIPE, "expired_or_unsupported", "de"),
-    ("Zahlung fehlgeschlagen: Die 3D-Secure-Authentifizierung ist fehlgeschlagen." + DE_FAILED, STRIPE,
-     "authentication", "de"),
-    ("Bei der Verarbeitung Ihrer Karte ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut." + DE_FAILED,
-     STRIPE, "transient", "de"),
-    (("Unbezahlte Bestellung storniert \u2013 Zeitlimit erreicht. Bestellstatus von Zahlung ausstehend auf Storniert "
-     "geändert."), "cod", "abandoned", "de"),
-    (f"&#x1F6AB; Eine Zahlung von {EUR_49} wurde von einem oder mehreren Risikofiltern <strong>blockiert</strong>.",
-     WCPAY, "do_not_contact", "de"),
+    (
+        "Zahlung fehlgeschlagen: Die 3D-Secure-Authentifizierung ist fehlgeschlagen." + DE_FAILED,
+        STRIPE,
+        "authentication",
+        "de",
+    ),
+    (
+        "Bei der Verarbeitung Ihrer Karte ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."
+        + DE_FAILED,
+        STRIPE,
+        "transient",
+        "de",
+    ),
+    (
+        (
+            "Unbezahlte Bestellung storniert \u2013 Zeitlimit erreicht. Bestellstatus von Zahlung ausstehend auf Storniert "
+            "geändert."
+        ),
+        "cod",
+        "abandoned",
+        "de",
+    ),
+    (
+        f"&#x1F6AB; Eine Zahlung von {EUR_49} wurde von einem oder mehreren Risikofiltern <strong>blockiert</strong>.",
+        WCPAY,
+        "do_not_contact",
+        "de",
+    ),
     # French.
     ("Statut de la commande modifié de Attente paiement à Échouée.", STRIPE, "unknown", "fr"),
     ("État de la commande modifié de Attente paiement à Échouée.", STRIPE, "unknown", "fr"),
@@ -239,14 +516,21 @@ TABLE: list[tuple[str, str, str, str]] = [
     (f"Paiement iDEAL expiré ({TR2}).", "mollie_wc_gateway_ideal", "abandoned", "fr"),
     ("Paiement échoué : Votre carte a été refusée." + FR_FAILED, STRIPE, "issuer_generic", "fr"),
     ("Paiement échoué : Les fonds de votre carte sont insuffisants." + FR_FAILED, STRIPE, "insufficient_funds", "fr"),
-    ("Paiement échoué : Le code de sécurité de votre carte est incorrect." + FR_FAILED, STRIPE, "customer_input",
-     "fr"),
+    ("Paiement échoué : Le code de sécurité de votre carte est incorrect." + FR_FAILED, STRIPE, "customer_input", "fr"),
     ("Paiement échoué : Votre carte a expiré." + FR_FAILED, STRIPE, "expired_or_unsupported", "fr"),
     ("Paiement échoué : L\u2019authentification 3D Secure a échoué." + FR_FAILED, STRIPE, "authentication", "fr"),
-    ("Une erreur s'est produite lors du traitement de votre carte. Réessayez dans un moment." + FR_FAILED, STRIPE,
-     "transient", "fr"),
-    ("Commande impayée annulée - délai dépassé. Statut de la commande modifié de Attente paiement à Annulée.", "cod",
-     "abandoned", "fr"),
+    (
+        "Une erreur s'est produite lors du traitement de votre carte. Réessayez dans un moment." + FR_FAILED,
+        STRIPE,
+        "transient",
+        "fr",
+    ),
+    (
+        "Commande impayée annulée - délai dépassé. Statut de la commande modifié de Attente paiement à Annulée.",
+        "cod",
+        "abandoned",
+        "fr",
+    ),
     # Spanish.
     ("El estado del pedido cambió de Pendiente de pago a Fallido.", STRIPE, "unknown", "es"),
     (f"Pago Tarjeta de crédito fallido vía Mollie ({TR})." + ES_FAILED, MOLLIE, "unknown", "es"),
@@ -257,11 +541,22 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("Pago fallido: El código de seguridad de tu tarjeta es incorrecto." + ES_FAILED, STRIPE, "customer_input", "es"),
     ("Pago fallido: Tu tarjeta ha caducado." + ES_FAILED, STRIPE, "expired_or_unsupported", "es"),
     ("Pago fallido: La autenticación 3D Secure ha fallado." + ES_FAILED, STRIPE, "authentication", "es"),
-    ("Se ha producido un error al procesar tu tarjeta. Vuelve a intentarlo más tarde." + ES_FAILED, STRIPE,
-     "transient", "es"),
+    (
+        "Se ha producido un error al procesar tu tarjeta. Vuelve a intentarlo más tarde." + ES_FAILED,
+        STRIPE,
+        "transient",
+        "es",
+    ),
     ("Pago fallido: El pago ha sido rechazado por sospecha de fraude." + ES_FAILED, STRIPE, "do_not_contact", "es"),
-    (("Pedido no pagado cancelado - límite de tiempo alcanzado. El estado del pedido cambió de Pendiente de pago a "
-     "Cancelado."), "cod", "abandoned", "es"),
+    (
+        (
+            "Pedido no pagado cancelado - límite de tiempo alcanzado. El estado del pedido cambió de Pendiente de pago a "
+            "Cancelado."
+        ),
+        "cod",
+        "abandoned",
+        "es",
+    ),
 ]
 
 # Notes that say nothing about why a payment failed: classify_note must return None.
@@ -322,7 +617,7 @@ def test_notes_expected_unknown_never_get_a_confident_class() -> None:
 
 def test_payment_method_never_changes_the_class() -> None:
     """The payment method may rename a rule's gateway family but never changes the class."""
-    for note, method, expected, _ in TABLE:
+    for note, _method, expected, _ in TABLE:
         for other in OTHER_METHODS:
             found = classify_note(note, other)
             assert found is not None and found.failure_class == expected, (note, other, found)
@@ -497,7 +792,11 @@ def test_reasonless_newer_failure_does_not_hide_an_older_reason() -> None:
     found = classify_order(status="failed", payment_method=PPCP, notes=notes)
     assert (found.failure_class, found.rule, found.note_index) == ("issuer_generic", "paypal.instrument_declined", 2)
     only_bare = classify_order(status="failed", payment_method=PPCP, notes=notes[:2])
-    assert (only_bare.failure_class, only_bare.rule, only_bare.note_index) == ("unknown", "core.failed_without_reason", 0)
+    assert (only_bare.failure_class, only_bare.rule, only_bare.note_index) == (
+        "unknown",
+        "core.failed_without_reason",
+        0,
+    )
 
 
 def test_customer_returned_note_is_not_a_reason_but_older_failure_is() -> None:

@@ -17,7 +17,9 @@ def notes_by_wcrecall(store: SandboxStore, order_id: int) -> list[dict[str, obje
     return [n for n in store.notes(order_id) if str(n["note"]).startswith("wcrecall:")]
 
 
-def test_run_emails_each_eligible_order_once_with_its_pay_link(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_run_emails_each_eligible_order_once_with_its_pay_link(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """One tick mails each due failed order once, with its own pay link, and posts one private note per email."""
     a = failed_order(store, "ana@example.com")
     b = failed_order(store, "ben@example.org", billing={"first_name": "Ben"})
@@ -88,7 +90,9 @@ def test_verbose_run_says_what_happened_per_order(tmp_path: Path, store: Sandbox
     assert "opened 1, sent 1" in result.stdout
 
 
-def test_reminders_follow_the_schedule_and_stop_when_paid(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_reminders_follow_the_schedule_and_stop_when_paid(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """Reminder 2 goes out a day later; paying the order ends the recall with a note and no more emails."""
     order_id = failed_order(store, "ana@example.com", hours_ago=0.5)
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
@@ -176,7 +180,9 @@ def test_baseline_adopts_the_backlog_without_mailing(tmp_path: Path, store: Sand
     assert rows[old]["outcome"] == "baseline" and rows[new]["steps_sent"] == 1
 
 
-def test_orders_that_cannot_be_mailed_are_listed_with_the_reason(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_orders_that_cannot_be_mailed_are_listed_with_the_reason(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """An invalid billing email is not mailed and status says why."""
     bad = failed_order(store, "not-an-email")
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
@@ -249,7 +255,14 @@ def test_claimed_but_unconfirmed_step_is_never_resent(tmp_path: Path, store: San
     assert cli(["run", "--dry-run"], config=config, now=NOW).exit_code == 0
     # Simulate the crash: open the recall, then leave a claim on disk as a dying run would.
     state_path = tmp_path / "shop.state.json"
-    assert cli(["run"], config=write_config(tmp_path, store.url, outbox=tmp_path / "box", name="shop.toml"), now=NOW - timedelta(hours=1, minutes=30)).exit_code == 0
+    assert (
+        cli(
+            ["run"],
+            config=write_config(tmp_path, store.url, outbox=tmp_path / "box", name="shop.toml"),
+            now=NOW - timedelta(hours=1, minutes=30),
+        ).exit_code
+        == 0
+    )
     state = State(state_path).load()
     recall = state.recalls[order_id]
     recall.steps.append(Step(n=1, state="claimed", at=NOW.isoformat(), msgid="<x@y>"))
@@ -279,7 +292,12 @@ def test_status_filters_and_summary(tmp_path: Path, store: SandboxStore, smtp: S
     recovered = json.loads(cli(["status", "--json", "--recovered"], config=config, now=later).stdout)
     assert [r["order"] for r in recovered["recalls"]] == [a]
     assert len(json.loads(cli(["status", "--json", "--open"], config=config, now=later).stdout)["recalls"]) == 1
-    assert json.loads(cli(["status", "--json", "--since", "1m"], config=config, now=later + timedelta(days=1)).stdout)["recalls"] == []
+    assert (
+        json.loads(cli(["status", "--json", "--since", "1m"], config=config, now=later + timedelta(days=1)).stdout)[
+            "recalls"
+        ]
+        == []
+    )
 
 
 def test_preview_renders_a_live_order_without_sending(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:

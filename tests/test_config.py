@@ -46,7 +46,11 @@ def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
     """WCRECALL_<SECTION>_<KEY> wins over the file."""
-    env = {"WCRECALL_STORE_URL": "http://127.0.0.1:9", "WCRECALL_MAIL_PASSWORD": "other", "WCRECALL_STORE_VERIFY_TLS": "no"}
+    env = {
+        "WCRECALL_STORE_URL": "http://127.0.0.1:9",
+        "WCRECALL_MAIL_PASSWORD": "other",
+        "WCRECALL_STORE_VERIFY_TLS": "no",
+    }
     settings = load_settings(write(tmp_path, GOOD), env=env)
     assert settings.store.url == "http://127.0.0.1:9"
     assert settings.mail.password == "other"
@@ -68,7 +72,9 @@ def test_unknown_section_is_an_error(tmp_path: Path) -> None:
 def test_missing_required_key_names_key_and_env(tmp_path: Path) -> None:
     """A missing required key says which, and which variable can set it."""
     text = GOOD.replace('consumer_secret = "cs_topsecretvalue"\n', "")
-    with pytest.raises(ConfigError, match=r"store\.consumer_secret: required key is missing.*WCRECALL_STORE_CONSUMER_SECRET"):
+    with pytest.raises(
+        ConfigError, match=r"store\.consumer_secret: required key is missing.*WCRECALL_STORE_CONSUMER_SECRET"
+    ):
         load_settings(write(tmp_path, text), env={})
 
 
@@ -100,7 +106,13 @@ def test_secrets_are_hidden_in_describe(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("30m", timedelta(minutes=30)), ("24h", timedelta(hours=24)), ("3d", timedelta(days=3)), (90, timedelta(minutes=90)), ("45s", timedelta(seconds=45))],
+    [
+        ("30m", timedelta(minutes=30)),
+        ("24h", timedelta(hours=24)),
+        ("3d", timedelta(days=3)),
+        (90, timedelta(minutes=90)),
+        ("45s", timedelta(seconds=45)),
+    ],
 )
 def test_durations_parse(text: object, expected: timedelta) -> None:
     """Durations accept s/m/h/d units and bare minutes."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from wcrecall.decide import Policy, candidate_problem, ending, is_newer_paid_ord
 from wcrecall.order import Order
 from wcrecall.records import CLOSED, RECOVERED, SENT, SKIPPED, Recall, Step
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 POLICY = Policy(
     statuses=("failed", "pending"),
@@ -22,11 +22,27 @@ POLICY = Policy(
 
 def order(**kw: object) -> Order:
     base: dict[str, object] = dict(
-        id=20, number="20", status="failed", currency="USD", total=Decimal("25.00"), customer_id=0,
-        email="oliver@example.co.uk", first_name="Oliver", last_name="O'Brien", country="GB", state="",
-        payment_method="stripe", payment_method_title="Card", created_via="checkout", cart_hash="abc",
-        customer_ip="203.0.113.16", date_created=NOW - 2 * H, date_modified=NOW - H, date_paid=None,
-        needs_payment=True, payment_url="https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=k",
+        id=20,
+        number="20",
+        status="failed",
+        currency="USD",
+        total=Decimal("25.00"),
+        customer_id=0,
+        email="oliver@example.co.uk",
+        first_name="Oliver",
+        last_name="O'Brien",
+        country="GB",
+        state="",
+        payment_method="stripe",
+        payment_method_title="Card",
+        created_via="checkout",
+        cart_hash="abc",
+        customer_ip="203.0.113.16",
+        date_created=NOW - 2 * H,
+        date_modified=NOW - H,
+        date_paid=None,
+        needs_payment=True,
+        payment_url="https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=k",
     )
     base.update(kw)
     return Order(**base)  # type: ignore[arg-type]
@@ -34,9 +50,20 @@ def order(**kw: object) -> Order:
 
 def recall(kind: str = "failed", created: datetime = NOW - 2 * H, steps: list[Step] | None = None) -> Recall:
     return Recall(
-        id=20, number="20", kind=kind, status=kind, email_hash="h1", email_masked="o***@example.co.uk", customer_id=0,
-        country="GB", currency="USD", total="25.00", created=created.isoformat(), opened=created.isoformat(),
-        steps=steps or [], planned=3,
+        id=20,
+        number="20",
+        kind=kind,
+        status=kind,
+        email_hash="h1",
+        email_masked="o***@example.co.uk",
+        customer_id=0,
+        country="GB",
+        currency="USD",
+        total="25.00",
+        created=created.isoformat(),
+        opened=created.isoformat(),
+        steps=steps or [],
+        planned=3,
     )
 
 
@@ -61,9 +88,15 @@ def test_candidate_rules(changes: dict[str, object], problem: str | None) -> Non
 @pytest.mark.parametrize(
     ("status", "needs_payment", "outcome"),
     [
-        ("processing", False, RECOVERED), ("completed", False, RECOVERED), ("on-hold", False, RECOVERED),
-        ("cancelled", False, CLOSED), ("refunded", False, CLOSED), ("trash", False, CLOSED),
-        ("failed", True, None), ("pending", True, None), ("failed", False, CLOSED),
+        ("processing", False, RECOVERED),
+        ("completed", False, RECOVERED),
+        ("on-hold", False, RECOVERED),
+        ("cancelled", False, CLOSED),
+        ("refunded", False, CLOSED),
+        ("trash", False, CLOSED),
+        ("failed", True, None),
+        ("pending", True, None),
+        ("failed", False, CLOSED),
     ],
 )
 def test_endings(status: str, needs_payment: bool, outcome: str | None) -> None:
@@ -109,8 +142,10 @@ def test_steps_that_fell_due_before_the_lookback_window_are_skipped() -> None:
     """After a long outage, steps due longer ago than the lookback window are skipped as stale; a later one is sent."""
     created = NOW - 100 * H
     due = next_due(recall("failed", created), POLICY, NOW)
-    assert due.skipped == ((1, "fell due before the lookback window (wcrecall was not running)"),
-                           (2, "fell due before the lookback window (wcrecall was not running)"))
+    assert due.skipped == (
+        (1, "fell due before the lookback window (wcrecall was not running)"),
+        (2, "fell due before the lookback window (wcrecall was not running)"),
+    )
     assert due.n == 3 and due.at == created + 72 * H
 
 
@@ -149,9 +184,9 @@ def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
     from wcrecall.decide import fit
     from wcrecall.regional import DEFAULT_QUIET_HOURS
 
-    late = datetime(2026, 11, 26, 21, 0, tzinfo=timezone.utc)  # 22:00 in Berlin
+    late = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)  # 22:00 in Berlin
     at, why = fit(late, contacts=[], policy=POLICY, zone=ZoneInfo("Europe/Berlin"), quiet=DEFAULT_QUIET_HOURS)
-    assert at == datetime(2026, 11, 27, 7, 0, tzinfo=timezone.utc)
+    assert at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     assert why == ("waits for the end of quiet hours (21:00-08:00, Europe/Berlin)",)
 
 
@@ -165,7 +200,9 @@ def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
         ("abandoned", "pending", 15, (timedelta(minutes=7.5), 24 * H, 72 * H)),
     ],
 )
-def test_steps_follow_the_failure_class_and_hold_stock(reason: str, kind: str, hold: int, expected: tuple[timedelta, ...]) -> None:
+def test_steps_follow_the_failure_class_and_hold_stock(
+    reason: str, kind: str, hold: int, expected: tuple[timedelta, ...]
+) -> None:
     """Failed orders use their class's delays; pending ones are pulled before the hold-stock cancel."""
     from wcrecall.decide import steps_for
 
@@ -185,9 +222,11 @@ def test_quiet_hours_never_push_a_pending_reminder_past_the_hold_stock_cancel() 
     from wcrecall.decide import fit
     from wcrecall.regional import DEFAULT_QUIET_HOURS
 
-    at = datetime(2026, 11, 26, 14, 30, tzinfo=timezone.utc)  # 06:30 in Seattle
+    at = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # 06:30 in Seattle
     zone = ZoneInfo("America/Los_Angeles")
     moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS)
-    assert moved == datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)
-    kept, why = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, deadline=at + timedelta(minutes=30))
+    assert moved == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    kept, why = fit(
+        at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, deadline=at + timedelta(minutes=30)
+    )
     assert kept == at and why == ("sent in quiet hours: hold stock cancels the order before they end",)

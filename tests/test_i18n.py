@@ -246,7 +246,11 @@ def test_template_pot_matches_the_templates() -> None:
 def test_i18n_tool_check_finds_the_catalogs_up_to_date() -> None:
     """`python tools/i18n.py check` (pybabel update --check) agrees that no catalog needs updating."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "i18n.py"), "check"], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(ROOT / "tools" / "i18n.py"), "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -305,8 +309,10 @@ def test_simplified_chinese_is_found_under_the_tag_choose_language_returns(rende
     assert email.lang == "zh-Hans" and SCRIPT["zh_Hans"].search(email.text) and "¥48.50" in email.text
 
 
-@pytest.mark.parametrize(("count", "phrase"), [(1, "ومنتج واحد آخر"), (2, "ومنتجان آخران"), (5, "و5 منتجات أخرى"),
-                                               (11, "و11 منتجًا آخر"), (100, "و100 منتج آخر")])
+@pytest.mark.parametrize(
+    ("count", "phrase"),
+    [(1, "ومنتج واحد آخر"), (2, "ومنتجان آخران"), (5, "و5 منتجات أخرى"), (11, "و11 منتجًا آخر"), (100, "و100 منتج آخر")],
+)
 def test_arabic_plural_forms_follow_the_count(renderer: Renderer, count: int, phrase: str) -> None:
     """Arabic has six plural forms; the "more items" line uses the right one."""
     items = tuple(LineItem(f"Item {i}", 1, Decimal(1)) for i in range(MAX_ITEMS + count))

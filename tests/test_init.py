@@ -38,7 +38,11 @@ def scripted(store: SandboxStore, smtp: SmtpServer) -> list[str]:
 
 
 def secrets_env(tmp_path: Path) -> dict[str, str]:
-    return {**dirs(tmp_path), "WCRECALL_STORE_CONSUMER_SECRET": DEFAULT_CONSUMER_SECRET, "WCRECALL_MAIL_PASSWORD": SMTP_PASSWORD}
+    return {
+        **dirs(tmp_path),
+        "WCRECALL_STORE_CONSUMER_SECRET": DEFAULT_CONSUMER_SECRET,
+        "WCRECALL_MAIL_PASSWORD": SMTP_PASSWORD,
+    }
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,9 @@ def test_hostile_answers_stay_inside_toml_strings() -> None:
     assert tomllib.loads(render_toml(answers))["brand"]["store_name"] == 'Bob\'s "Best" \\ shop'
 
 
-def test_scripted_init_tests_connections_and_writes_a_private_config(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_scripted_init_tests_connections_and_writes_a_private_config(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """Flags plus environment: the store and mail login are tested, the file is mode 600, secrets print as <hidden>."""
     config = tmp_path / "shop.toml"
     result = cli(scripted(store, smtp), config=config, now=NOW, env=secrets_env(tmp_path))

@@ -10,10 +10,19 @@ from wcrecall.errors import BadOrder
 from wcrecall.order import is_valid_email, mask_email, parse_order
 
 RAW = {
-    "id": 15, "number": "15", "status": "failed", "currency": "usd", "total": "48.50", "customer_id": 0,
+    "id": 15,
+    "number": "15",
+    "status": "failed",
+    "currency": "usd",
+    "total": "48.50",
+    "customer_id": 0,
     "billing": {"first_name": "Jürgen", "last_name": "Müller", "email": "juergen.mueller@example.de", "country": "de"},
-    "payment_method": "stripe", "date_created_gmt": "2026-11-07T04:04:24", "date_modified_gmt": "2026-11-07T04:06:24",
-    "date_paid_gmt": None, "needs_payment": True, "payment_url": "http://x/checkout/order-pay/15/?pay_for_order=true&key=k",
+    "payment_method": "stripe",
+    "date_created_gmt": "2026-11-07T04:04:24",
+    "date_modified_gmt": "2026-11-07T04:06:24",
+    "date_paid_gmt": None,
+    "needs_payment": True,
+    "payment_url": "http://x/checkout/order-pay/15/?pay_for_order=true&key=k",
     "line_items": [{"name": "Ceramic Pour-Over Set", "quantity": 1, "total": "48.50"}],
     "meta_data": [{"id": 1, "key": "wpml_language", "value": "de"}, {"key": "x", "value": {"nested": 1}}],
 }
@@ -54,9 +63,16 @@ def test_nulls_where_objects_are_expected_do_not_crash() -> None:
 @pytest.mark.parametrize(
     ("email", "valid"),
     [
-        ("jane.doe@example.com", True), ("John.Smith+Retry@Example.com", True), ('"odd local"@example.com', True),
-        ("user@bücher.example", True), ("", False), ("no-at.example.com", False), ("a@b", False),
-        ("a@example.com\r\nBcc: x@example.org", False), ("a@example.com, b@example.com", False), ("a b@example.com", False),
+        ("jane.doe@example.com", True),
+        ("John.Smith+Retry@Example.com", True),
+        ('"odd local"@example.com', True),
+        ("user@bücher.example", True),
+        ("", False),
+        ("no-at.example.com", False),
+        ("a@b", False),
+        ("a@example.com\r\nBcc: x@example.org", False),
+        ("a@example.com, b@example.com", False),
+        ("a b@example.com", False),
     ],
 )
 def test_email_validity(email: str, valid: bool) -> None:

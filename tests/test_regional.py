@@ -208,7 +208,9 @@ def test_why_names_the_country_and_state() -> None:
     """`why` is short and says which source decided."""
     assert choose_language(meta={}, country="ca", state="qc", default="en").why == "billing country CA, state QC"
     assert choose_language(meta={}, country="DE", default="en").why == "billing country DE"
-    assert choose_language(meta={}, country="PL", default="en").why == "store default (billing country PL has no catalog)"
+    assert (
+        choose_language(meta={}, country="PL", default="en").why == "store default (billing country PL has no catalog)"
+    )
 
 
 def test_store_default_is_normalised_when_it_has_a_catalog() -> None:
@@ -373,13 +375,13 @@ def test_every_zone_in_the_tables_exists() -> None:
     ],
 )
 def test_parse_quiet_hours_reads_start_and_end(text: str, start: time, end: time) -> None:
-    """"HH:MM-HH:MM", with or without spaces or an en dash."""
+    """ "HH:MM-HH:MM", with or without spaces or an en dash."""
     assert parse_quiet_hours(text) == QuietHours(start, end)
 
 
 @pytest.mark.parametrize("text", ["off", "OFF", "none", "22:00-22:00"])
 def test_off_or_equal_times_mean_no_quiet_hours(text: str) -> None:
-    """"off" and start == end disable quiet hours."""
+    """ "off" and start == end disable quiet hours."""
     hours = parse_quiet_hours(text)
     assert not hours.enabled and str(hours) == "off" and not hours.contains(time(3))
 
@@ -404,7 +406,7 @@ def test_bad_quiet_hours_are_a_clear_error(text: str, message: str) -> None:
 
 def test_default_quiet_hours_are_nine_pm_to_eight_am() -> None:
     """21:00-08:00 local, crossing midnight."""
-    assert DEFAULT_QUIET_HOURS == QuietHours(time(21), time(8)) and str(DEFAULT_QUIET_HOURS) == "21:00-08:00"
+    assert QuietHours(time(21), time(8)) == DEFAULT_QUIET_HOURS and str(DEFAULT_QUIET_HOURS) == "21:00-08:00"
 
 
 def test_per_country_quiet_hours_override_the_default() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,9 @@ from wcrecall.sandbox import SandboxStore
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def run_until(store: SandboxStore, config: Path, start: datetime, end: datetime, step: timedelta = timedelta(minutes=10)) -> list[datetime]:
+def run_until(
+    store: SandboxStore, config: Path, start: datetime, end: datetime, step: timedelta = timedelta(minutes=10)
+) -> list[datetime]:
     """Tick like cron from start to end; return the tick times."""
     times = []
     for moment in ticks(start, end, step):
@@ -34,7 +36,7 @@ def test_german_buyer_with_insufficient_funds_gets_german_email_a_day_later_outs
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:
     """Insufficient funds waits about 24 h; the email is German with euro formatting and never sent 21:00-08:00 Berlin."""
-    created = datetime(2026, 11, 26, 20, 30, tzinfo=timezone.utc)  # 21:30 in Berlin: +24 h falls in quiet hours
+    created = datetime(2026, 11, 26, 20, 30, tzinfo=UTC)  # 21:30 in Berlin: +24 h falls in quiet hours
     store.set_now(created + timedelta(minutes=5))
     order_id = failed_order(
         store, "lukas.becker@example.de", hours_ago=5 / 60, note=NO_FUNDS, currency="EUR",
@@ -64,7 +66,9 @@ def test_german_buyer_with_insufficient_funds_gets_german_email_a_day_later_outs
     assert "reason: insufficient funds" in note
 
 
-def test_buyer_with_two_failed_orders_gets_at_most_one_email_in_16_hours(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_buyer_with_two_failed_orders_gets_at_most_one_email_in_16_hours(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """Two recalls of one buyer share the per-buyer cap: the second email waits 16 h after the first."""
     failed_order(store, "ana@example.com", hours_ago=2, cart_hash="cart-a")
     failed_order(store, "ana@example.com", hours_ago=1.5, cart_hash="cart-b")
@@ -88,7 +92,9 @@ def test_arabic_buyer_gets_a_right_to_left_email(tmp_path: Path, store: SandboxS
     assert 'dir="rtl"' in html and 'lang="ar"' in html and "عمر" in html
 
 
-def test_fraud_signal_is_never_mailed_and_flagged_for_the_owner(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_fraud_signal_is_never_mailed_and_flagged_for_the_owner(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """A risk-filter note means no email, a do-not-contact row in status and a private note for the owner."""
     order_id = failed_order(
         store, "mallory@example.com",
@@ -111,7 +117,9 @@ def test_crawler_and_disposable_addresses_are_not_mailed(tmp_path: Path, store: 
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     assert smtp.messages == []
-    reasons = sorted(r["end_reason"] for r in json.loads(cli(["status", "--json"], config=config, now=NOW).stdout)["recalls"])
+    reasons = sorted(
+        r["end_reason"] for r in json.loads(cli(["status", "--json"], config=config, now=NOW).stdout)["recalls"]
+    )
     assert reasons == ["crawler address (storebotmail.joonix.net)", "disposable email domain (mailinator.com)"]
 
 
@@ -129,7 +137,9 @@ def test_card_testing_burst_from_one_ip_is_not_mailed(tmp_path: Path, store: San
     assert all(r["reason"] == "do_not_contact" and "from one IP address" in r["end_reason"] for r in flagged)
 
 
-def test_other_payment_methods_are_offered_for_insufficient_funds(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_other_payment_methods_are_offered_for_insufficient_funds(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """The email lists the store's other enabled payment methods where another way to pay helps."""
     store.set_gateways({"stripe": True, "ppcp-gateway": True, "bacs": False})
     failed_order(store, "ana@example.com", hours_ago=25, note=NO_FUNDS, payment_method="stripe")
@@ -140,7 +150,9 @@ def test_other_payment_methods_are_offered_for_insufficient_funds(tmp_path: Path
     assert store.count("GET", "/wp-json/wc/v3/payment_gateways") == 1
 
 
-def test_pending_order_is_reminded_before_hold_stock_cancels_it(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+def test_pending_order_is_reminded_before_hold_stock_cancels_it(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
     """With hold stock at 40 min the first pending reminder comes at 20 min, and -v says it was moved."""
     store.set_setting("products", "woocommerce_manage_stock", "yes")
     store.set_setting("products", "woocommerce_hold_stock_minutes", "40")
@@ -160,7 +172,9 @@ def test_country_rules_stop_or_require_consent(tmp_path: Path, store: SandboxSto
     """Per-country rules: a country not mailed, and one mailed only with a consent meta key."""
     failed_order(store, "a@example.fr", billing={"country": "FR"})
     failed_order(store, "b@example.de", billing={"country": "DE"})
-    ok = failed_order(store, "c@example.de", billing={"country": "DE"}, meta_data=[{"key": "marketing_ok", "value": "yes"}])
+    ok = failed_order(
+        store, "c@example.de", billing={"country": "DE"}, meta_data=[{"key": "marketing_ok", "value": "yes"}]
+    )
     extra = '\n[regional]\nquiet_hours = "off"\n[regional.countries.FR]\nsend = false\n[regional.countries.DE]\nconsent_meta = "marketing_ok"\n'
     config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=extra)
     assert cli(["run"], config=config, now=NOW).exit_code == 0
@@ -185,5 +199,9 @@ def test_explain_shows_class_evidence_language_zone_and_plan(tmp_path: Path, sto
     assert "reminder 1 (+1d)" in result.stdout and "reminder 2 (+3d)" in result.stdout
     assert [n for n in store.notes(order_id) if str(n["note"]).startswith("wcrecall")] == []
     assert not list(tmp_path.glob("*.state.json*"))
-    note = cli(["explain", "--note", "Square Payment Failed (Status code CVV_FAILURE: Card verification code check failed.)"], config=None, now=NOW)
+    note = cli(
+        ["explain", "--note", "Square Payment Failed (Status code CVV_FAILURE: Card verification code check failed.)"],
+        config=None,
+        now=NOW,
+    )
     assert note.exit_code == 0 and note.stdout.startswith("card details wrong: customer_input")

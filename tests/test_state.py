@@ -14,9 +14,19 @@ from wcrecall.state import RunLock, State
 
 def make(order_id: int = 14) -> Recall:
     return Recall(
-        id=order_id, number=str(order_id), kind="failed", status="failed", email_hash="h", email_masked="j***@example.com",
-        customer_id=0, country="US", currency="USD", total="10.00", created="2026-11-26T10:00:00+00:00",
-        opened="2026-11-26T10:05:00+00:00", planned=3,
+        id=order_id,
+        number=str(order_id),
+        kind="failed",
+        status="failed",
+        email_hash="h",
+        email_masked="j***@example.com",
+        customer_id=0,
+        country="US",
+        currency="USD",
+        total="10.00",
+        created="2026-11-26T10:00:00+00:00",
+        opened="2026-11-26T10:05:00+00:00",
+        planned=3,
     )
 
 

@@ -21,7 +21,12 @@ def test_php_notice_before_json_is_skipped() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    ["", "   ", "<!DOCTYPE html><html><body>Error establishing a database connection</body></html>", '[{"id": 1}, {"id"'],
+    [
+        "",
+        "   ",
+        "<!DOCTYPE html><html><body>Error establishing a database connection</body></html>",
+        '[{"id": 1}, {"id"',
+    ],
 )
 def test_unusable_bodies_are_reported_with_their_start(body: str) -> None:
     """Empty, HTML or truncated bodies raise with at most the first 200 characters, never a traceback."""

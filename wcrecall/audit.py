@@ -187,7 +187,6 @@ class AuditAggregator:
     skipped: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     unpaid_value: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    unpaid_orders: Counter[str] = field(default_factory=Counter)  # by currency
     unpaid_count: Counter[str] = field(default_factory=Counter)  # per currency
     methods: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     countries: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -215,7 +214,6 @@ class AuditAggregator:
             country = order.country or "(none)"
             self.countries[country][order.status] += 1
             self.unpaid_value[(order.status, order.currency)] += order.total
-            self.unpaid_orders[order.currency] += 1
             self.unpaid_count[order.currency] += 1
             self.country_value[(country, order.currency)] += order.total
             if not order.valid_email:
@@ -235,7 +233,7 @@ class AuditAggregator:
                 "failed": _money(self.unpaid_value.get(("failed", cur), Decimal(0))),
                 "pending": _money(self.unpaid_value.get(("pending", cur), Decimal(0))),
                 "total": _money(sum((v for (_, c), v in self.unpaid_value.items() if c == cur), Decimal(0))),
-                "orders": self.unpaid_orders[cur],
+                "orders": self.unpaid_count[cur],
             }
             for cur in currencies
         }
@@ -311,7 +309,7 @@ def projection(
     unpaid_orders: int,
     unreachable: int,
     natural_rate: float,
-    value: Mapping[str, Mapping[str, str]],
+    value: Mapping[str, Mapping[str, Any]],
     unpaid_by_currency: Mapping[str, int],
     days: float,
     rate_low: float,

@@ -70,7 +70,9 @@ def find_chromium() -> str | None:
 def _chromium(args: list[str], *, width: int, height: int) -> str:
     binary = find_chromium()
     if binary is None:
-        raise BrowserError("Chromium is not installed: install it (Debian: apt-get install chromium) to take screenshots")
+        raise BrowserError(
+            "Chromium is not installed: install it (Debian: apt-get install chromium) to take screenshots"
+        )
     with tempfile.TemporaryDirectory(prefix="wcrecall-chromium-") as profile:
         cmd = [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *args]
         try:
@@ -115,7 +117,12 @@ class Layout:
         return sorted(found, key=lambda link: -link["width"] * link["height"])
 
     def visible_without_scrolling(self, box: dict[str, Any]) -> bool:
-        return bool(box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= self.inner_height and box["right"] <= self.inner_width)
+        return bool(
+            box["top"] >= 0
+            and box["left"] >= 0
+            and box["bottom"] <= self.inner_height
+            and box["right"] <= self.inner_width
+        )
 
     @property
     def images_without_alt(self) -> list[str]:
@@ -129,7 +136,9 @@ def measure(page: str, *, width: int, height: int) -> Layout:
         source = Path(tmp) / "email.html"
         source.write_text(marked, encoding="utf-8")
         window = (max(width + 40, 800), height + 400)
-        dom = _chromium(["--virtual-time-budget=3000", "--dump-dom", source.as_uri()], width=window[0], height=window[1])
+        dom = _chromium(
+            ["--virtual-time-budget=3000", "--dump-dom", source.as_uri()], width=window[0], height=window[1]
+        )
     match = _RESULT_RE.search(dom)
     if not match:
         raise BrowserError("the measuring script did not run (no result in Chromium's DOM)")

@@ -425,9 +425,7 @@ _MOLLIE: tuple[_Rule, ...] = (
     # Mollie webhook notes with a payment id (mollie/WooCommerce src/Payment/MolliePayment.php, MollieOrder.php,
     # src/Payment/Webhooks/WebhookHandler.php; translations in languages/*.po): a cancelled or expired Mollie payment
     # means the buyer walked away (the order goes back to pending by default).
-    _template(
-        "mollie", "cancelled", "abandoned", "en", rf"\b(?:payment|order) {_MOLLIE_ID} cancell?ed\b"
-    ),
+    _template("mollie", "cancelled", "abandoned", "en", rf"\b(?:payment|order) {_MOLLIE_ID} cancell?ed\b"),
     _template(
         "mollie",
         "expired",
@@ -511,7 +509,9 @@ _SPECIFIC_CODES: tuple[_Rule, ...] = (
         "amount_too_large amount_too_small",
         also=_STRIPE_ALSO,
     ),
-    _codes("mollie", "expired_or_unsupported", "card_expired inactive_card invalid_card_type card_number_not_activated"),
+    _codes(
+        "mollie", "expired_or_unsupported", "card_expired inactive_card invalid_card_type card_number_not_activated"
+    ),
     _codes(
         "square",
         "expired_or_unsupported",
@@ -920,9 +920,13 @@ _ABANDONED: tuple[_Rule, ...] = (
     # Hold-stock auto-cancel (woocommerce/woocommerce plugins/woocommerce/includes/wc-order-functions.php
     # `wc_cancel_unpaid_orders()`) and Mollie's own expiry (mollie/WooCommerce src/Payment/PaymentModule.php).
     _template("core", "unpaid_cancelled", "abandoned", "en", r"\bUnpaid order cancell?ed\b"),
-    _template("core", "unpaid_cancelled", "abandoned", "de", rf"\b(?:unbezahlte|nicht bezahlte) Bestellung\b{_}storniert"),
+    _template(
+        "core", "unpaid_cancelled", "abandoned", "de", rf"\b(?:unbezahlte|nicht bezahlte) Bestellung\b{_}storniert"
+    ),
     _template("core", "unpaid_cancelled", "abandoned", "fr", rf"\bcommande (?:impayée|non payée)\b{_}annulée"),
-    _template("core", "unpaid_cancelled", "abandoned", "es", rf"\bpedido (?:no pagado|impagado|sin pagar)\b{_}cancelado"),
+    _template(
+        "core", "unpaid_cancelled", "abandoned", "es", rf"\bpedido (?:no pagado|impagado|sin pagar)\b{_}cancelado"
+    ),
     _codes("paypal", "abandoned", "ORDER_NOT_APPROVED"),
 )
 
@@ -955,10 +959,7 @@ _GATEWAYS = ("stripe", "woopayments", "paypal", "square", "mollie")
 
 def _any_gateway(rules: tuple[_Rule, ...]) -> tuple[_Rule, ...]:
     """Card messages worded like Stripe's appear in every gateway's notes: credit the order's gateway in the rule id."""
-    return tuple(
-        replace(rule, also=_GATEWAYS) if rule.lowered and rule.family == "stripe" else rule
-        for rule in rules
-    )
+    return tuple(replace(rule, also=_GATEWAYS) if rule.lowered and rule.family == "stripe" else rule for rule in rules)
 
 
 _RULES: tuple[_Rule, ...] = (

@@ -13,7 +13,7 @@ import stat
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -66,9 +66,11 @@ def now_utc() -> datetime:
         try:
             moment = datetime.fromisoformat(override)
         except ValueError:
-            raise ConfigError(f"WCRECALL_NOW: expected an ISO time like 2026-11-26T10:00:00Z, got {override!r}") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
+            raise ConfigError(
+                f"WCRECALL_NOW: expected an ISO time like 2026-11-26T10:00:00Z, got {override!r}"
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC)
 
 
 def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
@@ -94,7 +96,12 @@ def main_options(
     ctx: typer.Context,
     config: Annotated[
         str | None,
-        typer.Option("--config", "-c", help="Config file (default: the user's config dir; env WCRECALL_CONFIG).", envvar="WCRECALL_CONFIG"),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: the user's config dir; env WCRECALL_CONFIG).",
+            envvar="WCRECALL_CONFIG",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to each order.")] = False,
     version: Annotated[
@@ -115,11 +122,15 @@ def main_options(
 @app.command()
 def run(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send, note and record nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent; send, note and record nothing.")
+    ] = False,
     baseline: Annotated[
         bool, typer.Option("--baseline", help="Record today's failed/pending orders as handled without mailing them.")
     ] = False,
-    all_stores: Annotated[bool, typer.Option("--all", help="Run every *.toml config in the config's folder, one by one.")] = False,
+    all_stores: Annotated[
+        bool, typer.Option("--all", help="Run every *.toml config in the config's folder, one by one.")
+    ] = False,
 ) -> None:
     """Run one tick: sync changed orders, send due reminders, write order notes. Put it in cron.
 
@@ -139,7 +150,9 @@ def run(
         if report.fatal is not None:
             raise report.fatal
         if obj.verbose:
-            typer.echo(f"opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)")
+            typer.echo(
+                f"opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)"
+            )
         if report.exit_code:
             raise typer.Exit(report.exit_code)
 
@@ -151,7 +164,9 @@ def status(
     ctx: typer.Context,
     open_only: Annotated[bool, typer.Option("--open", help="Only recalls that may still send.")] = False,
     recovered: Annotated[bool, typer.Option("--recovered", help="Only recalls that ended in a payment.")] = False,
-    since: Annotated[str | None, typer.Option("--since", help="Only recalls opened this recently, e.g. 7d or 24h.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only recalls opened this recently, e.g. 7d or 24h.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     all_stores: Annotated[bool, typer.Option("--all", help="Every *.toml config in the config's folder.")] = False,
 ) -> None:
@@ -164,7 +179,9 @@ def status(
 
     def work(obj: Context) -> None:
         if all_stores:
-            flt_all = StatusFilter(open_only=open_only, recovered_only=recovered, since=parse_duration(since, "--since") if since else None)
+            flt_all = StatusFilter(
+                open_only=open_only, recovered_only=recovered, since=parse_duration(since, "--since") if since else None
+            )
             raise typer.Exit(status_all_stores(obj, flt_all, as_json=as_json))
         settings = obj.settings()
         state = State(settings.state_path, read_only=True).load()
@@ -184,9 +201,9 @@ def status(
 
 def print_status(data: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.table import Table
 
     from wcrecall.classify import CLASS_LABELS
-    from rich.table import Table
 
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, width=None if sys.stdout.isatty() else 120)
     table = Table(show_lines=False, pad_edge=False, box=None)
@@ -225,8 +242,12 @@ def preview(
     ctx: typer.Context,
     order_id: Annotated[int, typer.Argument(help="The order id (as in WP admin).")],
     step: Annotated[int, typer.Option("--step", help="Which reminder to render.", min=1)] = 1,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the HTML here instead of printing the text part.")] = None,
-    png: Annotated[Path | None, typer.Option("--png", help="Also save a 375 px wide screenshot (needs Chromium).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the HTML here instead of printing the text part.")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also save a 375 px wide screenshot (needs Chromium).")
+    ] = None,
 ) -> None:
     """Render the reminder email for a live order; sends and writes nothing.
 
@@ -252,7 +273,9 @@ def preview(
 @app.command()
 def demo(
     ctx: typer.Context,
-    outbox: Annotated[Path, typer.Option("--outbox", help="Where the demo's emails are written.")] = Path("demo-outbox"),
+    outbox: Annotated[Path, typer.Option("--outbox", help="Where the demo's emails are written.")] = Path(
+        "demo-outbox"
+    ),
     days: Annotated[int, typer.Option("--days", help="Simulated days to run.", min=1, max=14)] = 4,
 ) -> None:
     """Run the whole loop on the built-in sandbox store over a few simulated days; emails go to files.
@@ -276,7 +299,9 @@ def demo(
 def explain(
     ctx: typer.Context,
     order_id: Annotated[int | None, typer.Argument(help="The order id (as in WP admin).")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")
+    ] = None,
     payment_method: Annotated[str, typer.Option("--payment-method", help="Gateway id for --note, e.g. stripe.")] = "",
 ) -> None:
     """Explain an order: why its payment failed (with the evidence), language, time zone, and the reminder plan.
@@ -303,6 +328,7 @@ def explain(
             typer.echo(f"    reminder {n} ({scheduled}): {at}; {why}")
 
     guarded(ctx, work)
+
 
 # -- commands: forget, suppress (privacy) ----------------------------------------------------------------------------
 
@@ -365,6 +391,7 @@ def suppress_list(ctx: typer.Context) -> None:
 
     guarded(ctx, work)
 
+
 # -- commands: audit, report ----------------------------------------------------------------------------------------
 
 
@@ -387,21 +414,40 @@ def audit(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", help="How many days of order history to read.", min=1, max=3660)] = 90,
     classify: Annotated[
-        int, typer.Option("--classify", help="Read the notes of at most this many recent failed/pending orders to find why they failed.", min=0)
+        int,
+        typer.Option(
+            "--classify",
+            help="Read the notes of at most this many recent failed/pending orders to find why they failed.",
+            min=0,
+        ),
     ] = 300,
-    window: Annotated[str, typer.Option("--window", help="Natural recovery counts a paid order within this time, e.g. 7d.")] = "7d",
+    window: Annotated[
+        str, typer.Option("--window", help="Natural recovery counts a paid order within this time, e.g. 7d.")
+    ] = "7d",
     rate_low: Annotated[
         float,
-        typer.Option("--rate-low", min=0.0, max=1.0, help="Low reminder conversion rate for the projection (default 0.026: "
-                     "SaleCycle 2019, abandoned-cart emails sent after 24 h)."),
+        typer.Option(
+            "--rate-low",
+            min=0.0,
+            max=1.0,
+            help="Low reminder conversion rate for the projection (default 0.026: "
+            "SaleCycle 2019, abandoned-cart emails sent after 24 h).",
+        ),
     ] = 0.026,
     rate_high: Annotated[
         float,
-        typer.Option("--rate-high", min=0.0, max=1.0, help="High reminder conversion rate for the projection (default 0.052: "
-                     "SaleCycle 2019, abandoned-cart emails sent within 20 minutes)."),
+        typer.Option(
+            "--rate-high",
+            min=0.0,
+            max=1.0,
+            help="High reminder conversion rate for the projection (default 0.052: "
+            "SaleCycle 2019, abandoned-cart emails sent within 20 minutes).",
+        ),
     ] = 0.052,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")
+    ] = None,
 ) -> None:
     """Measure what failed payments cost the store, why, where, and who came back anyway. Read-only: sends nothing.
 
@@ -431,10 +477,16 @@ def audit(
 def report(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="Recalls opened this recently, e.g. 30d.")] = "30d",
-    window: Annotated[str, typer.Option("--window", help="Attribution window: a payment this soon after a reminder counts, e.g. 7d.")] = "7d",
-    no_store: Annotated[bool, typer.Option("--no-store", help="Do not read the store: skip the natural-recovery baseline.")] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="Attribution window: a payment this soon after a reminder counts, e.g. 7d.")
+    ] = "7d",
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not read the store: skip the natural-recovery baseline.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")
+    ] = None,
 ) -> None:
     """Show what recall won back: funnel, recovered revenue, rates by class, country, language and step.
 
@@ -487,7 +539,9 @@ def run_all_stores(obj: Context, *, dry_run: bool, baseline: bool) -> int:
         if report.fatal is not None:
             raise report.fatal
         if obj.verbose:
-            typer.echo(f"{name}: opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)")
+            typer.echo(
+                f"{name}: opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)"
+            )
         return report.exit_code
 
     return for_each_store(_store_dir(obj), one, err)
@@ -527,25 +581,42 @@ def _colour() -> bool:
 def init(
     ctx: typer.Context,
     url: Annotated[str | None, typer.Option("--url", help="Shop address.", envvar="WCRECALL_STORE_URL")] = None,
-    key: Annotated[str | None, typer.Option("--key", help="REST consumer key (ck_...).", envvar="WCRECALL_STORE_CONSUMER_KEY")] = None,
-    secret: Annotated[
-        str | None, typer.Option("--secret", help="REST consumer secret; prefer the env var.", envvar="WCRECALL_STORE_CONSUMER_SECRET")
+    key: Annotated[
+        str | None, typer.Option("--key", help="REST consumer key (ck_...).", envvar="WCRECALL_STORE_CONSUMER_KEY")
     ] = None,
-    transport: Annotated[str | None, typer.Option("--transport", help="smtp, sendmail or file.", envvar="WCRECALL_MAIL_TRANSPORT")] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            "--secret", help="REST consumer secret; prefer the env var.", envvar="WCRECALL_STORE_CONSUMER_SECRET"
+        ),
+    ] = None,
+    transport: Annotated[
+        str | None, typer.Option("--transport", help="smtp, sendmail or file.", envvar="WCRECALL_MAIL_TRANSPORT")
+    ] = None,
     smtp_host: Annotated[str | None, typer.Option("--smtp-host", envvar="WCRECALL_MAIL_HOST")] = None,
     smtp_port: Annotated[str | None, typer.Option("--smtp-port", envvar="WCRECALL_MAIL_PORT")] = None,
-    smtp_security: Annotated[str | None, typer.Option("--smtp-security", help="starttls, ssl or none.", envvar="WCRECALL_MAIL_SECURITY")] = None,
+    smtp_security: Annotated[
+        str | None, typer.Option("--smtp-security", help="starttls, ssl or none.", envvar="WCRECALL_MAIL_SECURITY")
+    ] = None,
     smtp_user: Annotated[str | None, typer.Option("--smtp-user", envvar="WCRECALL_MAIL_USERNAME")] = None,
     smtp_password: Annotated[
         str | None, typer.Option("--smtp-password", help="Prefer the env var.", envvar="WCRECALL_MAIL_PASSWORD")
     ] = None,
-    outbox: Annotated[str | None, typer.Option("--outbox", help="Folder (file transport).", envvar="WCRECALL_MAIL_OUTBOX")] = None,
-    from_addr: Annotated[str | None, typer.Option("--from", help='Sender, "Shop <shop@example.com>".', envvar="WCRECALL_MAIL_FROM")] = None,
+    outbox: Annotated[
+        str | None, typer.Option("--outbox", help="Folder (file transport).", envvar="WCRECALL_MAIL_OUTBOX")
+    ] = None,
+    from_addr: Annotated[
+        str | None, typer.Option("--from", help='Sender, "Shop <shop@example.com>".', envvar="WCRECALL_MAIL_FROM")
+    ] = None,
     support_email: Annotated[str | None, typer.Option("--support-email", envvar="WCRECALL_BRAND_SUPPORT_EMAIL")] = None,
     store_name: Annotated[str | None, typer.Option("--store-name", envvar="WCRECALL_BRAND_STORE_NAME")] = None,
-    non_interactive: Annotated[bool, typer.Option("--non-interactive", "-y", help="Ask nothing; defaults for the rest.")] = False,
+    non_interactive: Annotated[
+        bool, typer.Option("--non-interactive", "-y", help="Ask nothing; defaults for the rest.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing config.")] = False,
-    skip_checks: Annotated[bool, typer.Option("--skip-checks", help="Do not test the store and mail login first.")] = False,
+    skip_checks: Annotated[
+        bool, typer.Option("--skip-checks", help="Do not test the store and mail login first.")
+    ] = False,
 ) -> None:
     """Create the config: ask for the store, key, mail and brand; test the connections; write it (chmod 600).
 
@@ -606,7 +677,9 @@ def doctor(ctx: typer.Context) -> None:
 def cron(
     ctx: typer.Context,
     install: Annotated[bool, typer.Option("--install", help="Add the line to your crontab (once).")] = False,
-    all_stores: Annotated[bool, typer.Option("--all", help="One line for every config in the folder (run --all).")] = False,
+    all_stores: Annotated[
+        bool, typer.Option("--all", help="One line for every config in the folder (run --all).")
+    ] = False,
 ) -> None:
     """Print the crontab line (absolute paths, lock-safe interval) and the cPanel steps; --install adds it.
 

@@ -44,13 +44,13 @@ _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 def parse_duration(value: Any, key: str) -> timedelta:
     """`"30m"`, `"24h"`, `"3d"`, `"90s"` or a number of minutes -> timedelta; errors name the key."""
     if isinstance(value, bool):
-        raise ConfigError(f"{key}: expected a duration like \"30m\", \"24h\" or \"3d\", got {value!r}")
+        raise ConfigError(f'{key}: expected a duration like "30m", "24h" or "3d", got {value!r}')
     if isinstance(value, (int, float)):
         seconds = float(value) * 60
     else:
         match = _DURATION_RE.match(str(value))
         if not match:
-            raise ConfigError(f"{key}: expected a duration like \"30m\", \"24h\" or \"3d\", got {value!r}")
+            raise ConfigError(f'{key}: expected a duration like "30m", "24h" or "3d", got {value!r}')
         seconds = float(match.group(1)) * _UNITS[match.group(2) or "m"]
     if seconds < 0:
         raise ConfigError(f"{key}: a duration cannot be negative")
@@ -106,9 +106,11 @@ class MailSettings:
         if self.security not in ("ssl", "starttls", "none"):
             raise ConfigError(f"mail.security: expected ssl, starttls or none, got {self.security!r}")
         if not self.from_addr:
-            raise ConfigError("mail.from: set the sender address, e.g. from = \"Shop <shop@example.com>\"")
+            raise ConfigError('mail.from: set the sender address, e.g. from = "Shop <shop@example.com>"')
         if self.username and not self.password and self.transport == "smtp":
-            raise ConfigError("mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)")
+            raise ConfigError(
+                "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
+            )
 
     @property
     def effective_port(self) -> int:
@@ -152,10 +154,12 @@ class RecallSettings:
             if status not in ("failed", "pending"):
                 raise ConfigError(f"recall.statuses: only failed and pending orders can be paid, got {status!r}")
             if status not in self.delays or not self.delays[status]:
-                raise ConfigError(f"recall.delays.{status}: give at least one step delay, e.g. [\"1h\", \"24h\"]")
+                raise ConfigError(f'recall.delays.{status}: give at least one step delay, e.g. ["1h", "24h"]')
         for status, steps in self.delays.items():
             if list(steps) != sorted(steps):
-                raise ConfigError(f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}")
+                raise ConfigError(
+                    f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}"
+                )
 
 
 # Failure class -> reminder delays for failed orders (classify.py names the classes). A class left out uses the
@@ -188,7 +192,7 @@ class RoutingSettings:
                 raise ConfigError(f"routing: unknown failure class {name!r} (known: {', '.join(FAILURE_CLASSES)})")
         for name, steps in self.delays.items():
             if not steps or list(steps) != sorted(steps):
-                raise ConfigError(f"routing.delays.{name}: give increasing step delays, e.g. [\"1h\", \"24h\"]")
+                raise ConfigError(f'routing.delays.{name}: give increasing step delays, e.g. ["1h", "24h"]')
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +211,9 @@ def _country_rule(key: str, value: Any) -> CountryRule:
         if sub not in known:
             raise ConfigError(f"{key}.{sub}: unknown key (known keys: {', '.join(sorted(known))})")
     hints = get_type_hints(CountryRule)
-    return CountryRule(**{k: _convert(key.split(".")[0], f"{key.split('.', 1)[1]}.{k}", hints[k], v) for k, v in value.items()})
+    return CountryRule(
+        **{k: _convert(key.split(".")[0], f"{key.split('.', 1)[1]}.{k}", hints[k], v) for k, v in value.items()}
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,7 +233,9 @@ class RegionalSettings:
         try:
             ZoneInfo(self.store_timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"regional.store_timezone: unknown time zone {self.store_timezone!r}, e.g. Europe/Berlin") from None
+            raise ConfigError(
+                f"regional.store_timezone: unknown time zone {self.store_timezone!r}, e.g. Europe/Berlin"
+            ) from None
         for key, text in [("regional.quiet_hours", self.quiet_hours)] + [
             (f"countries.{cc}.quiet_hours", r.quiet_hours) for cc, r in self.countries.items() if r.quiet_hours
         ]:
@@ -367,22 +375,22 @@ def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None
     if text.startswith("tuple[str"):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple):
-            raise ConfigError(f"{key}: expected a list like [\"failed\", \"pending\"], got {value!r}")
+            raise ConfigError(f'{key}: expected a list like ["failed", "pending"], got {value!r}')
         return tuple(str(i).strip() for i in items if str(i).strip())
     if text.startswith("collections.abc.Mapping[str, tuple[datetime.timedelta"):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}: expected a table like {{ failed = [\"1h\", \"24h\"] }}")
+            raise ConfigError(f'{key}: expected a table like {{ failed = ["1h", "24h"] }}')
         # An entry left out keeps its default schedule.
         out = dict(default or {})
         for sub, steps in value.items():
             steps = steps.split(",") if isinstance(steps, str) else steps
             if not isinstance(steps, list | tuple):
-                raise ConfigError(f"{key}.{sub}: expected a list of durations like [\"1h\", \"24h\"]")
+                raise ConfigError(f'{key}.{sub}: expected a list of durations like ["1h", "24h"]')
             out[str(sub)] = tuple(parse_duration(s, f"{key}.{sub}") for s in steps)
         return out
     if text.startswith("collections.abc.Mapping[str, int]"):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}: expected a table like {{ \"gmail.com\" = 100 }}")
+            raise ConfigError(f'{key}: expected a table like {{ "gmail.com" = 100 }}')
         return {str(k).lower(): _convert(section, f"{name}.{k}", int, v) for k, v in value.items()}
     if text.startswith("collections.abc.Mapping[str, wcrecall.config.CountryRule]"):
         if not isinstance(value, Mapping):

@@ -35,7 +35,9 @@ def command(config: Path, *, all_stores: bool = False, python: str | None = None
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def cron_line(config: Path, *, interval: int = DEFAULT_INTERVAL, all_stores: bool = False, python: str | None = None) -> str:
+def cron_line(
+    config: Path, *, interval: int = DEFAULT_INTERVAL, all_stores: bool = False, python: str | None = None
+) -> str:
     return f"*/{interval} * * * * {command(config, all_stores=all_stores, python=python)}"
 
 
@@ -45,7 +47,7 @@ def cpanel_steps(line: str) -> list[str]:
     return [
         "In cPanel: Advanced > Cron Jobs.",
         "  1. Cron Email: your address (wcrecall is silent unless something needs you).",
-        f"  2. Add New Cron Job, Common Settings: \"Once Per Ten Minutes\" ({schedule}), or type it in.",
+        f'  2. Add New Cron Job, Common Settings: "Once Per Ten Minutes" ({schedule}), or type it in.',
         f"  3. Command: {cmd}",
         "  4. Add New Cron Job. Check after the next run with: wcrecall status",
     ]
@@ -55,7 +57,9 @@ def install(line: str, *, crontab: str | None = None) -> bool:
     """Add `line` to the user's crontab unless the same command is already there; True if it was added."""
     binary = crontab or shutil.which("crontab")
     if not binary:
-        raise WcrecallError("crontab is not installed here: add the line by hand (cPanel > Cron Jobs), as printed above")
+        raise WcrecallError(
+            "crontab is not installed here: add the line by hand (cPanel > Cron Jobs), as printed above"
+        )
     listed = subprocess.run([binary, "-l"], capture_output=True, text=True, check=False)
     if listed.returncode != 0 and "no crontab" not in listed.stderr.lower():
         raise WcrecallError(f"crontab -l failed: {listed.stderr.strip()[:200]}")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from wcrecall.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
 from wcrecall.records import CLOSED, RECOVERED, SKIPPED, Recall, from_iso
-from wcrecall.regional import DEFAULT_QUIET_HOURS, QuietHours, outside_quiet_hours
+from wcrecall.regional import QuietHours, outside_quiet_hours
 
 # After the last reminder a recall stays open this long so a late payment is still attributed to it; then it ends
 # unpaid. The order's own status changes keep ending it earlier.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None]) -> dict[st
     outbox.mkdir(parents=True, exist_ok=True)
     for old in [*outbox.glob("*.eml"), *outbox.glob("*.html")]:
         old.unlink()  # a re-run starts from an empty outbox so the count below is this run's
-    start = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="wcrecall-demo-") as work, SandboxStore() as store:
         seed = seed_demo(store, start)
         config = Path(work) / "demo.toml"
@@ -66,7 +66,9 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None]) -> dict[st
         )
         config.chmod(0o600)
         settings = load_settings(config, env={})
-        echo(f"Sandbox store at {store.url} with {len(seed.order_ids)} orders; {days} simulated days, a tick every 10 minutes.")
+        echo(
+            f"Sandbox store at {store.url} with {len(seed.order_ids)} orders; {days} simulated days, a tick every 10 minutes."
+        )
         pay_at: datetime | None = None
         now = start
         end = start + timedelta(days=days)
@@ -75,7 +77,9 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None]) -> dict[st
             store.set_now(now)  # also runs the store's hold-stock auto-cancel
             if pay_at is not None and now >= pay_at:
                 store.pay(seed.pays_after_first_email)
-                echo(f"{_clock(now, start)}  buyer of order #{seed.pays_after_first_email} pays from the reminder's link")
+                echo(
+                    f"{_clock(now, start)}  buyer of order #{seed.pays_after_first_email} pays from the reminder's link"
+                )
                 pay_at = None
             report = run_tick(settings, now=now)
             if report.fatal is not None:

@@ -30,7 +30,9 @@ from wcrecall.errors import (
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 KEYS_PAGE = "WooCommerce > Settings > Advanced > REST API"
 CLOCK_WARN = timedelta(minutes=5)
-CLOCK_FAIL = timedelta(minutes=15)  # WooCommerce refuses OAuth timestamps further off (class-wc-rest-authentication.php)
+CLOCK_FAIL = timedelta(
+    minutes=15
+)  # WooCommerce refuses OAuth timestamps further off (class-wc-rest-authentication.php)
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,9 @@ def _mail_checks(settings: Settings) -> list[Check]:
 
     mail = settings.mail
     checks = []
-    where = {"smtp": f"{mail.host}:{mail.effective_port}", "sendmail": mail.sendmail_path, "file": mail.outbox}[mail.transport]
+    where = {"smtp": f"{mail.host}:{mail.effective_port}", "sendmail": mail.sendmail_path, "file": mail.outbox}[
+        mail.transport
+    ]
     try:
         open_transport(mail, base_dir=settings.base_dir).check()
     except WcrecallError as exc:
@@ -279,7 +283,9 @@ def _state_checks(settings: Settings) -> list[Check]:
         with RunLock(path):
             pass
     except LockHeld:
-        checks.append(Check("run lock", WARN, "a wcrecall run holds the lock right now", "run doctor again in a minute"))
+        checks.append(
+            Check("run lock", WARN, "a wcrecall run holds the lock right now", "run doctor again in a minute")
+        )
     except WcrecallError as exc:
         checks.append(Check("run lock", FAIL, str(exc), fix))
     else:
@@ -290,7 +296,9 @@ def _state_checks(settings: Settings) -> list[Check]:
         checks.append(Check("state file", FAIL, str(exc), "see the message; upgrade wcrecall or move the file away"))
     else:
         if state.problems:
-            checks.append(Check("state file", WARN, "; ".join(state.problems), "nothing to do: the next run rebuilds it"))
+            checks.append(
+                Check("state file", WARN, "; ".join(state.problems), "nothing to do: the next run rebuilds it")
+            )
         else:
             checks.append(Check("state file", OK, f"{len(state.recalls)} recall(s) loaded"))
     return checks
@@ -345,5 +353,7 @@ def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = Fa
             )  # fmt: skip
     fails = sum(c.level == FAIL for c in checks)
     warns = sum(c.level == WARN for c in checks)
-    lines.append(f"{len(checks)} checks: {fails} FAIL, {warns} WARN" if fails or warns else f"{len(checks)} checks: all OK")
+    lines.append(
+        f"{len(checks)} checks: {fails} FAIL, {warns} WARN" if fails or warns else f"{len(checks)} checks: all OK"
+    )
     return lines

@@ -10,8 +10,8 @@ from wcrecall.config import Settings, format_duration
 from wcrecall.decide import candidate_problem, fit, hold_stock_warning, steps_for
 from wcrecall.guard import blocked_domain
 from wcrecall.order import Order, mask_email, parse_order
-from wcrecall.records import SENT, UNCERTAIN, Recall, from_iso
 from wcrecall.recall import policy_for, to_notes
+from wcrecall.records import SENT, UNCERTAIN, Recall, from_iso
 from wcrecall.regional import buyer_zone, choose_language, format_local_datetime, parse_quiet_hours
 from wcrecall.state import State
 from wcrecall.store import Store
@@ -43,7 +43,9 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
         hold = store.hold_stock_minutes() if pending_checkout else 0
     state = State(settings.state_path, read_only=True).load()
     policy = policy_for(settings)
-    out = Explanation(order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})")
+    out = Explanation(
+        order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})"
+    )
     problem = candidate_problem(order, now, policy) or blocked_domain(order.email, settings.guard.blocked_domains)
     verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
     out.add("failure class", f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
@@ -54,23 +56,34 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     else:
         out.add("eligible", "yes")
     regional = settings.regional
-    language = choose_language(meta=order.meta, country=order.country, state=order.state, default=regional.default_language)
+    language = choose_language(
+        meta=order.meta, country=order.country, state=order.state, default=regional.default_language
+    )
     zone = buyer_zone(country=order.country, state=order.state, fallback=regional.store_timezone)
     rule = regional.countries.get(order.country)
     quiet = parse_quiet_hours(rule.quiet_hours if rule and rule.quiet_hours else regional.quiet_hours)
     out.add("language", f"{language.lang} ({language.why})")
     out.add("time zone", f"{zone.zone.key} ({zone.why}); quiet hours {quiet} local")
     if rule is not None:
-        out.add("country rules", f"{order.country}: send={rule.send}, max_steps={rule.max_steps or 'all'}, consent_meta={rule.consent_meta or '-'}")
+        out.add(
+            "country rules",
+            f"{order.country}: send={rule.send}, max_steps={rule.max_steps or 'all'}, consent_meta={rule.consent_meta or '-'}",
+        )
     recall = _as_recall(order, verdict, language.lang, zone.zone.key, hold, rule.max_steps if rule else 0, state)
     if hold:
         warning = hold_stock_warning(policy.delays.get("pending", (timedelta(0),))[0], hold)
         out.add("hold stock", warning or f"WooCommerce cancels this unpaid order {hold} min after its last change")
     contacts = sorted(
-        t for r in state.recalls.values() if r.email_hash == recall.email_hash for s in r.steps
+        t
+        for r in state.recalls.values()
+        if r.email_hash == recall.email_hash
+        for s in r.steps
         if s.state in (SENT, UNCERTAIN) and (t := from_iso(s.at)) is not None
     )
-    out.add("buyer's emails so far", f"{len(contacts)} (caps: {format_duration(policy.min_gap)} apart, {policy.max_per_week} per 7 days)")
+    out.add(
+        "buyer's emails so far",
+        f"{len(contacts)} (caps: {format_duration(policy.min_gap)} apart, {policy.max_per_week} per 7 days)",
+    )
     created = order.date_created
     planned = list(contacts)
     existing = state.recalls.get(order.id)
@@ -80,7 +93,14 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     for n, delay in enumerate(delays, start=1):
         if n in done:
             step = done[n]
-            out.schedule.append((n, f"+{format_duration(delay)}", f"{step.state} {step.at[:16].replace('T', ' ')} UTC", step.why or "done"))
+            out.schedule.append(
+                (
+                    n,
+                    f"+{format_duration(delay)}",
+                    f"{step.state} {step.at[:16].replace('T', ' ')} UTC",
+                    step.why or "done",
+                )
+            )
             sent = from_iso(step.at)
             previous = (sent, delay) if sent else previous
             continue
@@ -88,7 +108,9 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
         if previous is not None:
             # As the tick does (decide.next_due): a late step pushes the next one back by the usual spacing.
             base = max(base, previous[0] + delay - previous[1])
-        at, why = fit(base, contacts=planned, policy=policy, zone=zone.zone, quiet=quiet, deadline=_deadline(recall, order))
+        at, why = fit(
+            base, contacts=planned, policy=policy, zone=zone.zone, quiet=quiet, deadline=_deadline(recall, order)
+        )
         at = max(at, now)  # an overdue step goes out at the next tick
         planned.append(at)
         previous = (at, delay)
@@ -107,7 +129,9 @@ def _deadline(recall: Recall, order: Order) -> datetime | None:
     return order.date_modified + timedelta(minutes=recall.hold_minutes) if recall.hold_minutes else None
 
 
-def _as_recall(order: Order, verdict: Classification, lang: str, zone: str, hold: int, max_steps: int, state: State) -> Recall:
+def _as_recall(
+    order: Order, verdict: Classification, lang: str, zone: str, hold: int, max_steps: int, state: State
+) -> Recall:
     existing = state.recalls.get(order.id)
     base = Recall(
         id=order.id, number=order.number, kind=order.status if order.status in ("failed", "pending") else "failed",

@@ -57,11 +57,19 @@ def validate_url(value: str) -> str:
 
 
 def validate_key(value: str) -> str:
-    return "" if re.fullmatch(r"ck_[0-9a-f]{20,64}", value.strip()) else "expected a consumer key like ck_1a2b... (40 letters after ck_)"
+    return (
+        ""
+        if re.fullmatch(r"ck_[0-9a-f]{20,64}", value.strip())
+        else "expected a consumer key like ck_1a2b... (40 letters after ck_)"
+    )
 
 
 def validate_secret(value: str) -> str:
-    return "" if re.fullmatch(r"cs_[0-9a-f]{20,64}", value.strip()) else "expected a consumer secret like cs_1a2b... (40 letters after cs_)"
+    return (
+        ""
+        if re.fullmatch(r"cs_[0-9a-f]{20,64}", value.strip())
+        else "expected a consumer secret like cs_1a2b... (40 letters after cs_)"
+    )
 
 
 def validate_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
@@ -156,7 +164,11 @@ def _shop_name(host: str) -> str:
 
 def missing(answers: Answers) -> list[str]:
     """The questions still unanswered and without a default, as flags (for a scripted install)."""
-    return [FLAGS[n] for n, *_ in QUESTIONS if applies(n, answers) and not getattr(answers, n) and not default_for(n, answers)]
+    return [
+        FLAGS[n]
+        for n, *_ in QUESTIONS
+        if applies(n, answers) and not getattr(answers, n) and not default_for(n, answers)
+    ]
 
 
 def complete(answers: Answers) -> Answers:
@@ -182,7 +194,11 @@ def ask(answers: Answers, prompt: Callable[..., Any], echo: Callable[[str], None
         default = default_for(name, answers)
         while True:
             optional = name == "smtp_username"
-            value = str(prompt(question, default=default or ("" if optional else None), hide_input=secret, show_default=not secret))
+            value = str(
+                prompt(
+                    question, default=default or ("" if optional else None), hide_input=secret, show_default=not secret
+                )
+            )
             problem = validate(value) if value or not optional else ""
             if not problem:
                 break
@@ -235,7 +251,12 @@ def summary(settings: Settings) -> list[str]:
 
 
 def write_config(
-    answers: Answers, path: Path, *, force: bool = False, check: bool = True, store_factory: Callable[..., Any] | None = None
+    answers: Answers,
+    path: Path,
+    *,
+    force: bool = False,
+    check: bool = True,
+    store_factory: Callable[..., Any] | None = None,
 ) -> Settings:
     """Validate, test the store connection and the mail login, then write `path` (mode 600); return the settings."""
     if path.exists() and not force:

@@ -26,9 +26,7 @@ def worst_exit(codes: Iterable[int]) -> int:
     return max(codes, key=lambda c: _RANK.get(c, 2), default=0)
 
 
-def for_each_store(
-    directory: Path, work: Callable[[Settings, str], int], err: Callable[[str], None]
-) -> int:
+def for_each_store(directory: Path, work: Callable[[Settings, str], int], err: Callable[[str], None]) -> int:
     """Run `work(settings, name)` for each config in `directory`; return the worst exit code."""
     paths = config_files(directory)
     if not paths:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -123,13 +123,13 @@ def parse_gmt(value: Any, what: str, *, required: bool = True) -> datetime | Non
     except ValueError:
         raise BadOrder(f"{what} is not a date: {value[:40]!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def format_gmt(moment: datetime) -> str:
     """The naive UTC form WooCommerce expects with `dates_are_gmt=true`."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def _text(value: Any, limit: int = 500) -> str:
@@ -177,7 +177,9 @@ def parse_order(raw: Any) -> Order:
             item_total = _money(item.get("total", "0"), "line item total")
         except BadOrder:
             item_total = Decimal(0)
-        items.append(LineItem(name=_text(item.get("name"), 300), quantity=_int(item.get("quantity"), 1), total=item_total))
+        items.append(
+            LineItem(name=_text(item.get("name"), 300), quantity=_int(item.get("quantity"), 1), total=item_total)
+        )
     meta: dict[str, str] = {}
     meta_data = raw.get("meta_data")
     for entry in meta_data if isinstance(meta_data, list) else []:

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -34,8 +34,6 @@ from wcrecall.decide import (
     steps_for,
     unpaid_end,
 )
-from wcrecall.guard import blocked_domain, burst
-from wcrecall.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
 from wcrecall.errors import (
     BadOrder,
     MailAuthError,
@@ -48,6 +46,7 @@ from wcrecall.errors import (
     TemplateError,
     WcrecallError,
 )
+from wcrecall.guard import blocked_domain, burst
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
 from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_order
 from wcrecall.records import (
@@ -67,6 +66,7 @@ from wcrecall.records import (
     from_iso,
     iso,
 )
+from wcrecall.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
 from wcrecall.render import Renderer
 from wcrecall.state import RunLock, State
 from wcrecall.store import Store
@@ -145,7 +145,9 @@ class Tick:
         self.baseline = baseline
         self.store = store or Store(settings.store, max_retry_time=settings.store.max_retry_time)
         self._renderer = renderer
-        self._transport_factory = transport_factory or (lambda: open_transport(settings.mail, base_dir=settings.base_dir))
+        self._transport_factory = transport_factory or (
+            lambda: open_transport(settings.mail, base_dir=settings.base_dir)
+        )
         self.policy = policy_for(settings)
         self.report = TickReport()
         self.state: State = State(settings.state_path, read_only=dry_run)
@@ -405,13 +407,21 @@ class Tick:
                 continue
             when = str(note.get("date_created_gmt") or "") or self.now.isoformat()
             moment = from_iso(when)
-            when_iso = (moment.replace(tzinfo=self.now.tzinfo) if moment and moment.tzinfo is None else moment or self.now).isoformat()
+            when_iso = (
+                moment.replace(tzinfo=self.now.tzinfo) if moment and moment.tzinfo is None else moment or self.now
+            ).isoformat()
             for tag in parse_note_tags(text):
                 if "step" in tag and recall.step(int(tag["step"])) is None:
                     state = tag.get("state", SENT)
-                    recall.steps.append(Step(n=int(tag["step"]), state=state, at=when_iso, msgid=tag.get("msgid", ""), noted=True))
+                    recall.steps.append(
+                        Step(n=int(tag["step"]), state=state, at=when_iso, msgid=tag.get("msgid", ""), noted=True)
+                    )
                 if "end" in tag and recall.is_open:
-                    recall.outcome, recall.end_reason, recall.ended = tag["end"], "restored from the order notes", when_iso
+                    recall.outcome, recall.end_reason, recall.ended = (
+                        tag["end"],
+                        "restored from the order notes",
+                        when_iso,
+                    )
         recall.steps.sort(key=lambda s: s.n)
 
     # -- ending -------------------------------------------------------------------------------------------------
@@ -530,7 +540,9 @@ class Tick:
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
             return
         if self.dry_run:
-            self.say(order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}")
+            self.say(
+                order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
+            )
             return
         step = Step(n=n, state="claimed", at=self.now.isoformat(), msgid=msgid)
         recall.steps.append(step)
@@ -608,7 +620,10 @@ class Tick:
         domain_reason = blocked_domain(order.email, guard.blocked_domains)
         if domain_reason:
             return domain_reason
-        for label, times in (("IP address", self._failures_by_ip.get(recall.ip_hash, [])), ("email", self._failures_by_email[recall.email_hash])):
+        for label, times in (
+            ("IP address", self._failures_by_ip.get(recall.ip_hash, [])),
+            ("email", self._failures_by_email[recall.email_hash]),
+        ):
             if not times or label == "IP address" and not recall.ip_hash:
                 continue
             count = burst(times, order.date_created, guard.burst_window, guard.burst_failures)
@@ -658,9 +673,9 @@ class Tick:
         """Checks that need the full order (its meta is not part of the sync's fields): the country's consent rule,
         and the language a multilingual plugin recorded. Returns a reason not to send, or ""."""
         rule = self.settings.regional.countries.get(order.country)
-        if rule is not None and rule.consent_meta:
-            if order.meta.get(rule.consent_meta, "").strip().lower() in ("", "0", "no", "false"):
-                return f"country rules: no consent ({rule.consent_meta} is not set on the order)"
+        consent = order.meta.get(rule.consent_meta, "") if rule is not None and rule.consent_meta else "yes"
+        if consent.strip().lower() in ("", "0", "no", "false"):
+            return f"country rules: no consent ({rule.consent_meta if rule else ''} is not set on the order)"
         recall.lang = choose_language(
             meta=order.meta, country=order.country, state=order.state, default=self.settings.regional.default_language
         ).lang
@@ -720,7 +735,10 @@ class Tick:
         return [
             str(g.get("title") or "").strip()
             for g in self._gateways
-            if isinstance(g, dict) and g.get("enabled") is True and g.get("id") != order.payment_method and g.get("title")
+            if isinstance(g, dict)
+            and g.get("enabled") is True
+            and g.get("id") != order.payment_method
+            and g.get("title")
         ]
 
     @property
@@ -730,7 +748,9 @@ class Tick:
         if self._renderer is None:
             renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path)
             steps = max((len(d) for d in (*self.policy.delays.values(), *self.policy.class_delays.values())), default=1)
-            languages = sorted({r.lang for r in self.state.open_recalls() if r.lang} | {self.settings.regional.default_language})
+            languages = sorted(
+                {r.lang for r in self.state.open_recalls() if r.lang} | {self.settings.regional.default_language}
+            )
             renderer.check(steps=steps, languages=languages)
             self._renderer = renderer
         return self._renderer
@@ -813,7 +833,11 @@ def to_notes(raw_notes: Iterable[Any]) -> list[Note]:
     for raw in raw_notes:
         if isinstance(raw, dict) and isinstance(raw.get("note"), str):
             when = from_iso(raw.get("date_created_gmt"))
-            notes.append(Note(text=raw["note"], author=str(raw.get("author", "")), date=when.replace(tzinfo=timezone.utc) if when else None))
+            notes.append(
+                Note(
+                    text=raw["note"], author=str(raw.get("author", "")), date=when.replace(tzinfo=UTC) if when else None
+                )
+            )
     return notes
 
 

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,7 +77,7 @@ def _parses(line: bytes) -> bool:
     return True
 
 
-class AtomicJSONStorage(Storage):  # type: ignore[misc]
+class AtomicJSONStorage(Storage):
     """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
 
     def __init__(self, path: str) -> None:
@@ -148,7 +148,7 @@ class State:
     # -- loading ------------------------------------------------------------------------------------------------
 
     def load(self) -> State:
-        snapshot_ok = self._load_snapshot()
+        self._load_snapshot()
         self._replay_journal()
         self.rebuilt = bool(self.problems)
         if not self.meta.get("hash_key"):
@@ -165,7 +165,7 @@ class State:
         return self
 
     def _keep_broken(self, path: Path, why: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         broken = path.with_name(f"{path.name}.broken-{stamp}")
         self.problems.append(f"state file {path.name} {why}; kept as {broken.name} and rebuilt from the store's notes")
         if not self.read_only:
@@ -267,7 +267,7 @@ class State:
         """Write the snapshot atomically and empty the journal (once per tick)."""
         if self.read_only:
             return
-        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))
+        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         try:
             meta = db.table("meta")
             meta.truncate()

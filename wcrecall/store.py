@@ -42,7 +42,9 @@ SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_
 _session: contextvars.ContextVar[requests.Session | None] = contextvars.ContextVar("wcrecall_session", default=None)
 
 
-def _request_via_session(method: str, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> requests.Response:
+def _request_via_session(
+    method: str, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
+) -> requests.Response:
     session = _session.get()
     if "oauth_signature=" in url:
         # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
@@ -53,7 +55,7 @@ def _request_via_session(method: str, url: str, params: Mapping[str, Any] | None
     return session.request(method, url, params=params, **kwargs)
 
 
-woocommerce.api.request = _request_via_session  # type: ignore[attr-defined]
+woocommerce.api.request = _request_via_session
 
 
 class _Transient(Exception):
@@ -175,7 +177,9 @@ class Store:
         # Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at 20 s.
         return random.uniform(0, min(20.0, 0.5 * 2 ** (state.attempt_number - 1)))
 
-    def _call(self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None) -> tuple[Any, requests.Response]:
+    def _call(
+        self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None
+    ) -> tuple[Any, requests.Response]:
         what = f"{method} {endpoint.split('?')[0]}"
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Transient),
@@ -200,7 +204,9 @@ class Store:
         exc = state.outcome.exception() if state.outcome else None
         log.info("store: %s; retrying (attempt %d)", exc, state.attempt_number + 1)
 
-    def _once(self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str) -> tuple[Any, requests.Response]:
+    def _once(
+        self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str
+    ) -> tuple[Any, requests.Response]:
         self.traffic.requests += 1
         call_params = dict(params or {})
         try:
@@ -225,7 +231,9 @@ class Store:
         self.traffic.bytes_received += len(body)
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Transient(f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None)
+            raise _Transient(
+                f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None
+            )
         text = body.decode("utf-8", errors="replace")
         if status >= 400:
             try:
@@ -235,7 +243,9 @@ class Store:
             code = str(err.get("code", "")) if isinstance(err, dict) else ""
             message = str(err.get("message", "")) if isinstance(err, dict) else ""
             if status in (401, 403):
-                raise StoreAuthError(f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}")
+                raise StoreAuthError(
+                    f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
+                )
             if status == 404:
                 raise StoreNotFound(f"{what}: not found ({code or status})")
             raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")

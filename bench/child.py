@@ -1,0 +1,243 @@
+"""The child process of the bench: runs one side's tick (or the render loop) and reports what it measured.
+
+`python -m bench.child` reads one JSON command per line on stdin and answers one JSON line on stdout. The parent
+starts a fresh child per measured tick, so the child's peak RSS and CPU time (`os.wait4`) belong to that tick
+alone, as they would to a cron run. Time spent waiting for the store is measured around `requests.Session.send`,
+which every request of both sides goes through; wall time minus that wait is the tick's local overhead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+_WAIT = [0.0]
+_send = requests.Session.send
+
+
+def _timed_send(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    started = time.perf_counter()
+    try:
+        return _send(self, request, **kwargs)
+    finally:
+        _WAIT[0] += time.perf_counter() - started
+
+
+requests.Session.send = _timed_send  # type: ignore[method-assign]
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak RSS since exec (VmHWM). `ru_maxrss` would include the pages shared with the parent
+    between fork and exec, i.e. the bench's 100,000-order sandbox."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class NullTransport:
+    """The mail server's side is out of scope, like the store's PHP: a send serialises the message, as an SMTP
+    handoff would, and keeps nothing. Both sides of the bench hand off this way."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.seconds = 0.0
+
+    def __enter__(self) -> NullTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def check(self) -> None:
+        return None
+
+    def send(self, msg: Any) -> None:
+        started = time.perf_counter()
+        msg.as_bytes()
+        self.sent += 1
+        self.seconds += time.perf_counter() - started
+
+
+def _timed(times: dict[str, float], key: str, func: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            times[key] += time.perf_counter() - started
+
+    return wrapper
+
+
+def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
+    """One `wcrecall run`, as cli.run does it (the CLI module is imported so its start-up cost counts)."""
+    from collections import defaultdict
+
+    import wcrecall.cli  # noqa: F401  # what cron pays for on every run
+    from wcrecall.config import load_settings
+    from wcrecall.recall import Tick
+    from wcrecall.render import Renderer
+    from wcrecall.store import Store
+
+    times: dict[str, float] = defaultdict(float)
+
+    class MeasuredTick(Tick):
+        """The product's tick, timed by part: state load and save, renderer set-up, rendering, and the durable
+        writes made while sending each step (claim, sent, noted)."""
+
+        step_journal: list[float] = []
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.state.load = _timed(times, "state_load_s", self.state.load)  # type: ignore[method-assign]
+            self.state.save = _timed(times, "state_save_s", self.state.save)  # type: ignore[method-assign]
+
+        @property
+        def renderer(self) -> Renderer:
+            fresh = self._renderer is None
+            started = time.perf_counter()
+            renderer = Tick.renderer.fget(self)  # type: ignore[attr-defined]
+            if fresh:
+                times["renderer_setup_s"] += time.perf_counter() - started
+                renderer.render = _timed(times, "render_s", renderer.render)  # type: ignore[method-assign]
+            return renderer
+
+        def send_step(self, recall: Any, n: int) -> None:
+            before, sent = self.state.journal_seconds, self.report.sent
+            super().send_step(recall, n)
+            if self.report.sent > sent:
+                self.step_journal.append(self.state.journal_seconds - before)
+
+    now = datetime.fromisoformat(cmd["now"])
+    settings = load_settings(cmd["config"], env={})
+    store = Store(settings.store)
+    _WAIT[0] = 0.0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    transport = NullTransport()
+    tick = MeasuredTick(settings, now=now, store=store, transport_factory=lambda: transport)
+    report = tick.run()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    state_bytes = sum(p.stat().st_size for p in (settings.state_path, tick.state.journal_path) if p.exists())
+    return {
+        "requests": store.traffic.requests,
+        "bytes_received": store.traffic.bytes_received,
+        "retries": store.traffic.retries,
+        "sent": report.sent,
+        "opened": report.opened,
+        "ended": report.ended,
+        "problems": report.problems[:20],
+        "fatal": str(report.fatal) if report.fatal else None,
+        "wall_s": wall,
+        "tick_cpu_s": cpu,
+        "store_wait_s": _WAIT[0],
+        "mail_s": transport.seconds,
+        "breakdown": dict(times),
+        "journal_writes": tick.state.journal_writes,
+        "journal_seconds": tick.state.journal_seconds,
+        "step_journal_seconds": sum(tick.step_journal),
+        "step_journal_max_s": max(tick.step_journal, default=0.0),
+        "state_bytes": state_bytes,
+        "recalls": len(tick.state.recalls),
+    }
+
+
+def naive_tick(cmd: dict[str, Any]) -> dict[str, Any]:
+    from bench.naive import NaivePoller
+
+    now = datetime.fromisoformat(cmd["now"])
+    transport = NullTransport()
+    poller = NaivePoller(
+        cmd["url"], cmd["key"], cmd["secret"], outbox=Path(cmd["outbox"]), lookback=timedelta(seconds=cmd["lookback_s"]),
+        deliver=transport.send,
+    )  # fmt: skip
+    _WAIT[0] = 0.0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    report = poller.tick(now)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {
+        "requests": report.requests,
+        "bytes_received": report.bytes_received,
+        "sent": report.sent,
+        "problems": report.problems[:20],
+        "fatal": None,
+        "mail_s": transport.seconds,
+        "wall_s": wall,
+        "tick_cpu_s": cpu,
+        "store_wait_s": _WAIT[0],
+    }
+
+
+def render(cmd: dict[str, Any]) -> dict[str, Any]:
+    """Render `n` reminders from the given order JSONs (no sending): wcrecall's MJML renderer or the naive text."""
+    orders = cmd["orders"]
+    n = int(cmd["n"])
+    if cmd["side"] == "naive":
+        from bench.naive import build_email
+
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for i in range(n):
+            build_email(orders[i % len(orders)], 1 + i % 3, "Example Shop <shop@example.com>").as_bytes()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        return {"emails": n, "wall_s": wall, "tick_cpu_s": cpu, "setup_s": 0.0}
+    from wcrecall.config import load_settings
+    from wcrecall.order import parse_order
+    from wcrecall.recall import pay_link
+    from wcrecall.render import Renderer
+
+    settings = load_settings(cmd["config"], env={})
+    parsed = [parse_order(o) for o in orders]
+    setup0 = time.perf_counter()
+    renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path)
+    renderer.check(steps=3)
+    setup = time.perf_counter() - setup0
+    reasons = ("insufficient_funds", "authentication", None, "unknown")
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(n):
+        order = parsed[i % len(parsed)]
+        step = 1 + i % 3
+        renderer.render(
+            order=order,
+            step=step,
+            total_steps=3,
+            kind="failed" if order.status == "failed" else "pending",
+            pay_url=pay_link(order.payment_url, step),
+            reason=reasons[i % len(reasons)],
+        )
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"emails": n, "wall_s": wall, "tick_cpu_s": cpu, "setup_s": setup}
+
+
+OPS = {"wcrecall_tick": wcrecall_tick, "naive_tick": naive_tick, "render": render}
+
+
+def main() -> None:
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout = sys.stderr  # nothing but the answers goes to the parent's pipe
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        cmd = json.loads(line)
+        try:
+            answer = OPS[cmd["op"]](cmd)
+        except Exception as exc:  # noqa: BLE001  # reported to the parent, which fails the scenario loudly
+            import traceback
+
+            answer = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        answer["peak_rss_mb"] = peak_rss_mb()
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

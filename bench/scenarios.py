@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
-from wcrecall.sandbox import server as sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDES = ("wcrecall", "naive")
@@ -169,17 +168,6 @@ class Side:
                 "outbox": str(self.outbox), "now": now.isoformat(), "lookback_s": LOOKBACK.total_seconds()}  # fmt: skip
 
 
-class _NoDelayHandler(sandbox_server._Handler):
-    """The sandbox's handler with TCP_NODELAY, as nginx and Apache serve keep-alive connections.
-
-    The sandbox (http.server) writes the headers and the body of an answer in two sends; without TCP_NODELAY the
-    body waits for the client's delayed ACK of the headers, about 40 ms on Linux, on every request of a kept-alive
-    connection (a new connection starts in quick-ACK mode and escapes it). That would charge wcrecall's one
-    connection ~40 ms per request that no production web server charges."""
-
-    disable_nagle_algorithm = True
-
-
 @contextmanager
 def side_store(name: str, *, now: datetime, cron: bool = False) -> Iterator[tuple[SandboxStore, Side]]:
     """A started sandbox store and a side working against it, both thrown away afterwards."""
@@ -187,8 +175,6 @@ def side_store(name: str, *, now: datetime, cron: bool = False) -> Iterator[tupl
         # Without cron nothing changes on its own (hold-stock would cancel pending orders as the clock moves),
         # so "nothing changed since the last tick" holds exactly.
         store.wp_cron = cron
-        assert store._httpd is not None
-        store._httpd.RequestHandlerClass = _NoDelayHandler  # used from the next connection on
         yield store, Side(name, Path(work), store.url)
 
 

@@ -154,7 +154,7 @@ def forget_buyer(settings: Settings, email: str, *, now: datetime) -> str:
     try:
         key = state.email_hash(email)
         count = forget(state, email, now=now)
-        state.save()  # rewrites the snapshot and empties the journal, which still held the buyer's recalls
+        state.save(compact=True)  # rewrites the snapshot and empties the journal, which still held the buyer's recalls
         scrubbed = _scrub_broken_copies(settings.state_path, [key])
     finally:
         state.close()

@@ -160,6 +160,7 @@ class Tick:
         self._failures_by_email: dict[str, list[datetime]] = defaultdict(list)
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
+        self._compact = False
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
@@ -204,11 +205,12 @@ class Tick:
                     return
                 self.send_due()
                 self.post_pending_notes()
-                privacy.prune(self.state, self.now, self.settings.state.retention)
+                # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
+                self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
         finally:
             if self._transport is not None:
                 self._transport.__exit__(None, None, None)
-            self.state.save()
+            self.state.save(compact=self._compact)
             self.state.close()
 
     # -- sync ---------------------------------------------------------------------------------------------------
@@ -546,13 +548,13 @@ class Tick:
             return
         step = Step(n=n, state="claimed", at=self.now.isoformat(), msgid=msgid)
         recall.steps.append(step)
-        self.put(recall)  # the claim is on disk before the message leaves
+        self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
         failpoints.hit("after_claim")
         try:
             self.transport.send(message)
         except MailTemporaryError as exc:
             recall.steps.remove(step)
-            self.put(recall)
+            self.put(recall, durable=True)  # a lost release would leave the step uncertain: never sent
             self.problem(order.id, f"reminder {n} deferred by the mail server, retried next tick ({exc})")
             return
         except MailUncertain as exc:
@@ -569,11 +571,11 @@ class Tick:
             return
         except MailAuthError:
             recall.steps.remove(step)
-            self.put(recall)
+            self.put(recall, durable=True)
             raise
         except MailError as exc:
             recall.steps.remove(step)
-            self.put(recall)
+            self.put(recall, durable=True)
             self.problem(order.id, f"reminder {n} not sent: {exc}")
             return
         failpoints.hit("after_send")
@@ -798,9 +800,9 @@ class Tick:
             except StoreError as exc:
                 self.problem(recall.id, f"note not written, retried next tick ({exc})")
 
-    def put(self, recall: Recall) -> None:
+    def put(self, recall: Recall, *, durable: bool = False) -> None:
         if not self.dry_run:
-            self.state.put(recall)
+            self.state.put(recall, durable=durable)
         else:
             self.state.recalls[recall.id] = recall
 

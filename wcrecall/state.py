@@ -39,6 +39,12 @@ from wcrecall.records import CLAIMED, UNCERTAIN, Recall
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+COMPACT_MIN_BYTES = 256 * 1024  # below this the journal is kept rather than folded into the snapshot
+
+
+def _last_byte(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, 1, size - 1) if size else b""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -231,41 +237,54 @@ class State:
 
     # -- changes ------------------------------------------------------------------------------------------------
 
-    def _append(self, event: dict[str, Any]) -> None:
+    def _append(self, event: dict[str, Any], *, durable: bool) -> None:
         if self.read_only:
             return
         started = time.perf_counter()
         if self._journal is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             new = not self.journal_path.exists()
-            fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             self._journal = os.fdopen(fd, "ab")
             if new:
                 _fsync_dir(self.path.parent)
-            elif self.journal_path.stat().st_size and not self.journal_path.read_bytes().endswith(b"\n"):
+            elif _last_byte(fd) not in (b"", b"\n"):
                 self._journal.write(b"\n")  # a whole last event without its newline: keep the next one on its own line
         self._journal.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
         self._journal.flush()
-        os.fsync(self._journal.fileno())
-        self.journal_writes += 1
-        self.journal_seconds += time.perf_counter() - started
+        if durable:
+            # One fsync makes this event and every one appended before it durable, in order.
+            os.fsync(self._journal.fileno())
+            self.journal_writes += 1
+            self.journal_seconds += time.perf_counter() - started
 
-    def put(self, recall: Recall) -> None:
-        """Record `recall` durably (journal + fsync) before returning."""
+    def put(self, recall: Recall, *, durable: bool = False) -> None:
+        """Record `recall` in the journal. `durable` waits for the disk (fsync) and so also secures every change
+        recorded before it: the recall loop asks for it when claiming a step, right before the message leaves, and
+        when releasing a claim. Other changes reach the disk with the next durable write or the end-of-tick save; a
+        crash in between loses only what the next tick re-derives (a sent mark becomes `uncertain`, never a resend)."""
         self.recalls[recall.id] = recall
-        self._append({"op": "put", "rec": recall.to_dict()})
+        self._append({"op": "put", "rec": recall.to_dict()}, durable=durable)
 
     def delete(self, order_id: int) -> None:
         if self.recalls.pop(order_id, None) is not None:
-            self._append({"op": "del", "id": order_id})
+            self._append({"op": "del", "id": order_id}, durable=False)
 
     def set_meta(self, **values: Any) -> None:
         self.meta.update(values)
-        self._append({"op": "meta", "data": values})
+        self._append({"op": "meta", "data": values}, durable=False)
 
-    def save(self) -> None:
-        """Write the snapshot atomically and empty the journal (once per tick)."""
+    def save(self, *, compact: bool = False) -> None:
+        """Make the tick's changes durable. The snapshot is rewritten (atomically) only when the journal has grown to
+        a quarter of it, or when `compact` asks for it (forgetting a buyer must leave no old line behind): with
+        thousands of recalls a full rewrite every tick would cost more than the tick itself."""
         if self.read_only:
+            return
+        journal_size = self.journal_path.stat().st_size if self.journal_path.exists() else 0
+        snapshot_size = self.path.stat().st_size if self.path.exists() else 0
+        if not compact and self.path.exists() and journal_size < max(COMPACT_MIN_BYTES, snapshot_size // 4):
+            if self._journal is not None:
+                os.fsync(self._journal.fileno())
             return
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         try:

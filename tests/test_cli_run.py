@@ -351,3 +351,33 @@ def test_demo_writes_emails_and_prints_status(tmp_path: Path) -> None:
     assert len(emails) >= 5
     assert "$ wcrecall status" in result.stdout and "recovered" in result.stdout
     assert "buyer of order" in result.stdout
+
+
+def test_first_sync_of_many_pages_reports_progress(tmp_path: Path, store: SandboxStore) -> None:
+    """A sync of more than two pages drives the progress bar (on a terminal) page by page; a short one does not."""
+    from wcrecall.config import load_settings
+    from wcrecall.recall import run_tick
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.events: list[tuple[str, int]] = []
+
+        def begin(self, label: str, total: int) -> None:
+            self.events.append(("begin", total))
+
+        def advance(self, n: int = 1) -> None:
+            self.events.append(("advance", n))
+
+        def end(self) -> None:
+            self.events.append(("end", 0))
+
+    store.generate_orders(
+        250, start=NOW - timedelta(days=2), end=NOW - timedelta(hours=1), failed_share=0.0, pending_share=0.0
+    )
+    settings = load_settings(write_config(tmp_path, store.url), env={})
+    recorder = Recorder()
+    assert run_tick(settings, now=NOW, progress=recorder).exit_code == 0
+    assert recorder.events == [("begin", 250), ("advance", 100), ("advance", 100), ("advance", 50), ("end", 0)]
+    quiet = Recorder()
+    assert run_tick(settings, now=NOW + timedelta(minutes=10), progress=quiet).exit_code == 0
+    assert [e for e, _ in quiet.events] == ["advance", "end"]

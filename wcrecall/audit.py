@@ -21,10 +21,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from wcrecall.errors import BadOrder
 from wcrecall.order import Order, format_gmt, parse_order
+from wcrecall.progress import NoProgress, Progress
 
 UNPAID_STATUSES = ("failed", "pending")
 
@@ -355,27 +356,6 @@ def projection(
 # The streaming driver: the only part that talks to the store (through `wcrecall.store.Store`).
 
 
-class Progress(Protocol):
-    """Where the driver reports how far it got; the CLI passes a progress bar on a terminal, else `NoProgress`."""
-
-    def begin(self, label: str, total: int) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-    def end(self) -> None: ...
-
-
-class NoProgress:
-    def begin(self, label: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def end(self) -> None:
-        pass
-
-
 def order_stream(
     store: Any, *, start: datetime, end: datetime, fields: Iterable[str], progress: Progress
 ) -> Iterator[Any]:
@@ -658,29 +638,3 @@ def to_html(data: Mapping[str, Any]) -> str:
     from wcrecall.htmlpage import render_page
 
     return render_page(*title(data), sections(data, charts=True))
-
-
-class TerminalProgress:
-    """A rich progress bar, for when stdout is a terminal; it disappears when done."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
-        )
-        self._task: Any = None
-
-    def begin(self, label: str, total: int) -> None:
-        self._bar.start()
-        self._task = self._bar.add_task(label, total=total or None)
-
-    def advance(self, n: int = 1) -> None:
-        if self._task is not None:
-            self._bar.advance(self._task, n)
-
-    def end(self) -> None:
-        if self._task is not None:
-            self._bar.remove_task(self._task)
-            self._task = None
-        self._bar.stop()

@@ -141,7 +141,9 @@ def run(
     def work(obj: Context) -> None:
         if all_stores:
             raise typer.Exit(run_all_stores(obj, dry_run=dry_run, baseline=baseline))
-        report = run_tick(obj.settings(), now=now_utc(), dry_run=dry_run, baseline=baseline)
+        report = run_tick(
+            obj.settings(), now=now_utc(), dry_run=dry_run, baseline=baseline, progress=_audit_progress(False)
+        )
         if obj.verbose or dry_run:
             for line in report.lines:
                 typer.echo(line)
@@ -397,7 +399,7 @@ def suppress_list(ctx: typer.Context) -> None:
 
 def _audit_progress(as_json: bool) -> Any:
     """A progress bar only for a person watching a terminal; never in JSON output, cron logs or pipes."""
-    from wcrecall.audit import NoProgress, TerminalProgress
+    from wcrecall.progress import NoProgress, TerminalProgress
 
     return TerminalProgress() if sys.stdout.isatty() and not as_json else NoProgress()
 

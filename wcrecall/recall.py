@@ -49,6 +49,7 @@ from wcrecall.errors import (
 from wcrecall.guard import blocked_domain, burst
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
 from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_order
+from wcrecall.progress import NoProgress, Progress
 from wcrecall.records import (
     BASELINE,
     CLOSED,
@@ -138,6 +139,7 @@ class Tick:
         store: Store | None = None,
         renderer: Renderer | None = None,
         transport_factory: Callable[[], Transport] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
         self.now = now
@@ -161,6 +163,7 @@ class Tick:
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
         self._compact = False
+        self.progress = progress or NoProgress()
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
@@ -226,6 +229,9 @@ class Tick:
             if number == 1:
                 promised = page.total
                 store_now = _header_date(page.date)
+                if page.total_pages > 2:  # a first sync or a long outage: worth a bar on a terminal
+                    self.progress.begin("Reading changed orders", page.total)
+            self.progress.advance(len(page.orders))
             for raw in page.orders:
                 order_id = raw.get("id") if isinstance(raw, dict) else None
                 try:
@@ -242,6 +248,7 @@ class Tick:
                     raise
                 except WcrecallError as exc:
                     self.problem(order.id, str(exc))
+        self.progress.end()
         if len(seen) < promised:
             self.problem(
                 None,

@@ -213,9 +213,10 @@ def run_report(
     settings: Any, *, now: datetime, since: timedelta, window: timedelta, progress: Any = None, with_store: bool = True
 ) -> tuple[dict[str, Any], list[str]]:
     """Load the recalls, measure the natural baseline on the store's orders of the same period, build the report."""
-    from wcrecall.audit import AUDIT_FIELDS, NoProgress, order_stream
+    from wcrecall.audit import AUDIT_FIELDS, order_stream
     from wcrecall.errors import BadOrder
     from wcrecall.order import parse_order
+    from wcrecall.progress import NoProgress
     from wcrecall.state import State
     from wcrecall.store import Store
 

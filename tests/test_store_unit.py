@@ -47,3 +47,18 @@ def test_note_tags_round_trip() -> None:
     """The machine-readable tail of a note parses back."""
     text = f"wcrecall: payment reminder 1 of 3 sent to j***@example.com (Message-ID <a@b>) {note_tag(step=1, state='sent')}"
     assert parse_note_tags(text) == [{"step": "1", "state": "sent"}]
+
+
+def test_notes_with_malformed_dates_are_read_without_crashing() -> None:
+    """A note whose date is garbage keeps its text for the classifier and gets no date."""
+    from wcrecall.recall import to_notes
+
+    notes = to_notes(
+        [
+            {"note": "Payment failed: Your card was declined.", "author": "system", "date_created_gmt": "not a date"},
+            {"note": "Order status changed.", "date_created_gmt": "2026-11-06T12:21:04"},
+            {"note": None},
+        ]
+    )
+    assert [n.text for n in notes] == ["Payment failed: Your card was declined.", "Order status changed."]
+    assert notes[0].date is None and notes[1].date is not None and notes[1].date.utcoffset() is not None

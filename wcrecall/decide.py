@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from wcrecall.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
-from wcrecall.records import CLOSED, RECOVERED, SKIPPED, Recall, from_iso
+from wcrecall.records import CLOSED, RECOVERED, SKIPPED, Recall, Step, from_iso
 from wcrecall.regional import QuietHours, outside_quiet_hours
 
 # After the last reminder a recall stays open this long so a late payment is still attributed to it; then it ends
@@ -201,6 +201,4 @@ def unpaid_end(recall: Recall, now: datetime, policy: Policy) -> bool:
 
 
 def skip(recall: Recall, n: int, why: str, now: datetime) -> None:
-    from wcrecall.records import Step
-
     recall.steps.append(Step(n=n, state=SKIPPED, at=now.isoformat(), why=why))

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,11 +48,11 @@ from wcrecall.errors import (
 )
 from wcrecall.guard import blocked_domain, burst
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
-from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_order
+from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_gmt, parse_order
 from wcrecall.progress import NoProgress, Progress
 from wcrecall.records import (
     BASELINE,
-    CLOSED,
+    CLAIMED,
     ENDED_UNPAID,
     NOT_CONTACTED,
     OPEN,
@@ -414,11 +414,7 @@ class Tick:
             text = str(note.get("note", ""))
             if not text.startswith("wcrecall:"):
                 continue
-            when = str(note.get("date_created_gmt") or "") or self.now.isoformat()
-            moment = from_iso(when)
-            when_iso = (
-                moment.replace(tzinfo=self.now.tzinfo) if moment and moment.tzinfo is None else moment or self.now
-            ).isoformat()
+            when_iso = (_note_time(note) or self.now).isoformat()
             for tag in parse_note_tags(text):
                 if "step" in tag and recall.step(int(tag["step"])) is None:
                     state = tag.get("state", SENT)
@@ -553,7 +549,7 @@ class Tick:
                 order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
             )
             return
-        step = Step(n=n, state="claimed", at=self.now.isoformat(), msgid=msgid)
+        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(), msgid=msgid)
         recall.steps.append(step)
         self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
         failpoints.hit("after_claim")
@@ -606,7 +602,7 @@ class Tick:
         window = self.now - self.settings.guard.burst_window * 2 - self.policy.lookback
         for recall in self.state.recalls.values():
             for step in recall.steps:
-                if step.state in (SENT, UNCERTAIN, "claimed"):
+                if step.state in (SENT, UNCERTAIN, CLAIMED):
                     when = from_iso(step.at)
                     if when is None:
                         continue
@@ -836,18 +832,21 @@ def _zone(name: str) -> ZoneInfo | None:
         return None
 
 
+def _note_time(raw: dict[str, Any]) -> datetime | None:
+    """A note's `date_created_gmt` as aware UTC; None when missing or malformed (notes are store data too)."""
+    try:
+        return parse_gmt(raw.get("date_created_gmt"), "note date", required=False)
+    except BadOrder:
+        return None
+
+
 def to_notes(raw_notes: Iterable[Any]) -> list[Note]:
     """Order notes from the REST API (newest first) as the classifier reads them."""
-    notes = []
-    for raw in raw_notes:
-        if isinstance(raw, dict) and isinstance(raw.get("note"), str):
-            when = from_iso(raw.get("date_created_gmt"))
-            notes.append(
-                Note(
-                    text=raw["note"], author=str(raw.get("author", "")), date=when.replace(tzinfo=UTC) if when else None
-                )
-            )
-    return notes
+    return [
+        Note(text=raw["note"], author=str(raw.get("author", "")), date=_note_time(raw))
+        for raw in raw_notes
+        if isinstance(raw, dict) and isinstance(raw.get("note"), str)
+    ]
 
 
 def _header_date(value: str | None) -> datetime | None:
@@ -868,4 +867,4 @@ def run_tick(settings: Settings, *, now: datetime, **options: Any) -> TickReport
     return Tick(settings, now=now, **options).run()
 
 
-__all__ = ["CLOSED", "Tick", "TickReport", "run_tick"]
+__all__ = ["Tick", "TickReport", "run_tick"]

@@ -178,16 +178,16 @@ class State:
             shutil.copy2(path, broken)
             path.unlink()
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self) -> None:
         if not self.path.exists():
-            return True
+            return
         try:
             db = TinyDB(str(self.path), storage=AtomicJSONStorage)
             meta_docs = db.table("meta").all()
             recalls = [Recall.from_dict(dict(doc)) for doc in db.table("recalls").all()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
-            return False
+            return
         self.meta = dict(meta_docs[0]) if meta_docs else {}
         schema = self.meta.get("schema", SCHEMA_VERSION)
         if schema > SCHEMA_VERSION:
@@ -196,7 +196,6 @@ class State:
             )
         self.recalls = {r.id: r for r in recalls}
         self._upgrade(schema)
-        return True
 
     def _upgrade(self, schema: int) -> None:
         """Bring an older snapshot up to SCHEMA_VERSION (none yet: version 1 is the first)."""

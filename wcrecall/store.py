@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import math
 import random
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -372,7 +371,3 @@ def _int_header(response: requests.Response, name: str) -> int:
         return max(0, int(response.headers.get(name, "0")))
     except ValueError:
         return 0
-
-
-def pages_needed(count: int) -> int:
-    return math.ceil(count / PER_PAGE)

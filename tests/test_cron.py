@@ -72,3 +72,28 @@ def test_cron_without_a_config_says_to_run_init(tmp_path: Path) -> None:
     """No config yet: exit 2 and point at init."""
     result = cli(["cron"], config=tmp_path / "missing.toml", now=NOW)
     assert result.exit_code == 2 and "wcrecall init" in result.stderr
+
+
+def _as_cron_runs_it(command_field: str) -> str:
+    """What cron hands to the shell: an unescaped `%` ends the command (the rest is stdin), `\\%` becomes `%`."""
+    out = []
+    i = 0
+    while i < len(command_field):
+        if command_field.startswith("\\%", i):
+            out.append("%")
+            i += 2
+        elif command_field[i] == "%":
+            break
+        else:
+            out.append(command_field[i])
+            i += 1
+    return "".join(out)
+
+
+def test_percent_in_the_config_path_survives_cron(tmp_path: Path) -> None:
+    """`%` is special in a crontab line: the command cron runs still names the whole config path."""
+    config = tmp_path / "50%off" / "shop%d.toml"
+    line = cron_line(config, python="venv/bin/python")
+    command_field = line.split(None, 5)[5]
+    fields = shlex.split(_as_cron_runs_it(command_field))
+    assert fields[fields.index("--config") + 1] == str(config) and fields[-1] == "run"

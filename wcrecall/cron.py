@@ -38,7 +38,9 @@ def command(config: Path, *, all_stores: bool = False, python: str | None = None
 def cron_line(
     config: Path, *, interval: int = DEFAULT_INTERVAL, all_stores: bool = False, python: str | None = None
 ) -> str:
-    return f"*/{interval} * * * * {command(config, all_stores=all_stores, python=python)}"
+    # cron ends the command at an unescaped `%` (the rest becomes its stdin): a `%` in a path must be written `\%`.
+    escaped = command(config, all_stores=all_stores, python=python).replace("%", "\\%")
+    return f"*/{interval} * * * * {escaped}"
 
 
 def cpanel_steps(line: str) -> list[str]:

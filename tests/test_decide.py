@@ -161,7 +161,7 @@ def test_fit_keeps_16_hours_between_emails_to_one_buyer() -> None:
     from wcrecall.regional import QuietHours
 
     off = QuietHours(time(0, 0), time(0, 0))
-    at, why = fit(NOW, contacts=[NOW - 2 * H], policy=POLICY, zone=None, quiet=off)
+    at, why = fit(NOW, contacts=[NOW - 2 * H], policy=POLICY, zone=None, quiet=off, now=NOW)
     assert at == NOW + 14 * H and why == ("at least 16 h after the last email to this buyer",)
 
 
@@ -172,7 +172,7 @@ def test_fit_caps_emails_per_week() -> None:
 
     off = QuietHours(time(0, 0), time(0, 0))
     contacts = [NOW - timedelta(days=5), NOW - timedelta(days=3), NOW - timedelta(days=1)]
-    at, why = fit(NOW, contacts=contacts, policy=POLICY, zone=None, quiet=off)
+    at, why = fit(NOW, contacts=contacts, policy=POLICY, zone=None, quiet=off, now=NOW)
     assert at == NOW + timedelta(days=2)
     assert "at most 3 emails to one buyer in 7 days" in why
 
@@ -185,7 +185,8 @@ def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
     from wcrecall.regional import DEFAULT_QUIET_HOURS
 
     late = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)  # 22:00 in Berlin
-    at, why = fit(late, contacts=[], policy=POLICY, zone=ZoneInfo("Europe/Berlin"), quiet=DEFAULT_QUIET_HOURS)
+    berlin = ZoneInfo("Europe/Berlin")
+    at, why = fit(late, contacts=[], policy=POLICY, zone=berlin, quiet=DEFAULT_QUIET_HOURS, now=late)
     assert at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     assert why == ("waits for the end of quiet hours (21:00-08:00, Europe/Berlin)",)
 
@@ -224,9 +225,15 @@ def test_quiet_hours_never_push_a_pending_reminder_past_the_hold_stock_cancel() 
 
     at = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # 06:30 in Seattle
     zone = ZoneInfo("America/Los_Angeles")
-    moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS)
+    moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, now=at)
     assert moved == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
     kept, why = fit(
-        at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, deadline=at + timedelta(minutes=30)
+        at,
+        contacts=[],
+        policy=POLICY,
+        zone=zone,
+        quiet=DEFAULT_QUIET_HOURS,
+        now=at,
+        deadline=at + timedelta(minutes=30),
     )
     assert kept == at and why == ("sent in quiet hours: hold stock cancels the order before they end",)

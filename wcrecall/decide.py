@@ -126,14 +126,19 @@ def fit(
     policy: Policy,
     zone: ZoneInfo | None,
     quiet: QuietHours,
+    now: datetime,
     deadline: datetime | None = None,
 ) -> tuple[datetime, tuple[str, ...]]:
     """Move `at` later until it respects the buyer's caps (gap since the last email, emails per 7 days) and the quiet
     hours in the buyer's zone; return the time and the reasons it moved.
 
+    The rules are about the moment of sending: a step that is already overdue (a first run, a backlog, an outage)
+    goes out no earlier than `now`, so it is `now` that must be outside the buyer's quiet hours.
+
     `deadline` is when hold stock will cancel a pending order: quiet hours never push a reminder past it (the buyer
     was at the checkout minutes ago, and after the cancel the link no longer works)."""
     why: list[str] = []
+    at = max(at, now)
     ordered = sorted(contacts)
     for _ in range(8):  # each rule only moves later; a few rounds settle every combination
         moved = at

@@ -109,9 +109,14 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
             # As the tick does (decide.next_due): a late step pushes the next one back by the usual spacing.
             base = max(base, previous[0] + delay - previous[1])
         at, why = fit(
-            base, contacts=planned, policy=policy, zone=zone.zone, quiet=quiet, deadline=_deadline(recall, order)
+            base,
+            contacts=planned,
+            policy=policy,
+            zone=zone.zone,
+            quiet=quiet,
+            now=now,
+            deadline=_deadline(recall, order),
         )
-        at = max(at, now)  # an overdue step goes out at the next tick
         planned.append(at)
         previous = (at, delay)
         out.schedule.append(

@@ -704,6 +704,7 @@ class Tick:
             policy=self.policy,
             zone=zone,
             quiet=self.quiet(recall),
+            now=self.now,
             deadline=deadline,
         )
 

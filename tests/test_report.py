@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from wcrecall.attribution import attribute
 from wcrecall.records import Recall, Step
-from wcrecall.report import attribute, build_report, to_html, to_text
+from wcrecall.report import build_report, to_html, to_text
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

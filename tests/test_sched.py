@@ -4,13 +4,14 @@ what counts as recovered, and one bad order never stopping the others. End to en
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from e2e import cli, failed_order, write_config
+from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
+from wcrecall.state import State
 
 
 def test_an_overdue_step_waits_while_it_is_night_for_the_buyer(
@@ -33,3 +34,76 @@ def test_an_overdue_step_waits_while_it_is_night_for_the_buyer(
     store.set_now(morning)
     assert cli(["run"], config=config, now=morning).exit_code == 0
     assert [m.rcpt_tos for m in smtp.messages] == [("ana@example.mx",)]
+
+
+def test_a_payment_before_any_reminder_is_not_counted_as_recovered(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """`status` and `report` agree: only the order paid after its reminder is recovered by wcrecall, and only its
+    total is recovered revenue; the order paid before any reminder is shown as paid without one."""
+    early = failed_order(store, "early@example.com", hours_ago=0.5, total="30.00")  # reminder 1 due in 30 min
+    reminded = failed_order(store, "late@example.com", hours_ago=2, total="70.00")  # reminder 1 due now
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert [m.rcpt_tos for m in smtp.messages] == [("late@example.com",)]
+    later = NOW + timedelta(minutes=20)
+    store.set_now(later)
+    store.pay(early)
+    store.pay(reminded)
+    assert cli(["run"], config=config, now=later).exit_code == 0
+
+    status = json.loads(cli(["status", "--json"], config=config, now=later).stdout)
+    report = json.loads(cli(["report", "--json", "--no-store"], config=config, now=later).stdout)
+    table = cli(["status"], config=config, now=later).stdout
+
+    assert status["summary"]["recovered"] == report["recovered"] == 1
+    assert status["summary"]["recovered_revenue"] == report["recovered_revenue"] == {"USD": "70.00"}
+    rows = {r["order"]: r for r in status["recalls"]}
+    assert rows[reminded]["recovered_by_recall"] is True and rows[early]["recovered_by_recall"] is False
+    recovered_only = json.loads(cli(["status", "--json", "--recovered"], config=config, now=later).stdout)
+    assert [r["order"] for r in recovered_only["recalls"]] == [reminded]
+    assert "1 recovered (70.00 USD)" in table and "paid without reminder" in table
+
+
+def test_a_burst_never_relabels_a_buyer_already_reminded_as_not_contacted(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """A card-testing burst on one address stops its open recalls; the one that already sent a reminder ends unpaid
+    (it was contacted), not "not contacted"."""
+    first = failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert len(smtp.messages) == 1
+    later = NOW + timedelta(minutes=10)
+    store.set_now(later)
+    for i in range(5):
+        failed_order(store, "ana@example.com", hours_ago=0.5 - i * 0.05)
+    assert cli(["run"], config=config, now=later).exit_code == 0
+
+    rows = {r["order"]: r for r in json.loads(cli(["status", "--json"], config=config, now=later).stdout)["recalls"]}
+    assert len(smtp.messages) == 1
+    assert rows[first]["outcome"] == "ended_unpaid" and rows[first]["steps_sent"] == 1
+    assert "card testing" in rows[first]["end_reason"]
+    others = [r for o, r in rows.items() if o != first]
+    assert len(others) == 5 and all(r["outcome"] == "not_contacted" for r in others)
+    notes = [str(n["note"]) for n in store.notes(first) if str(n["note"]).startswith("wcrecall:")]
+    assert not any("not contacted" in n or "wcrecall: paid" in n for n in notes), notes
+
+
+def test_steps_restored_from_the_notes_keep_their_message_id(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """With the state file lost, the recall is rebuilt from the order notes, Message-ID of each sent step included."""
+    order_id = failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    sent_id = str(smtp.messages[0].message["Message-ID"])
+    for path in tmp_path.glob("shop.state*"):
+        path.unlink()
+    later = NOW + timedelta(minutes=10)
+    store.set_now(later)
+    assert cli(["run"], config=config, now=later).exit_code == 0
+
+    assert len(smtp.messages) == 1
+    recall = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id]
+    assert [(s.n, s.state, s.msgid) for s in recall.steps] == [(1, "sent", sent_id)]

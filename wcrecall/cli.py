@@ -212,7 +212,7 @@ def print_status(data: dict[str, Any]) -> None:
     for column in ("order", "email", "cc", "total", "status", "reason", "sent", "next due", "outcome"):
         table.add_column(column, overflow="fold")
     for r in data["recalls"]:
-        outcome = r["outcome"].replace("_", " ")
+        outcome = r["outcome_label"].replace("_", " ")
         if r["end_reason"] and r["outcome"] not in ("open",):
             outcome += f": {r['end_reason']}"
         if r.get("warning"):

@@ -78,6 +78,7 @@ UTM = {"utm_source": "wcrecall", "utm_medium": "email", "utm_campaign": "payment
 
 # The machine-readable tail of every note wcrecall writes: if the state file is lost, the next sync rebuilds the
 # recall from these (state.py). Kept short and free of personal data.
+NOTE_MSGID = re.compile(r"\(Message-ID (<[^<>\s()]+>)\)")  # in a step note, as `step_note` writes it
 NOTE_TAG = re.compile(r"\[wcrecall ([a-z_]+=[^\s\]]+(?: [a-z_]+=[^\s\]]+)*)\]")
 
 
@@ -415,11 +416,12 @@ class Tick:
             if not text.startswith("wcrecall:"):
                 continue
             when_iso = (_note_time(note) or self.now).isoformat()
+            msgid = NOTE_MSGID.search(text)
             for tag in parse_note_tags(text):
                 if "step" in tag and recall.step(int(tag["step"])) is None:
                     state = tag.get("state", SENT)
                     recall.steps.append(
-                        Step(n=int(tag["step"]), state=state, at=when_iso, msgid=tag.get("msgid", ""), noted=True)
+                        Step(n=int(tag["step"]), state=state, at=when_iso, msgid=msgid[1] if msgid else "", noted=True)
                     )
                 if "end" in tag and recall.is_open:
                     recall.outcome, recall.end_reason, recall.ended = (
@@ -462,6 +464,8 @@ class Tick:
             text = f"wcrecall: the buyer paid new order #{recall.paid_order}{after}; no more reminders for this order"
         elif recall.outcome == NOT_CONTACTED:
             text = f"wcrecall: not contacted, no reminder will be sent: {recall.end_reason}"
+        elif recall.outcome == ENDED_UNPAID:
+            text = f"wcrecall: no more reminders for this order: {recall.end_reason}"
         else:
             text = f"wcrecall: paid{after}"
         return f"{text} {note_tag(end=recall.outcome)}"
@@ -646,14 +650,17 @@ class Tick:
                 self.flag(other, reason, opened=False)
 
     def flag(self, recall: Recall, reason: str, *, opened: bool = True) -> None:
-        """End as not contacted, `do_not_contact`, with a private note so the owner sees why in WP admin."""
+        """End as `do_not_contact`, with a private note so the owner sees why in WP admin: not contacted, or, for a
+        buyer already reminded, ended unpaid (they were contacted)."""
+        contacted = bool(recall.sent_steps)
         recall.reason = "do_not_contact"
-        recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, reason, self.now.isoformat()
+        recall.outcome = ENDED_UNPAID if contacted else NOT_CONTACTED
+        recall.end_reason, recall.ended = reason, self.now.isoformat()
         recall.next_due, recall.end_noted = None, False
         self.put(recall)
         if not opened:
             self.report.ended += 1
-        self.say(recall.id, f"not contacted (do not contact): {reason}")
+        self.say(recall.id, f"{'no more reminders' if contacted else 'not contacted'} (do not contact): {reason}")
 
     def _regional(self, order: Order, recall: Recall) -> str:
         """Language, time zone, country rules and hold stock for a new recall; a reason if the country rules forbid

@@ -13,11 +13,11 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from wcrecall.attribution import CONTACTED_STATES, attribute
 from wcrecall.records import (
     BASELINE,
     CLAIMED,
@@ -27,40 +27,12 @@ from wcrecall.records import (
     OPEN,
     RECOVERED,
     RECOVERED_NEW_ORDER,
-    SENT,
     SUPERSEDED,
-    UNCERTAIN,
     Recall,
     from_iso,
 )
 
-CONTACTED_STATES = (SENT, UNCERTAIN)  # an uncertain step may have reached the buyer: it counts as sent
 DELAY_BUCKETS = ((1, "under 1 h"), (6, "1-6 h"), (24, "6-24 h"), (72, "1-3 days"), (None, "over 3 days"))
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Whether and how a recall's payment is credited to a reminder."""
-
-    credited: bool
-    step: int | None = None  # the last reminder sent before the payment
-    hours: float | None = None  # from that reminder to the payment
-
-
-def attribute(recall: Recall, window: timedelta) -> Attribution:
-    """Credit a paid recall to its last reminder before the payment if the payment came within `window` of it."""
-    if recall.outcome not in (RECOVERED, RECOVERED_NEW_ORDER):
-        return Attribution(False)
-    paid = from_iso(recall.paid_at) or from_iso(recall.ended)
-    if paid is None:
-        return Attribution(False)
-    before = [(at, s.n) for s in recall.steps if s.state in CONTACTED_STATES and (at := from_iso(s.at)) and at <= paid]
-    if not before:
-        return Attribution(False)
-    at, step = max(before)
-    if paid - at > window:
-        return Attribution(False, step)
-    return Attribution(True, step, (paid - at).total_seconds() / 3600)
 
 
 def _contacted(recall: Recall) -> bool:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wcrecall.records import OPEN, RECOVERED_OUTCOMES, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
+from wcrecall.attribution import outcome_label, recovered_by_recall
+from wcrecall.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,7 +21,7 @@ class StatusFilter:
     def keep(self, recall: Recall, now: datetime) -> bool:
         if self.open_only and recall.outcome != OPEN:
             return False
-        if self.recovered_only and recall.outcome not in RECOVERED_OUTCOMES:
+        if self.recovered_only and not recovered_by_recall(recall):
             return False
         if self.since is not None:
             opened = from_iso(recall.opened)
@@ -60,6 +61,8 @@ def row(recall: Recall) -> dict[str, Any]:
         "steps_text": _steps(recall),
         "next_due": recall.next_due if outcome == OPEN else None,
         "outcome": outcome,
+        "outcome_label": outcome_label(recall),
+        "recovered_by_recall": recovered_by_recall(recall),
         "end_reason": recall.end_reason,
         "opened": recall.opened,
         "ended": recall.ended,
@@ -73,9 +76,11 @@ def row(recall: Recall) -> dict[str, Any]:
 def summary(recalls: list[Recall]) -> dict[str, Any]:
     counts: dict[str, int] = defaultdict(int)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
+    recovered = 0
     for recall in recalls:
-        counts[recall.outcome] += 1
-        if recall.outcome in RECOVERED_OUTCOMES:
+        counts[outcome_label(recall)] += 1
+        if recovered_by_recall(recall):
+            recovered += 1
             try:
                 revenue[recall.currency or "?"] += Decimal(recall.total)
             except InvalidOperation:
@@ -84,7 +89,7 @@ def summary(recalls: list[Recall]) -> dict[str, Any]:
     return {
         "recalls": len(recalls),
         "open": counts.get(OPEN, 0),
-        "recovered": sum(counts.get(o, 0) for o in RECOVERED_OUTCOMES),
+        "recovered": recovered,
         "outcomes": dict(sorted(counts.items())),
         "recovered_revenue": {cur: str(amount) for cur, amount in sorted(revenue.items())},
         "uncertain_steps": uncertain,

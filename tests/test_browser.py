@@ -59,7 +59,7 @@ def emails() -> list[tuple[str, int, str, RenderedEmail]]:
     out = []
     for lang in LANGUAGES:
         for step in STEPS:
-            url = pay_link(order.payment_url, step)
+            url = pay_link(order.payment_url, step, hosts={"shop.example.com"})
             email = renderer.render(order=replace(order, payment_url=url), step=step, total_steps=len(STEPS),
                                     kind="failed", pay_url=url, lang=lang, reason="card_declined")  # fmt: skip
             out.append((lang, step, url, email))

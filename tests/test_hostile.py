@@ -19,9 +19,9 @@ from wcrecall.sandbox.wire import Request, Response
 CORPUS = json.loads((Path(__file__).parent / "hostile_orders.json").read_text(encoding="utf-8"))["orders"]
 
 
-def _patch(order: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+def _patch(order: dict[str, Any], case: dict[str, Any], store_url: str) -> dict[str, Any]:
     for key, value in case.get("raw", {}).items():
-        order[key] = value
+        order[key] = value.replace("{store}", store_url) if isinstance(value, str) else value
     for path in case.get("drop", []):
         *parents, last = path.split(".")
         target: Any = order
@@ -63,8 +63,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 body = json.loads(response.body)
                 for order in body if isinstance(body, list) else [body]:
                     if isinstance(order, dict) and order.get("id") in cases:
-                        _patch(order, cases[order["id"]])
-                response.body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+                        _patch(order, cases[order["id"]], store.url)
+                response.body = json.dumps(body).encode("utf-8")  # as PHP's json_encode: lone surrogates escaped
             return response
 
         store.answer = hostile_answer  # type: ignore[method-assign]
@@ -133,5 +133,6 @@ def test_hostile_order_has_its_expected_outcome(outcome: dict[str, Any], case: d
     elif expect == "problem":
         assert messages == []
         assert f"order {order_id}: {reason}" in outcome["runs"][0].stderr
+        assert row is not None and row["steps_sent"] == 0, row
     else:
         assert messages == [] and row is None

@@ -7,10 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
+from wcrecall.sandbox.wire import Request, Response
 from wcrecall.state import State
 
 
@@ -107,3 +109,63 @@ def test_steps_restored_from_the_notes_keep_their_message_id(
     assert len(smtp.messages) == 1
     recall = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id]
     assert [(s.n, s.state, s.msgid) for s in recall.steps] == [(1, "sent", sent_id)]
+
+
+def test_a_pay_link_to_another_site_is_refused_and_the_others_are_sent(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The store reports its home as https://www.shop.test (its API is reached at another address): links to that
+    site are mailed, with or without `www.`; a link to another host is refused with a problem line naming the order,
+    and the others are sent."""
+    hosts = {
+        failed_order(store, "www@example.com"): "www.shop.test",
+        failed_order(store, "bare@example.com"): "shop.test",
+        failed_order(store, "foreign@example.com"): "evil.example",
+    }
+    foreign = next(o for o, h in hosts.items() if h == "evil.example")
+    answer = store.answer
+
+    def moved_site(request: Request) -> Response:
+        response = answer(request)
+        if request.method == "GET" and response.status == 200 and "/system_status" in request.target:
+            body = json.loads(response.body)
+            body["environment"]["home_url"] = body["environment"]["site_url"] = "https://www.shop.test"
+            response.body = json.dumps(body).encode("utf-8")
+        elif request.method == "GET" and response.status == 200 and "/orders" in request.target:
+            body = json.loads(response.body)
+            for order in body if isinstance(body, list) else [body]:
+                if isinstance(order, dict) and order.get("id") in hosts and order.get("payment_url"):
+                    path = order["payment_url"].split("/", 3)[3]
+                    order["payment_url"] = f"https://{hosts[order['id']]}/{path}"
+            response.body = json.dumps(body).encode("utf-8")
+        return response
+
+    store.answer = moved_site  # type: ignore[method-assign]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 1
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["bare@example.com", "www@example.com"]
+    assert result.stderr == (
+        f"order {foreign}: cannot send reminder 1: the store gave no usable pay link for the order: "
+        "host evil.example is not the store's own site\n"
+    )
+
+
+def test_an_unforeseen_error_is_one_error_line_and_a_traceback_only_with_v(
+    tmp_path: Path, store: SandboxStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong unforeseen in a command, cron's mail gets one `Error:` line (exit 1); -v adds the
+    traceback."""
+    config = write_config(tmp_path, store.url)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("state\nis odd")
+
+    monkeypatch.setattr("wcrecall.status.collect", broken)
+    quiet = cli(["status"], config=config, now=NOW)
+    loud = cli(["-v", "status"], config=config, now=NOW)
+
+    assert quiet.exit_code == loud.exit_code == 1
+    assert quiet.stderr == "Error: unexpected RuntimeError: state is odd (run with -v for details)\n"
+    assert "Traceback" in loud.stderr and loud.stderr.endswith(quiet.stderr)

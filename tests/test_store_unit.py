@@ -38,7 +38,11 @@ def test_unusable_bodies_are_reported_with_their_start(body: str) -> None:
 
 def test_pay_link_keeps_key_and_adds_campaign() -> None:
     """The pay link keeps pay_for_order and key and adds the utm parameters for the step."""
-    url = pay_link("https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=wc_order_60Yy", 2)
+    url = pay_link(
+        "https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=wc_order_60Yy",
+        2,
+        hosts={"shop.example.com"},
+    )
     assert url.startswith("https://shop.example.com/checkout/order-pay/20/?pay_for_order=true&key=wc_order_60Yy&")
     assert url.endswith("utm_source=wcrecall&utm_medium=email&utm_campaign=payment-recovery&utm_content=step-2")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from wcrecall import __version__
 from wcrecall.config import Settings, load_settings, parse_duration
@@ -83,6 +84,13 @@ def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
             traceback.print_exc()
         err(f"Error: {exc}")
         raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, TyperException):
+        raise  # the command line's own exits and usage errors
+    except Exception as exc:  # noqa: BLE001  # anything unforeseen: one line for cron's mail, never a traceback
+        if obj.verbose:
+            traceback.print_exc()
+        err(f"Error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (run with -v for details)")
+        raise typer.Exit(1) from None
 
 
 def version_callback(value: bool) -> None:

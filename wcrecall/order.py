@@ -50,6 +50,9 @@ ORDER_FIELDS = (
 # are accepted; WooCommerce itself validates with is_email() at checkout.
 _EMAIL_RE = re.compile(r'^(?:[^\s@"<>,;:\\\[\]]+|"[^"\r\n\\]+")@[^\s@<>,;:"\\\[\]()]+\.[^\s@<>,;:"\\\[\]()]+$')
 _CTRL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+# Totals this large are no shop's (WooCommerce keeps amounts as DECIMAL(26,8)) and break decimal arithmetic.
+MAX_TOTAL = Decimal("1e28")
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,26 @@ class Order:
 
 
 def is_valid_email(email: str) -> bool:
-    """True if `email` is a usable single address (no header text, no control characters)."""
+    """True if `email` is a usable single address (no header text, no control characters, a domain that mail
+    servers accept)."""
     if not email or len(email) > 254 or _CTRL_RE.search(email):
         return False
-    return bool(_EMAIL_RE.match(email.strip()))
+    return bool(_EMAIL_RE.match(email.strip())) and _valid_domain(email.strip().rpartition("@")[2])
+
+
+def _valid_domain(domain: str) -> bool:
+    """A host name as mail is sent to it: IDNA-encodable (as the mail module encodes it) and back, every label 1 to
+    63 letters, digits or hyphens, not starting or ending with a hyphen, no empty label (`a..b`, `.a`, `a.`)."""
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+        unicode_domain = ascii_domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        return False
+    labels = ascii_domain.split(".")
+    return len(labels) >= 2 and all(
+        _LABEL_RE.match(label) and not shown.startswith("-") and not shown.endswith("-")
+        for label, shown in zip(labels, unicode_domain.split("."), strict=False)
+    )
 
 
 def parse_gmt(value: Any, what: str, *, required: bool = True) -> datetime | None:
@@ -147,6 +166,13 @@ def _money(value: Any, what: str) -> Decimal:
         raise BadOrder(f"{what} is not a number: {str(value)[:40]!r}") from None
     if not amount.is_finite():
         raise BadOrder(f"{what} is not a finite number")
+    return amount
+
+
+def _total(value: Any) -> Decimal:
+    amount = _money(value, "total")
+    if abs(amount) >= MAX_TOTAL:
+        raise BadOrder(f"total is out of range: {str(value)[:40]!r}")
     return amount
 
 
@@ -195,7 +221,7 @@ def parse_order(raw: Any) -> Order:
         number=_text(raw.get("number"), 40) or str(order_id),
         status=_text(raw.get("status"), 40),
         currency=currency,
-        total=_money(raw.get("total"), "total"),
+        total=_total(raw.get("total")),
         customer_id=max(_int(raw.get("customer_id")), 0),
         email=_text(billing.get("email"), 320).strip(),
         first_name=_text(billing.get("first_name"), 200).strip(),

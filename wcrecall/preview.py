@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wcrecall.config import Settings
 from wcrecall.order import PAYABLE_STATUSES, parse_order
-from wcrecall.recall import pay_link
+from wcrecall.paylink import host_of, pay_link, reported_hosts
 from wcrecall.render import RenderedEmail, Renderer
 from wcrecall.store import Store
 
@@ -14,9 +14,16 @@ def render_preview(settings: Settings, *, order_id: int, step: int) -> RenderedE
     store = Store(settings.store)
     with store.session():
         order = parse_order(store.get_order(order_id))
+        hosts = {host_of(settings.store.url)}
+        if host_of(order.payment_url) not in hosts:
+            hosts |= reported_hosts(store.system_status()[0])
     kind = order.status if order.status in PAYABLE_STATUSES else "failed"
     planned = len(settings.recall.delays.get(kind, ()))
     renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path)
     return renderer.render(
-        order=order, step=step, total_steps=max(planned, step), kind=kind, pay_url=pay_link(order.payment_url, step)
+        order=order,
+        step=step,
+        total_steps=max(planned, step),
+        kind=kind,
+        pay_url=pay_link(order.payment_url, step, hosts=hosts),
     )

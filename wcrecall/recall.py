@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wcrecall import failpoints, privacy
@@ -49,6 +48,7 @@ from wcrecall.errors import (
 from wcrecall.guard import blocked_domain, burst
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
 from wcrecall.order import PAID_STATUSES, Order, mask_email, parse_gmt, parse_order
+from wcrecall.paylink import BadPayLink, host_of, pay_link, reported_hosts
 from wcrecall.progress import NoProgress, Progress
 from wcrecall.records import (
     BASELINE,
@@ -74,8 +74,6 @@ from wcrecall.store import Store
 
 log = logging.getLogger(__name__)
 
-UTM = {"utm_source": "wcrecall", "utm_medium": "email", "utm_campaign": "payment-recovery"}
-
 # The machine-readable tail of every note wcrecall writes: if the state file is lost, the next sync rebuilds the
 # recall from these (state.py). Kept short and free of personal data.
 NOTE_MSGID = re.compile(r"\(Message-ID (<[^<>\s()]+>)\)")  # in a step note, as `step_note` writes it
@@ -90,12 +88,10 @@ def parse_note_tags(text: str) -> list[dict[str, str]]:
     return [dict(pair.split("=", 1) for pair in m.group(1).split(" ")) for m in NOTE_TAG.finditer(text)]
 
 
-def pay_link(payment_url: str, step: int) -> str:
-    """The order's own pay link with campaign parameters added (existing `pay_for_order` and `key` kept)."""
-    parts = urlsplit(payment_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
-    query += list(UTM.items()) + [("utm_content", f"step-{step}")]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+def unexpected(exc: Exception) -> str:
+    """An unforeseen error as one line for the owner (the traceback is logged, shown with -v)."""
+    text = " ".join(str(exc).split())[:200]
+    return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
 
 
 def humanize(delta: timedelta) -> str:
@@ -163,6 +159,7 @@ class Tick:
         self._failures_by_email: dict[str, list[datetime]] = defaultdict(list)
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
+        self._reported_hosts: set[str] | None = None
         self._compact = False
         self.progress = progress or NoProgress()
 
@@ -249,6 +246,9 @@ class Tick:
                     raise
                 except WcrecallError as exc:
                     self.problem(order.id, str(exc))
+                except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
+                    log.info("order %s: unexpected error", order.id, exc_info=True)
+                    self._bad_order(raw, order.id, unexpected(exc), always=True)
         self.progress.end()
         if len(seen) < promised:
             self.problem(
@@ -263,17 +263,18 @@ class Tick:
         if newest is not None and newest != watermark and not self.dry_run:
             self.state.set_meta(watermark=newest.isoformat())
 
-    def _bad_order(self, raw: Any, order_id: Any, reason: str) -> None:
+    def _bad_order(self, raw: Any, order_id: Any, reason: str, *, always: bool = False) -> None:
         status = raw.get("status") if isinstance(raw, dict) else None
-        if status in self.policy.statuses:
+        candidate = status in self.policy.statuses
+        if candidate or always:
             self.problem(order_id, f"skipped: {reason}")
-            if isinstance(order_id, int) and order_id > 0 and order_id not in self.state.recalls:
-                # A row in `status` too, so the owner sees why this order got no email (the data to fix is in WP admin).
-                when = self.now.isoformat()
-                self.put(Recall(id=order_id, number=str(order_id), kind=str(status), status=str(status), email_hash="",
-                                email_masked="", customer_id=0, country="", currency="", total="", created=when,
-                                opened=when, outcome=NOT_CONTACTED, end_reason=f"skipped: {reason}",
-                                ended=when))  # fmt: skip
+        if candidate and isinstance(order_id, int) and order_id > 0 and order_id not in self.state.recalls:
+            # A row in `status` too, so the owner sees why this order got no email (the data to fix is in WP admin).
+            when = self.now.isoformat()
+            self.put(Recall(id=order_id, number=str(order_id), kind=str(status), status=str(status), email_hash="",
+                            email_masked="", customer_id=0, country="", currency="", total="", created=when,
+                            opened=when, outcome=NOT_CONTACTED, end_reason=f"skipped: {reason}",
+                            ended=when))  # fmt: skip
 
     def _index(self, recall: Recall) -> None:
         self._by_email[recall.email_hash].add(recall.id)
@@ -480,6 +481,9 @@ class Tick:
                 raise
             except WcrecallError as exc:
                 self.problem(recall.id, str(exc))
+            except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
+                log.info("order %s: unexpected error", recall.id, exc_info=True)
+                self.problem(recall.id, f"reminder not sent: {unexpected(exc)}")
 
     def _advance(self, recall: Recall) -> None:
         due = next_due(recall, self.policy, self.now)
@@ -521,18 +525,24 @@ class Tick:
         if refusal:
             self.end(recall, NOT_CONTACTED, refusal, note=False)
             return
-        if not order.payment_url.startswith(("https://", "http://")):
-            raise BadOrder(f"cannot send reminder {n}: the store gave no pay link for the order")
-        rendered = self.renderer.render(
-            order=order,
-            step=n,
-            total_steps=recall.planned,
-            kind=recall.kind,
-            pay_url=pay_link(order.payment_url, n),
-            lang=recall.lang or self.settings.regional.default_language,
-            reason=recall.reason or None,
-            payment_methods=self.other_methods(order, recall),
-        )
+        try:
+            link = pay_link(order.payment_url, n, hosts=self.site_hosts(order.payment_url))
+        except BadPayLink as exc:
+            raise BadOrder(f"cannot send reminder {n}: {exc}") from None
+        renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
+        try:
+            rendered = renderer.render(
+                order=order,
+                step=n,
+                total_steps=recall.planned,
+                kind=recall.kind,
+                pay_url=link,
+                lang=recall.lang or self.settings.regional.default_language,
+                reason=recall.reason or None,
+                payment_methods=self.other_methods(order, recall),
+            )
+        except TemplateError as exc:  # the templates passed the check: it is this order's data
+            raise BadOrder(f"cannot send reminder {n}: the email cannot be built from this order ({exc})") from None
         msgid = message_id_for(store_url=self.settings.store.url, order_id=order.id, step=n)
         try:
             message = build_message(
@@ -714,6 +724,19 @@ class Tick:
             now=self.now,
             deadline=deadline,
         )
+
+    def site_hosts(self, link: str) -> set[str]:
+        """The store's own hosts to check `link` against: the host of store.url, and the hosts of the home and site
+        URLs the store reports (read once per tick, and only when a link points elsewhere)."""
+        hosts = {host_of(self.settings.store.url)}
+        if host_of(link) not in hosts:
+            if self._reported_hosts is None:
+                try:
+                    self._reported_hosts = reported_hosts(self.store.system_status()[0])
+                except StoreError:  # a key that may not read the system status: store.url's host alone decides
+                    self._reported_hosts = set()
+            hosts |= self._reported_hosts
+        return hosts
 
     def quiet(self, recall: Recall) -> QuietHours:
         rule = self.settings.regional.countries.get(recall.country)

@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -179,12 +179,14 @@ def format_money(amount: Decimal, currency: str, lang: str) -> str:
     code = clean(currency).upper()[:10]
     if not amount.is_finite():
         return f"{amount} {code}".strip()
-    if re.fullmatch(r"[A-Z]{3}", code) and is_currency(code):
-        try:
-            return format_currency(amount, code, locale=locale)
-        except (ValueError, ArithmeticError, LookupError):
-            pass  # a code CLDR lists but cannot format: fall through to the plain form
-    return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
+    with localcontext() as context:
+        context.prec = 60  # Babel rounds in the current context: the default 28 digits fail on 29-digit amounts
+        if re.fullmatch(r"[A-Z]{3}", code) and is_currency(code):
+            try:
+                return format_currency(amount, code, locale=locale)
+            except (ValueError, ArithmeticError, LookupError):
+                pass  # a code CLDR lists but cannot format: fall through to the plain form
+        return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
 
 
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------

@@ -169,3 +169,42 @@ def test_an_unforeseen_error_is_one_error_line_and_a_traceback_only_with_v(
     assert quiet.exit_code == loud.exit_code == 1
     assert quiet.stderr == "Error: unexpected RuntimeError: state is odd (run with -v for details)\n"
     assert "Traceback" in loud.stderr and loud.stderr.endswith(quiet.stderr)
+
+
+def test_escapes_and_markup_in_store_text_reach_the_terminal_inert(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Order numbers carrying ANSI/OSC escapes and rich markup: `status` shows them as text (no escape byte, markup
+    printed literally, no crash), and so does `run -v`."""
+    numbers = {
+        failed_order(store, "ana@example.com"): "\x1b[2J[/][link=https://e.x]7",
+        failed_order(store, "ben@example.com"): "\x1b]8;;https://e.x\x07pay\x1b]8;;\x07",
+    }
+    answer = store.answer
+
+    def odd_numbers(request: Request) -> Response:
+        response = answer(request)
+        if request.method == "GET" and response.status == 200 and "/orders" in request.target:
+            body = json.loads(response.body)
+            for order in body if isinstance(body, list) else [body]:
+                if isinstance(order, dict) and order.get("id") in numbers:
+                    order["number"] = numbers[order["id"]]
+            response.body = json.dumps(body).encode("utf-8")
+        return response
+
+    store.answer = odd_numbers  # type: ignore[method-assign]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    later = NOW + timedelta(minutes=10)
+    store.set_now(later)
+    paid = store.create_order(status="processing", billing={"email": "ben@example.com"})
+    numbers[int(paid["id"])] = "\x1b]8;;https://e.x\x07[/]8"
+    run = cli(["-v", "run"], config=config, now=later)
+    table = cli(["status"], config=config, now=later)
+
+    assert run.exit_code == 0 and table.exit_code == 0, table.stderr
+    assert "buyer paid new order #" in run.stdout
+    for text in (run.stdout, table.stdout):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "#\\x1b[2J[/][link=" in table.stdout and "#\\x1b]8;;https://" in table.stdout  # shown, inert
+    assert "new order #\\x1b]8;;https://e.x\\x07[/]8" in run.stdout

@@ -23,6 +23,7 @@ from typer.exceptions import TyperException
 from wcrecall import __version__
 from wcrecall.config import Settings, load_settings, parse_duration
 from wcrecall.errors import ConfigError, WcrecallError
+from wcrecall.terminal import inert
 
 app = typer.Typer(
     name="wcrecall",
@@ -48,7 +49,12 @@ class Context:
 
 
 def err(line: str) -> None:
-    typer.echo(line, err=True)
+    typer.echo(inert(line), err=True)
+
+
+def out(line: str) -> None:
+    """A line that may carry store text, on stdout (`terminal.inert`)."""
+    typer.echo(inert(line))
 
 
 def warn_insecure(settings: Settings) -> None:
@@ -154,7 +160,7 @@ def run(
         )
         if obj.verbose or dry_run:
             for line in report.lines:
-                typer.echo(line)
+                out(line)
         for line in report.problems:
             err(line)
         if report.fatal is not None:
@@ -214,6 +220,7 @@ def print_status(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     from wcrecall.classify import CLASS_LABELS
+    from wcrecall.terminal import text
 
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, width=None if sys.stdout.isatty() else 120)
     table = Table(show_lines=False, pad_edge=False, box=None)
@@ -225,7 +232,7 @@ def print_status(data: dict[str, Any]) -> None:
             outcome += f": {r['end_reason']}"
         if r.get("warning"):
             outcome += f" (warning: {r['warning']})"
-        table.add_row(
+        cells = (
             f"#{r['number']}",
             r["email"],
             r["country"],
@@ -236,14 +243,17 @@ def print_status(data: dict[str, Any]) -> None:
             (r["next_due"] or "")[:16].replace("T", " "),
             outcome,
         )
+        table.add_row(*(text(cell) for cell in cells))
     if data["recalls"]:
         console.print(table)
     s = data["summary"]
     revenue = ", ".join(f"{amount} {cur}" for cur, amount in s["recovered_revenue"].items()) or "0"
     console.print(
-        f"{s['recalls']} recalls: {s['open']} open, {s['recovered']} recovered ({revenue}); "
-        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["outcomes"].items() if k not in ("open",))
-        + (f"; {s['uncertain_steps']} uncertain step(s)" if s["uncertain_steps"] else "")
+        text(
+            f"{s['recalls']} recalls: {s['open']} open, {s['recovered']} recovered ({revenue}); "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["outcomes"].items() if k not in ("open",))
+            + (f"; {s['uncertain_steps']} uncertain step(s)" if s["uncertain_steps"] else "")
+        )
     )
 
 
@@ -543,7 +553,7 @@ def run_all_stores(obj: Context, *, dry_run: bool, baseline: bool) -> int:
         report = run_tick(settings, now=now_utc(), dry_run=dry_run, baseline=baseline)
         if obj.verbose or dry_run:
             for line in report.lines:
-                typer.echo(f"{name}: {line}")
+                out(f"{name}: {line}")
         for line in report.problems:
             err(f"{name}: {line}")
         if report.fatal is not None:

@@ -580,7 +580,10 @@ def check_golden(name: str, actual: str) -> None:
 def test_text_part_matches_golden_file(renderer: Renderer, name: str, step: int, kind: str) -> None:
     """Subject, preheader and plain text of each step x kind are reviewed in tests/golden/*.txt."""
     order = make_order(customer_id=0 if kind == "pending" else 12)
-    email = render(renderer, order, step=step, kind=kind, reason="customer_input" if kind == "failed" else None)
+    held = "17:40" if (step, kind) == (1, "pending") else ""  # the first pending reminder, before hold stock cancels
+    email = render(
+        renderer, order, step=step, kind=kind, reason="customer_input" if kind == "failed" else None, hold_until=held
+    )
     check_golden(f"{name}.txt", f"Subject: {email.subject}\nPreheader: {email.preheader}\n\n{email.text}")
 
 

@@ -208,3 +208,87 @@ def test_escapes_and_markup_in_store_text_reach_the_terminal_inert(
         assert "\x1b" not in text and "\x07" not in text
     assert "#\\x1b[2J[/][link=" in table.stdout and "#\\x1b]8;;https://" in table.stdout  # shown, inert
     assert "new order #\\x1b]8;;https://e.x\\x07[/]8" in run.stdout
+
+
+def _pending_checkout_order(store: SandboxStore, email: str, *, created_ago: int, modified_ago: int) -> int:
+    """A pending checkout order from a buyer in Germany, created and last changed the given minutes ago."""
+    now = store.clock.now()
+    data = store.create_order(
+        status="pending",
+        billing={"email": email, "country": "DE"},
+        date_created=now - timedelta(minutes=created_ago),
+        date_modified=now - timedelta(minutes=modified_ago),
+    )
+    return int(data["id"])
+
+
+def _hold_stock(store: SandboxStore, minutes: int) -> None:
+    store.set_setting("products", "woocommerce_manage_stock", "yes")
+    store.set_setting("products", "woocommerce_hold_stock_minutes", str(minutes))
+    store.wp_cron = True
+
+
+def test_a_pending_reminder_says_until_when_the_order_is_held(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Hold stock counts from the order's last change (15:40 UTC), not its creation (15:10): the reminder goes out
+    and tells the buyer, in German and Berlin time, that the order is held until 17:40."""
+    _hold_stock(store, 60)
+    _pending_checkout_order(store, "anna@example.de", created_ago=50, modified_ago=20)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0].message
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    sentence = "Wir halten Ihre Bestellung bis 17:40 für Sie bereit. Danach wird sie automatisch storniert."
+    assert sentence in " ".join(text.split()) and sentence in " ".join(html.split())
+
+
+def test_a_pending_reminder_too_close_to_the_cancel_is_skipped_with_its_reason(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Reminder 1 fell due while wcrecall was not running; 10 minutes before hold stock cancels the order it is too
+    late to be useful: it is skipped, with the reason in `status`, and nothing is mailed."""
+    _hold_stock(store, 60)
+    order_id = _pending_checkout_order(store, "anna@example.de", created_ago=50, modified_ago=50)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+
+    result = cli(["-v", "run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    assert smtp.messages == []
+    assert f"order {order_id}: reminder 1 skipped: only 10 min before WooCommerce cancels the order" in result.stdout
+    row = json.loads(cli(["status", "--json"], config=config, now=NOW).stdout)["recalls"][0]
+    assert row["steps"][0]["state"] == "skipped" and "hold stock" in row["steps"][0]["why"]
+
+
+def test_the_hold_time_carries_the_date_when_it_is_not_the_buyers_today() -> None:
+    """00:45 on 27 November in Los Angeles: just the time for a buyer whose today is the 27th, the date too for one
+    still on the 26th; in the buyer's language."""
+    from zoneinfo import ZoneInfo
+
+    from wcrecall.render import format_hold_until
+
+    deadline = datetime(2026, 11, 27, 8, 45, tzinfo=UTC)
+    la = ZoneInfo("America/Los_Angeles")
+    evening_before = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)  # 23:30 on the 26th in Los Angeles
+    same_night = datetime(2026, 11, 27, 8, 15, tzinfo=UTC)  # 00:15 on the 27th
+    assert format_hold_until(deadline, la, evening_before, "de") == "27.11.2026, 00:45"
+    assert format_hold_until(deadline, la, evening_before, "ja") == "2026/11/27 0:45"
+    assert format_hold_until(deadline, la, same_night, "de") == "00:45"
+
+
+def test_doctor_says_how_long_buyers_get_to_pay_after_the_first_pending_reminder() -> None:
+    """Hold stock minus the first pending delay (as the tick pulls it before the cancel), and a warning when that is
+    too short for any pending reminder to be sent."""
+    from wcrecall.doctor import WARN, check_hold_stock
+
+    assert "buyers get 30 min to pay after it" in check_hold_stock("yes", "60", timedelta(minutes=30)).message
+    assert "buyers get 20 min to pay after it" in check_hold_stock("yes", "40", timedelta(minutes=30)).message
+    short = check_hold_stock("yes", "25", timedelta(minutes=20))
+    assert short.level == WARN and "buyers get 12 min to pay after it" in short.message
+    assert "less than 15 min" in short.message and short.fix

@@ -18,6 +18,10 @@ from wcrecall.regional import QuietHours, outside_quiet_hours
 # unpaid. The order's own status changes keep ending it earlier.
 ATTRIBUTION_WINDOW = timedelta(days=7)
 
+# A pending reminder is worth sending only if the buyer has at least this long to pay before hold stock cancels the
+# order; closer to the cancel it is skipped (with this reason in `status`).
+MIN_TIME_TO_PAY = timedelta(minutes=15)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
@@ -101,10 +105,35 @@ def steps_for(recall: Recall, policy: Policy) -> tuple[timedelta, ...]:
     if recall.max_steps:
         delays = delays[: recall.max_steps]
     if recall.hold_minutes and delays:
-        # WooCommerce cancels unpaid pending checkout orders `hold_minutes` after their last change
-        # (wc_cancel_unpaid_orders, includes/wc-order-functions.php): the first reminder must come before that.
-        delays = (min(delays[0], timedelta(minutes=recall.hold_minutes / 2)), *delays[1:])
+        delays = (first_pending_delay(delays[0], recall.hold_minutes), *delays[1:])
     return delays
+
+
+def first_pending_delay(configured: timedelta, hold_minutes: float) -> timedelta:
+    """When the first pending reminder goes: WooCommerce cancels unpaid pending checkout orders `hold_minutes` after
+    their last change (wc_cancel_unpaid_orders, includes/wc-order-functions.php), so it comes halfway at the latest."""
+    return min(configured, timedelta(minutes=hold_minutes / 2)) if hold_minutes > 0 else configured
+
+
+def hold_deadline(last_change: datetime | None, hold_minutes: int) -> datetime | None:
+    """When hold stock cancels a pending checkout order: `hold_minutes` after its last change (date_modified), as
+    wc_cancel_unpaid_orders selects them; None without hold stock."""
+    return last_change + timedelta(minutes=hold_minutes) if hold_minutes > 0 and last_change is not None else None
+
+
+def too_close_to_cancel(deadline: datetime | None, hold_minutes: int, now: datetime) -> str | None:
+    """Why a pending reminder must not go out now because hold stock is about to cancel the order, or None.
+
+    Closer than MIN_TIME_TO_PAY to the cancel, the reminder is skipped. Past the cancel time the order is still
+    pending only until WooCommerce's cancel job runs next, which it does every `hold_minutes`; an order still pending
+    after that is not being cancelled (the store's cron does not run) and is reminded as usual."""
+    if deadline is None or now < deadline - MIN_TIME_TO_PAY or now >= deadline + timedelta(minutes=hold_minutes):
+        return None
+    left = max(0, int((deadline - now).total_seconds() // 60))
+    return (
+        f"only {left} min before WooCommerce cancels the order (hold stock); "
+        f"a reminder needs at least {int(MIN_TIME_TO_PAY.total_seconds() // 60)} min to be useful"
+    )
 
 
 def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.config import Settings, format_duration, load_settings
+from wcrecall.decide import MIN_TIME_TO_PAY, first_pending_delay
 from wcrecall.errors import (
     LockHeld,
     StoreAuthError,
@@ -88,7 +89,22 @@ def check_hold_stock(manage_stock: Any, hold_minutes: Any, first_pending: timede
             f"raise WooCommerce > Settings > Products > Inventory > Hold stock above {int(first_pending.total_seconds() // 60)} "
             f"minutes, or set recall.delays.pending to start below {text}m",
         )
-    return Check(name, OK, f"hold stock {text} min; the first pending reminder goes at {first}")
+    # As the tick schedules it (decide.steps_for): halfway to the cancel at the latest.
+    sent_at = first_pending_delay(first_pending, minutes)
+    left = held - sent_at
+    message = (
+        f"hold stock {text} min; the first pending reminder goes at {format_duration(sent_at)}, so buyers get "
+        f"{int(left.total_seconds() // 60)} min to pay after it before WooCommerce cancels the order"
+    )
+    if left < MIN_TIME_TO_PAY:
+        least = int(MIN_TIME_TO_PAY.total_seconds() // 60)
+        return Check(
+            name,
+            WARN,
+            f"{message}; a pending reminder that leaves less than {least} min is not sent",
+            f"raise WooCommerce > Settings > Products > Inventory > Hold stock to at least {2 * least} minutes",
+        )
+    return Check(name, OK, message)
 
 
 def check_conflicting_senders(customer_failed: Any, abandoned_cart: Any) -> Check:

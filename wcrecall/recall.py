@@ -26,11 +26,13 @@ from wcrecall.decide import (
     candidate_problem,
     ending,
     fit,
+    hold_deadline,
     hold_stock_warning,
     is_newer_paid_order,
     next_due,
     skip,
     steps_for,
+    too_close_to_cancel,
     unpaid_end,
 )
 from wcrecall.errors import (
@@ -68,7 +70,7 @@ from wcrecall.records import (
     iso,
 )
 from wcrecall.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
-from wcrecall.render import Renderer
+from wcrecall.render import Renderer, format_hold_until
 from wcrecall.state import RunLock, State
 from wcrecall.store import Store
 
@@ -289,8 +291,8 @@ class Tick:
             end = ending(order)
             if end is not None:
                 self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
-            elif recall.status != order.status:
-                recall.status = order.status
+            elif recall.status != order.status or recall.modified != order.date_modified.isoformat():
+                recall.status, recall.modified = order.status, order.date_modified.isoformat()
                 self.put(recall)
         if order.status in PAID_STATUSES:
             self._recovered_by_new_order(order, email_hash)
@@ -334,6 +336,7 @@ class Tick:
             total=str(order.total),
             created=order.date_created.isoformat(),
             opened=self.now.isoformat(),
+            modified=order.date_modified.isoformat(),
             group=group,
             planned=len(self.policy.delays.get(order.status, ())),
             ip_hash=self.state.email_hash(f"ip:{order.customer_ip}") if order.customer_ip else "",
@@ -525,6 +528,19 @@ class Tick:
         if refusal:
             self.end(recall, NOT_CONTACTED, refusal, note=False)
             return
+        recall.modified = order.date_modified.isoformat()
+        deadline = hold_deadline(order.date_modified, recall.hold_minutes) if order.status == "pending" else None
+        if (too_late := too_close_to_cancel(deadline, recall.hold_minutes, self.now)) is not None:
+            skip(recall, n, too_late, self.now)
+            following = next_due(recall, self.policy, self.now).at
+            recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+            self.put(recall)
+            self.say(recall.id, f"reminder {n} skipped: {too_late}")
+            return
+        lang = recall.lang or self.settings.regional.default_language
+        held = (
+            format_hold_until(deadline, _zone(recall.zone), self.now, lang) if deadline and deadline > self.now else ""
+        )
         try:
             link = pay_link(order.payment_url, n, hosts=self.site_hosts(order.payment_url))
         except BadPayLink as exc:
@@ -537,9 +553,10 @@ class Tick:
                 total_steps=recall.planned,
                 kind=recall.kind,
                 pay_url=link,
-                lang=recall.lang or self.settings.regional.default_language,
+                lang=lang,
                 reason=recall.reason or None,
                 payment_methods=self.other_methods(order, recall),
+                hold_until=held,
             )
         except TemplateError as exc:  # the templates passed the check: it is this order's data
             raise BadOrder(f"cannot send reminder {n}: the email cannot be built from this order ({exc})") from None
@@ -712,9 +729,7 @@ class Tick:
     def fit(self, recall: Recall, at: datetime) -> tuple[datetime, tuple[str, ...]]:
         """`at` moved for the buyer's caps and quiet hours (contacts of this recall included)."""
         zone = _zone(recall.zone)
-        created = from_iso(recall.created)
-        # Hold stock counts from the order's last change; creation is the closest this record keeps.
-        deadline = created + timedelta(minutes=recall.hold_minutes) if recall.hold_minutes and created else None
+        deadline = hold_deadline(from_iso(recall.modified) or from_iso(recall.created), recall.hold_minutes)
         return fit(
             at,
             contacts=self._contacts.get(recall.email_hash, []),

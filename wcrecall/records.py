@@ -77,6 +77,7 @@ class Recall:
     ip_hash: str = ""  # keyed hash of the checkout IP, to see card-testing bursts
     max_steps: int = 0  # a country rule's cap; 0: none
     hold_minutes: int = 0  # hold-stock time that will cancel this pending order; 0: none
+    modified: str = ""  # the order's last change as last seen (ISO, UTC): hold stock counts from it
     warning: str = ""  # something the owner should know (shown in status and -v)
 
     @property

@@ -31,11 +31,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 import jinja2.runtime
 import mjml
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, is_currency
 from babel.support import Translations
@@ -187,6 +189,19 @@ def format_money(amount: Decimal, currency: str, lang: str) -> str:
             except (ValueError, ArithmeticError, LookupError):
                 pass  # a code CLDR lists but cannot format: fall through to the plain form
         return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
+
+
+def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str) -> str:
+    """Until when hold stock keeps the order, for the buyer: the time in their zone and language ("17:40"), with the
+    date when that is not their today ("27.11.2026, 00:45")."""
+    locale = _language(lang).locale
+    local = deadline.astimezone(zone or UTC)
+    time = format_time(local, format="short", locale=locale)
+    if local.date() == now.astimezone(zone or UTC).date():
+        return time
+    date = format_date(local, format="medium", locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}": the date, then the time, in de
+    return pattern.replace("{0}", time).replace("{1}", date)
 
 
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------
@@ -455,6 +470,7 @@ class Renderer:
         lang: str = "en",
         reason: str | None = None,
         payment_methods: Sequence[str] = (),
+        hold_until: str = "",
     ) -> RenderedEmail:
         """One reminder. Raises TemplateError if a template fails; ValueError for a bad kind, step or pay_url."""
         if kind not in KINDS:
@@ -479,6 +495,7 @@ class Renderer:
             "payment_methods": methods,
             "payment_methods_text": format_list(methods, locale=language.locale) if methods else "",
             "pay_url": pay_url,
+            "hold_until": clean(hold_until),
             "brand": self._brand,
             "order": OrderView(
                 number=clean(order.number) or str(order.id),

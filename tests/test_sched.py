@@ -4,11 +4,13 @@ what counts as recovered, and one bad order never stopping the others. End to en
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from e2e import NOW, cli, failed_order, write_config
+from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
@@ -155,20 +157,23 @@ def test_a_pay_link_to_another_site_is_refused_and_the_others_are_sent(
 def test_an_unforeseen_error_is_one_error_line_and_a_traceback_only_with_v(
     tmp_path: Path, store: SandboxStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whatever goes wrong unforeseen in a command, cron's mail gets one `Error:` line (exit 1); -v adds the
-    traceback."""
+    """Whatever goes wrong unforeseen in a command, cron's mail gets one `Error:` line (exit 1), the secret hidden;
+    -v adds the traceback."""
+    from wcrecall.sandbox import DEFAULT_CONSUMER_SECRET
+
     config = write_config(tmp_path, store.url)
 
     def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("state\nis odd")
+        raise RuntimeError(f"state\nis odd ({DEFAULT_CONSUMER_SECRET})")
 
     monkeypatch.setattr("wcrecall.status.collect", broken)
     quiet = cli(["status"], config=config, now=NOW)
     loud = cli(["-v", "status"], config=config, now=NOW)
 
     assert quiet.exit_code == loud.exit_code == 1
-    assert quiet.stderr == "Error: unexpected RuntimeError: state is odd (run with -v for details)\n"
+    assert quiet.stderr == "Error: unexpected RuntimeError: state is odd (<hidden>) (run with -v for details)\n"
     assert "Traceback" in loud.stderr and loud.stderr.endswith(quiet.stderr)
+    assert DEFAULT_CONSUMER_SECRET not in loud.stderr
 
 
 def test_escapes_and_markup_in_store_text_reach_the_terminal_inert(
@@ -292,3 +297,41 @@ def test_doctor_says_how_long_buyers_get_to_pay_after_the_first_pending_reminder
     short = check_hold_stock("yes", "25", timedelta(minutes=20))
     assert short.level == WARN and "buyers get 12 min to pay after it" in short.message
     assert "less than 15 min" in short.message and short.fix
+
+
+def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go_on(
+    tmp_path: Path,
+    store: SandboxStore,
+    smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unforeseen error while handling one order is its problem line (the secrets it carried hidden, in the -v
+    traceback too); the other order is mailed."""
+    from wcrecall import recall
+    from wcrecall.sandbox import DEFAULT_CONSUMER_SECRET
+
+    bad = failed_order(store, "bad@example.com")
+    failed_order(store, "good@example.com")
+    classify = recall.classify_order
+
+    def flaky(**kwargs: Any) -> Any:
+        if any("bad" in str(n.text) for n in kwargs["notes"]):
+            raise RuntimeError(f"lost with {DEFAULT_CONSUMER_SECRET} and {SMTP_PASSWORD}")
+        return classify(**kwargs)
+
+    store.add_note(bad, "bad luck")
+    caplog.set_level(logging.INFO, logger="wcrecall.recall")
+    monkeypatch.setattr(recall, "classify_order", flaky)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    result = cli(["-v", "run"], config=config, now=NOW)
+
+    assert result.exit_code == 1
+    assert [m.rcpt_tos[0] for m in smtp.messages] == ["good@example.com"]
+    assert result.stderr.endswith(
+        f"order {bad}: skipped: unexpected error (RuntimeError: lost with <hidden> and <hidden>)\n"
+    )
+    logged = caplog.text  # -v logs the traceback (to stderr outside the tests), secrets hidden there too
+    assert "Traceback" in logged and "RuntimeError: lost with <hidden> and <hidden>" in logged
+    for text in (result.stderr, result.stdout, logged):
+        assert DEFAULT_CONSUMER_SECRET not in text and SMTP_PASSWORD not in text

@@ -22,7 +22,7 @@ from typer.exceptions import TyperException
 
 from wcrecall import __version__
 from wcrecall.config import Settings, load_settings, parse_duration
-from wcrecall.errors import ConfigError, WcrecallError
+from wcrecall.errors import ConfigError, WcrecallError, hide
 from wcrecall.terminal import inert
 
 app = typer.Typer(
@@ -41,10 +41,12 @@ class Context:
     def __init__(self, config: str | None, verbose: bool) -> None:
         self.config = config
         self.verbose = verbose
+        self.secrets: list[str] = []  # of the settings loaded: hidden in an unexpected error's message
 
     def settings(self) -> Settings:
         settings = load_settings(self.config)
         warn_insecure(settings)
+        self.secrets += [s for s in (settings.store.consumer_secret, settings.mail.password) if s]
         return settings
 
 
@@ -94,8 +96,9 @@ def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
         raise  # the command line's own exits and usage errors
     except Exception as exc:  # noqa: BLE001  # anything unforeseen: one line for cron's mail, never a traceback
         if obj.verbose:
-            traceback.print_exc()
-        err(f"Error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]} (run with -v for details)")
+            typer.echo(hide(traceback.format_exc(), obj.secrets), err=True, nl=False)
+        text = hide(str(exc), obj.secrets)
+        err(f"Error: unexpected {type(exc).__name__}: {' '.join(text.split())[:300]} (run with -v for details)")
         raise typer.Exit(1) from None
 
 

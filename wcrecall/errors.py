@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def hide(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret in `secrets` replaced by `<hidden>` (for messages and tracebacks of unforeseen
+    errors, which may quote anything)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<hidden>")
+    return text
+
 
 class WcrecallError(Exception):
     """Base of every error wcrecall reports to the user. The message says how to fix it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from wcrecall.errors import (
     StoreError,
     TemplateError,
     WcrecallError,
+    hide,
 )
 from wcrecall.guard import blocked_domain, burst
 from wcrecall.mail import Transport, build_message, message_id_for, open_transport
@@ -90,9 +92,10 @@ def parse_note_tags(text: str) -> list[dict[str, str]]:
     return [dict(pair.split("=", 1) for pair in m.group(1).split(" ")) for m in NOTE_TAG.finditer(text)]
 
 
-def unexpected(exc: Exception) -> str:
-    """An unforeseen error as one line for the owner (the traceback is logged, shown with -v)."""
-    text = " ".join(str(exc).split())[:200]
+def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
+    """An unforeseen error as one line for the owner, `secrets` hidden; its traceback is logged (shown with -v)."""
+    log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
+    text = " ".join(hide(str(exc), secrets).split())[:200]
     return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
 
 
@@ -151,6 +154,7 @@ class Tick:
         )
         self.policy = policy_for(settings)
         self.report = TickReport()
+        self._secrets = (settings.store.consumer_secret, settings.mail.password)
         self.state: State = State(settings.state_path, read_only=dry_run)
         self._by_email: dict[str, set[int]] = defaultdict(set)
         self._by_customer: dict[int, set[int]] = defaultdict(set)
@@ -249,8 +253,7 @@ class Tick:
                 except WcrecallError as exc:
                     self.problem(order.id, str(exc))
                 except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
-                    log.info("order %s: unexpected error", order.id, exc_info=True)
-                    self._bad_order(raw, order.id, unexpected(exc), always=True)
+                    self._bad_order(raw, order.id, unexpected(exc, self._secrets), always=True)
         self.progress.end()
         if len(seen) < promised:
             self.problem(
@@ -485,8 +488,7 @@ class Tick:
             except WcrecallError as exc:
                 self.problem(recall.id, str(exc))
             except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
-                log.info("order %s: unexpected error", recall.id, exc_info=True)
-                self.problem(recall.id, f"reminder not sent: {unexpected(exc)}")
+                self.problem(recall.id, f"reminder not sent: {unexpected(exc, self._secrets)}")
 
     def _advance(self, recall: Recall) -> None:
         due = next_due(recall, self.policy, self.now)

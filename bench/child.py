@@ -192,7 +192,7 @@ def render(cmd: dict[str, Any]) -> dict[str, Any]:
         return {"emails": n, "wall_s": wall, "tick_cpu_s": cpu, "setup_s": 0.0}
     from wcrecall.config import load_settings
     from wcrecall.order import parse_order
-    from wcrecall.recall import pay_link
+    from wcrecall.paylink import host_of, pay_link
     from wcrecall.render import Renderer
 
     settings = load_settings(cmd["config"], env={})
@@ -211,7 +211,7 @@ def render(cmd: dict[str, Any]) -> dict[str, Any]:
             step=step,
             total_steps=3,
             kind="failed" if order.status == "failed" else "pending",
-            pay_url=pay_link(order.payment_url, step),
+            pay_url=pay_link(order.payment_url, step, hosts={host_of(settings.store.url)}),
             reason=reasons[i % len(reasons)],
         )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0

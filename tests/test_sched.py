@@ -335,3 +335,14 @@ def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go
     assert "Traceback" in logged and "RuntimeError: lost with <hidden> and <hidden>" in logged
     for text in (result.stderr, result.stdout, logged):
         assert DEFAULT_CONSUMER_SECRET not in text and SMTP_PASSWORD not in text
+
+
+def test_explain_shows_an_escape_in_a_store_note_inert(tmp_path: Path, store: SandboxStore) -> None:
+    """The note explain quotes as evidence is store text: an OSC hyperlink in it is shown, not acted on."""
+    order_id = failed_order(
+        store, "a@example.com", note="Payment failed: \x1b]8;;https://e.x\x07Your card has insufficient funds."
+    )
+    result = cli(["explain", str(order_id)], config=write_config(tmp_path, store.url), now=NOW)
+    assert result.exit_code == 0, result.stderr
+    assert "Payment failed: \\x1b]8;;https://e.x\\x07Your card has insufficient funds." in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout

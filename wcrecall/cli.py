@@ -343,12 +343,12 @@ def explain(
         if order_id is None:
             raise ConfigError("explain: give an ORDER_ID or --note TEXT")
         result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
-        typer.echo(f"Order {result.order}")
+        out(f"Order {result.order}")
         for topic, text in result.lines:
-            typer.echo(f"  {topic}: {text}")
-        typer.echo("  plan:")
+            out(f"  {topic}: {text}")
+        out("  plan:")
         for n, scheduled, at, why in result.schedule:
-            typer.echo(f"    reminder {n} ({scheduled}): {at}; {why}")
+            out(f"    reminder {n} ({scheduled}): {at}; {why}")
 
     guarded(ctx, work)
 

@@ -346,3 +346,12 @@ def test_explain_shows_an_escape_in_a_store_note_inert(tmp_path: Path, store: Sa
     assert result.exit_code == 0, result.stderr
     assert "Payment failed: \\x1b]8;;https://e.x\\x07Your card has insufficient funds." in result.stdout
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_a_pay_link_on_the_stores_international_domain_is_its_own_site() -> None:
+    """A store at https://xn--bcher-kva.de whose links read https://www.bücher.de/…: the same site."""
+    from wcrecall.paylink import link_problem
+
+    assert link_problem("https://www.bücher.de/checkout/order-pay/5/?key=k", {"xn--bcher-kva.de"}) is None
+    assert link_problem("https://xn--bcher-kva.de/checkout/order-pay/5/?key=k", {"BÜCHER.de"}) is None
+    assert link_problem("https://bucher.de/checkout/order-pay/5/?key=k", {"bücher.de"}) is not None

@@ -25,8 +25,13 @@ class BadPayLink(BadOrder):
 
 
 def site_host(host: str) -> str:
-    """A host as compared with the store's: lower-case, without a trailing dot or a leading `www.`."""
+    """A host as compared with the store's: lower-case ASCII (IDNA), without a trailing dot or a leading `www.`."""
     host = host.lower().rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid international name: compared as written, so it matches no real store host
     return host[4:] if host.startswith("www.") else host
 
 

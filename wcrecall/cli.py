@@ -1,7 +1,8 @@
 """The command line: parse options, build settings, call one library function, map errors to exit codes.
 
-Exit codes (for cron): 0 done; 1 some orders had problems, the others were processed; 2 configuration or
-authentication problem; 75 another run holds the lock (nothing done).
+Exit codes (for cron): 0 done; 1 some orders had problems, the others were processed (or the store stayed down, or
+an unexpected error: one `Error:` line, the traceback only with -v); 2 configuration or authentication problem;
+75 another run holds the lock (nothing done). `guarded` is the one error boundary.
 """
 
 from __future__ import annotations

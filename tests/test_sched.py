@@ -355,3 +355,13 @@ def test_a_pay_link_on_the_stores_international_domain_is_its_own_site() -> None
     assert link_problem("https://www.bücher.de/checkout/order-pay/5/?key=k", {"xn--bcher-kva.de"}) is None
     assert link_problem("https://xn--bcher-kva.de/checkout/order-pay/5/?key=k", {"BÜCHER.de"}) is None
     assert link_problem("https://bucher.de/checkout/order-pay/5/?key=k", {"bücher.de"}) is not None
+
+
+def test_report_shows_store_text_inert(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """A billing country of ESC + "]" (the start of an OSC sequence) is listed by `report` as text."""
+    failed_order(store, "a@example.com", billing={"country": "\x1b]"})
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    result = cli(["report", "--no-store"], config=config, now=NOW)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\n  \\x1b]  " in result.stdout

@@ -60,6 +60,11 @@ def out(line: str) -> None:
     typer.echo(inert(line))
 
 
+def out_text(text: str) -> None:
+    """Lines that may carry store text, on stdout, each made inert; as given, without a newline added."""
+    typer.echo("\n".join(inert(line) for line in text.split("\n")), nl=False)
+
+
 def warn_insecure(settings: Settings) -> None:
     """Warnings that must show on every run until fixed (they never stop the run)."""
     if not settings.store.verify_tls:
@@ -490,7 +495,7 @@ def audit(
         if as_json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
-            typer.echo(to_text(data), nl=False)
+            out_text(to_text(data))
             if html is not None:
                 typer.echo(f"wrote {html}")
 
@@ -529,7 +534,7 @@ def report(
         if as_json:
             typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
-            typer.echo(to_text(data), nl=False)
+            out_text(to_text(data))
             if html is not None:
                 typer.echo(f"wrote {html}")
 

@@ -207,3 +207,29 @@ def test_notes_read_failing_past_the_retry_budget_is_retried_by_id_later(
         assert (result.exit_code, result.stderr) == (0, "")
     assert deliveries(smtp) == {(order, 1): 1}
     assert not meta(tmp_path).get("sync_retry")
+
+
+def test_a_window_longer_than_the_page_cap_goes_on_next_tick(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cap of 2 pages, 250 changed orders take two ticks: the first reads 2 pages and keeps the watermark,
+    the second reads page 3 only and then moves it; every failed order is mailed once."""
+    import wcrecall.store
+
+    monkeypatch.setattr(wcrecall.store, "MAX_SYNC_PAGES", 2)
+    early = [failed_order(store, f"a{i}@example.com") for i in range(5)]
+    for _ in range(240):
+        store.create_order(status="processing", date_modified=NOW - timedelta(minutes=50))
+    late = [failed_order(store, f"z{i}@example.com") for i in range(5)]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    first = cli(["-v", "run"], config=config, now=NOW)
+    assert first.exit_code == 0, first.stderr
+    assert "read 2 pages of changed orders; the rest next tick" in first.stdout
+    assert "watermark" not in meta(tmp_path) and deliveries(smtp) == {(o, 1): 1 for o in early}
+    later = NOW + timedelta(minutes=10)
+    store.set_now(later)
+    store.reset_counters()
+    assert cli(["run"], config=config, now=later).exit_code == 0
+    assert [r.path for r in store.request_log if r.path == ORDERS] == [ORDERS]  # page 3 only
+    assert deliveries(smtp) == {(o, 1): 1 for o in early + late}
+    assert meta(tmp_path)["watermark"] == NOW.isoformat() and not meta(tmp_path).get("sync_resume")

@@ -233,3 +233,37 @@ def test_a_window_longer_than_the_page_cap_goes_on_next_tick(
     assert [r.path for r in store.request_log if r.path == ORDERS] == [ORDERS]  # page 3 only
     assert deliveries(smtp) == {(o, 1): 1 for o in early + late}
     assert meta(tmp_path)["watermark"] == NOW.isoformat() and not meta(tmp_path).get("sync_resume")
+
+
+def test_a_store_failing_part_way_through_a_window_is_resumed_after_the_last_page_read(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 3 of 3 fails past the retry budget: the tick ends (exit 1) with the watermark unmoved, and the next tick
+    reads page 3 only; every failed order is mailed once."""
+    early = [failed_order(store, f"a{i}@example.com") for i in range(5)]
+    for _ in range(240):
+        store.create_order(status="processing", date_modified=NOW - timedelta(minutes=50))
+    late = [failed_order(store, f"z{i}@example.com") for i in range(5)]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    listings = {"n": 0}
+    original = store._take_fault
+
+    def down_after_two_pages(path: str) -> str | None:
+        if path == ORDERS:
+            listings["n"] += 1
+            if listings["n"] > 2:
+                return "http_503"
+        return original(path)
+
+    monkeypatch.setattr(store, "_take_fault", down_after_two_pages)
+    first = cli(["run"], config=config, now=NOW, env=FAST)
+    assert first.exit_code == 1 and "HTTP 503" in first.stderr
+    assert "watermark" not in meta(tmp_path)
+    monkeypatch.setattr(store, "_take_fault", original)
+    later = NOW + timedelta(minutes=10)
+    store.set_now(later)
+    store.reset_counters()
+    assert cli(["run"], config=config, now=later, env=FAST).exit_code == 0
+    assert store.count("GET", ORDERS) == 1  # page 3 only
+    assert deliveries(smtp) == {(o, 1): 1 for o in early + late}
+    assert meta(tmp_path)["watermark"] == NOW.isoformat()

@@ -232,10 +232,35 @@ class Tick:
         else:
             since = watermark - self.settings.recall.overlap if watermark else self.now - self.policy.lookback
             until, first = None, 1
+        try:
+            self._sync_window(watermark, resume, since, until, first, retry)
+        finally:
+            # Also when the listing broke off: an order already reported is not reported again next tick.
+            if retry.changed and not self.dry_run:
+                self.state.set_meta(sync_retry=retry.entries)
+
+    def _sync_window(
+        self,
+        watermark: datetime | None,
+        resume: Resume | None,
+        since: datetime,
+        until: datetime | None,
+        first: int,
+        retry: RetryList,
+    ) -> None:
         seen: set[int] = set()
         window = _Window()
         try:
-            self._read_window(window, since, first, retry, seen, progress=True)
+            try:
+                self._read_window(window, since, first, retry, seen, progress=True)
+            except (StoreAuthError, PageCapReached):
+                raise
+            except StoreError:
+                # The store failed part-way (down past the retry budget, or the tick's time is up): the next tick goes
+                # on after the last page read to its end, so a slow store still gets through a long window.
+                if window.next_page > first and not self.dry_run:
+                    self.state.set_meta(sync_resume=Resume(since, until or window.date, window.next_page).dump())
+                raise
             if window.listed < window.promised:
                 # Fewer orders than the store announced: a page cut short, an order deleted while paging, or a total
                 # that a proxy cached or a plugin miscounts. Read once more; what two readings agree on is the window.
@@ -298,6 +323,7 @@ class Tick:
                     seen.add(order.id)
                     window.newest = max(window.newest, order.date_modified) if window.newest else order.date_modified
                     self._handle_listed(order, retry)
+                window.next_page = number + 1
         finally:
             if progress:
                 self.progress.end()
@@ -343,8 +369,6 @@ class Tick:
                         self._bad_order(raw, order_id, str(exc), retry)
                         continue
                     self._handle_listed(order, retry)
-        if retry.changed and not self.dry_run:
-            self.state.set_meta(sync_retry=retry.entries)
 
     def _bad_order(self, raw: Any, order_id: Any, reason: str, retry: RetryList) -> None:
         """An order whose data cannot be used: reported once (then retried by id, silently), with a `status` row
@@ -947,6 +971,7 @@ class _Window:
     promised: int = 0  # what the first page's headers announced, when plausible
     date: datetime | None = None  # the store's "now" at the first page (trusted)
     newest: datetime | None = None  # the newest date_modified listed
+    next_page: int = 0  # the page after the last one read to its end
 
 
 def _promised(page: Page, first: int) -> int:

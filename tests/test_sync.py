@@ -185,8 +185,8 @@ def test_a_malformed_order_is_reported_once_and_does_not_hold_the_sync_back(
 def test_notes_read_failing_past_the_retry_budget_is_retried_by_id_later(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:
-    """The notes of a new failed order cannot be read (503 past store.max_retry_time) for two ticks, until the order
-    has left the re-read overlap: reported once, retried by id on the next tick, then mailed once."""
+    """The notes of a new failed order cannot be read (503 past store.max_retry_time) for three ticks, the last one
+    after the order has left the re-read overlap: reported once, retried by id, then mailed once."""
     order = failed_order(store, "ana@example.com")
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     store.inject("http_503", times=10_000, path=f"{ORDERS}/{order}/notes")
@@ -194,13 +194,14 @@ def test_notes_read_failing_past_the_retry_budget_is_retried_by_id_later(
     assert first.exit_code == 1
     assert first.stderr.startswith(f"order {order}: GET orders/{order}/notes: the store answered HTTP 503")
     assert "retried next tick" in first.stderr
-    moment = NOW + timedelta(minutes=10)
-    store.set_now(moment)
-    second = cli(["run"], config=config, now=moment, env=FAST)
-    assert (second.exit_code, second.stderr) == (0, "")
+    for minutes in (10, 20):  # listed again in the overlap, then read by id: failing again is not news
+        moment = NOW + timedelta(minutes=minutes)
+        store.set_now(moment)
+        again = cli(["run"], config=config, now=moment, env=FAST)
+        assert (again.exit_code, again.stderr) == (0, "")
     assert smtp.messages == []
     store.clear_faults()
-    for minutes in (20, 30):
+    for minutes in (30, 40):
         moment = NOW + timedelta(minutes=minutes)
         store.set_now(moment)
         result = cli(["run"], config=config, now=moment, env=FAST)
@@ -267,3 +268,20 @@ def test_a_store_failing_part_way_through_a_window_is_resumed_after_the_last_pag
     assert store.count("GET", ORDERS) == 1  # page 3 only
     assert deliveries(smtp) == {(o, 1): 1 for o in early + late}
     assert meta(tmp_path)["watermark"] == NOW.isoformat()
+
+
+def test_an_order_to_retry_that_was_deleted_is_forgotten(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """The notes of a failed order cannot be read; the order is then deleted: the retry by id finds it gone and
+    forgets it, silently."""
+    order = failed_order(store, "ana@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    store.inject("http_503", times=10_000, path=f"{ORDERS}/{order}/notes")
+    assert cli(["run"], config=config, now=NOW, env=FAST).exit_code == 1
+    assert list(meta(tmp_path)["sync_retry"]) == [str(order)]
+    store.clear_faults()
+    store.delete_order(order, force=True)
+    moment = NOW + timedelta(minutes=30)
+    store.set_now(moment)
+    result = cli(["run"], config=config, now=moment, env=FAST)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert meta(tmp_path)["sync_retry"] == {} and smtp.messages == []

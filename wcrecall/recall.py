@@ -358,10 +358,13 @@ class Tick:
                 found = None
             if found is not None:
                 listed = {raw.get("id"): raw for raw in found if isinstance(raw, dict)}
+                # Only a store that honoured `include` tells that a missing order is gone.
+                honoured = set(listed) <= set(wanted)
                 for order_id in wanted:
                     raw = listed.get(order_id)
                     if raw is None:
-                        retry.done(order_id)  # deleted or trashed since: nothing left to do
+                        if honoured:
+                            retry.done(order_id)  # deleted or trashed since: nothing left to do
                         continue
                     try:
                         order = parse_order(raw)

@@ -1,4 +1,4 @@
-"""The paging rule of `Store.iter_pages` and the sync position helpers (syncpoint.py), without a store: pages come
+"""The paging rule of `Store.iter_pages` and the sync position functions (syncpoint.py), without a store: pages come
 from a fake `orders_page`, so any header the store (or a proxy) might send can be played."""
 
 from __future__ import annotations

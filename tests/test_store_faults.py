@@ -122,17 +122,44 @@ def test_key_revoked_after_the_first_page_exits_2_and_keeps_the_watermark(
     assert deliveries(smtp) == {(o, 1): 1 for o in orders}
 
 
-def test_short_page_keeps_the_watermark_and_says_so(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
-    """A page shorter than the store announced: a problem line, exit 1, the watermark stays, all read next tick."""
+def test_short_page_is_read_again_at_once(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """A page shorter than the store announced (cut short once): the listing is read again in the same tick, every
+    order is mailed once, exit 0, silent."""
     orders = [failed_order(store, f"b{i}@example.com") for i in range(3)]
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     store.inject("short_page", path=f"{ORDERS}$")
     result = cli(["run"], config=config, now=NOW, env=FAST)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert faults_seen(store) == ["short_page"] and store.count("GET", ORDERS) == 2
+    assert deliveries(smtp) == {(o, 1): 1 for o in orders}
+    assert watermark(tmp_path) is not None
+    later = NOW + timedelta(minutes=10)
+    assert cli(["run"], config=config, now=later, env=FAST).exit_code == 0
+    rows = json.loads(cli(["status", "--json"], config=config, now=later).stdout)["recalls"]
+    assert len(rows) == 3 and len(smtp.messages) == 3
+
+
+def test_a_listing_that_differs_from_what_it_announced_twice_keeps_the_watermark(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two readings of the window, each shorter than announced and not the same: a problem line, exit 1, the
+    watermark stays; what was listed is handled, and the next tick reads the window again."""
+    orders = [failed_order(store, f"b{i}@example.com") for i in range(3)]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    readings = {"n": 0}
+    original = store.page_of
+
+    def unsteady(ids: list[int], orderby: str, start: int, count: int) -> list[int]:
+        readings["n"] += 1
+        if readings["n"] <= 2:
+            return [ids[readings["n"] - 1]]  # one order per reading, a different one each time
+        return original(ids, orderby, start, count)
+
+    monkeypatch.setattr(store, "page_of", unsteady)
+    result = cli(["run"], config=config, now=NOW, env=FAST)
     assert result.exit_code == 1
-    assert re.search(r"the store listed 3 changed orders but sent [0-2]; they are read again next tick", result.stderr)
+    assert re.search(r"the store listed 3 changed orders but sent 1; they are read again next tick", result.stderr)
     assert watermark(tmp_path) is None
     later = NOW + timedelta(minutes=10)
     assert cli(["run"], config=config, now=later, env=FAST).exit_code == 0
     assert deliveries(smtp) == {(o, 1): 1 for o in orders}
-    rows = json.loads(cli(["status", "--json"], config=config, now=later).stdout)["recalls"]
-    assert len(rows) == 3

@@ -33,6 +33,8 @@ from wcrecall.order import ORDER_FIELDS, format_gmt
 log = logging.getLogger(__name__)
 
 PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_invalid_param
+# Pages one sync reads per tick (10,000 changed orders); a longer window goes on where it stopped on the next tick.
+MAX_SYNC_PAGES = 100
 
 # What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
 SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
@@ -83,6 +85,14 @@ class Traffic:
     requests: int = 0
     bytes_received: int = 0
     retries: int = 0
+
+
+class PageCapReached(StoreError):
+    """A listing stopped after its page cap; `next_page` is the first page not read."""
+
+    def __init__(self, next_page: int) -> None:
+        super().__init__(f"stopped before page {next_page} (page cap)")
+        self.next_page = next_page
 
 
 @dataclass(frozen=True)
@@ -273,27 +283,73 @@ class Store:
         pages = _int_header(response, "X-WP-TotalPages")
         return Page(orders=body, total=total, total_pages=pages, date=response.headers.get("Date"))
 
-    def iter_pages(self, params: Mapping[str, Any]) -> Iterator[Page]:
-        """Every page of an order listing, built as `page=N` (never by following `Link`, which fails under OAuth and
-        echoes the credentials)."""
-        first = self.orders_page(params, 1)
-        yield first
-        for page in range(2, max(first.total_pages, 1) + 1):
-            yield self.orders_page(params, page)
+    def iter_pages(self, params: Mapping[str, Any], *, first: int = 1, max_pages: int | None = None) -> Iterator[Page]:
+        """The pages of an order listing from page `first`, built as `page=N` (never by following `Link`, which fails
+        under OAuth and echoes the credentials).
 
-    def changed_orders(self, since: datetime, *, fields: Sequence[str] = SYNC_FIELDS) -> Iterator[Page]:
-        """Orders of any status modified after `since`, oldest change first: the incremental sync."""
+        The listing ends at an empty page, or at a page shorter than `per_page` unless the headers announce more.
+        X-WP-Total / X-WP-TotalPages never end it early (proxies strip or cache them) and never keep it going past
+        an empty page (a huge X-WP-TotalPages would never end). After `max_pages` pages `PageCapReached` says where
+        to go on; a store that answers every page with the same orders (it ignores `page`) is an error.
+        """
+        per_page = int(params.get("per_page", 10))
+        previous: list[Any] | None = None
+        number = first
+        while True:
+            if max_pages is not None and number - first >= max_pages:
+                raise PageCapReached(number)
+            page = self.orders_page(params, number)
+            ids = [o.get("id") if isinstance(o, dict) else None for o in page.orders]
+            if ids and ids == previous:
+                raise StoreError(
+                    f"GET orders page {number}: the same orders as page {number - 1}; the store or a proxy in front "
+                    "of it ignores the page parameter"
+                )
+            yield page
+            if not page.orders or len(page.orders) < per_page and page.total_pages <= number:
+                return
+            previous = ids
+            number += 1
+
+    def changed_orders(
+        self, since: datetime, *, fields: Sequence[str] = SYNC_FIELDS, first_page: int = 1
+    ) -> Iterator[Page]:
+        """Orders of any status modified after `since`, in id order: the incremental sync.
+
+        Ordered by id, not by `modified`: WooCommerce adds no tie-breaker to `orderby=modified`, so orders saved in
+        the same second (a bulk edit, an import, a burst of checkouts) come in a different order on each page and
+        some are listed twice and others never, the same ones on every retry. Ids are unique, and an order changed
+        while the sync pages keeps its place. At most `MAX_SYNC_PAGES` pages per call (`PageCapReached`).
+        """
         params = {
             "status": "any",
+            # Naive UTC: a value ending in Z together with dates_are_gmt shifts the window by the store's UTC offset.
             "modified_after": format_gmt(since),
             # Without dates_are_gmt the store reads the date in its own time zone (fixtures README, Dates).
             "dates_are_gmt": "true",
-            "orderby": "modified",
+            "orderby": "id",
             "order": "asc",
             "per_page": PER_PAGE,
             "_fields": ",".join(fields),
         }
-        return self.iter_pages(params)
+        return self.iter_pages(params, first=first_page, max_pages=MAX_SYNC_PAGES)
+
+    def orders_by_id(self, ids: Sequence[int], *, fields: Sequence[str] = SYNC_FIELDS) -> list[Any]:
+        """The orders with these ids that still exist (any status but trash), one request per 100."""
+        found: list[Any] = []
+        wanted = sorted({int(i) for i in ids})
+        for start in range(0, len(wanted), PER_PAGE):
+            chunk = wanted[start : start + PER_PAGE]
+            params = {
+                "status": "any",
+                "include": ",".join(str(i) for i in chunk),
+                "orderby": "id",
+                "order": "asc",
+                "per_page": PER_PAGE,
+                "_fields": ",".join(fields),
+            }
+            found += self.orders_page(params, 1).orders
+        return found
 
     def get_order(self, order_id: int) -> Any:
         body, _ = self._call("GET", f"orders/{int(order_id)}", params={"_fields": ",".join(ORDER_FIELDS)})

@@ -136,10 +136,11 @@ def list_orders(call: Call) -> list[dict[str, Any]]:
     per_page, page = to_int(p.get("per_page", 10)), to_int(p.get("page", 1))
     offset = p.get("offset")
     start = to_int(offset) if offset is not None else (page - 1) * per_page
-    chosen = ids[start : start + per_page]
+    chosen = store.page_of(ids, str(p.get("orderby", "date")), start, per_page)
     total, pages = len(ids), math.ceil(len(ids) / per_page)
     data = [_order_view(call, store.order(oid)) for oid in chosen]
-    call.extra_headers += [("X-WP-Total", str(total)), ("X-WP-TotalPages", str(pages))]
+    totals = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+    call.extra_headers += (totals if store.paging_headers is None else store.paging_headers).items()
     link = pagination_link(call, page, pages, prepared=bool(chosen))
     if link:
         call.extra_headers.append(("Link", link))

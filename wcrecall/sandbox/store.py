@@ -74,6 +74,9 @@ class Store:
         self._version = 0
         self._query_cache: OrderedDict[tuple[int, OrderQuery], list[int]] = OrderedDict()
         self._cron_seen = -1
+        # What a proxy in front of the store leaves of X-WP-Total / X-WP-TotalPages on order listings: None = the
+        # store's own values; a mapping replaces both ({} strips them, {"X-WP-TotalPages": "1e9"} lies).
+        self.paging_headers: dict[str, str] | None = None
         self.next_order_id = 100
         self.next_item_id = 1
         self.next_note_id = 2  # comment 1 is WordPress's sample comment
@@ -531,6 +534,40 @@ class Store:
             while len(self._query_cache) > 16:
                 self._query_cache.popitem(last=False)
             return result
+
+    def page_of(self, ids: list[int], orderby: str, start: int, count: int) -> list[int]:
+        """The rows of `ids` (sorted as `find_orders` sorts them) that MySQL returns for `LIMIT start, count`.
+
+        WooCommerce adds no tie-breaker to `orderby=modified` (`ORDER BY post_modified`, or `date_updated_gmt` with
+        HPOS), and MySQL's sort with a LIMIT gives rows of equal value in an order that depends on the LIMIT. Rows
+        sharing one modified second that straddle a page boundary are therefore listed twice or never, the same
+        ones for the same query (seen on real 7.8.2 and 9.9.5 stores: of 120 orders saved in one second, 1 to 5 were
+        never listed). Here the tie order is a hash of the id and `start + count`. Other orders (id, date with its
+        id tie-breaker) page stably.
+        """
+        end = start + count
+        if orderby != "modified" or start >= len(ids):
+            return ids[start:end]
+        with self.lock:
+            modified = {oid: self._orders[oid].modified for oid in ids if oid in self._orders}
+
+        def stamp(index: int) -> int:
+            return modified.get(ids[index], 0)
+
+        lo, hi = start, min(end, len(ids))
+        while lo > 0 and stamp(lo - 1) == stamp(start):
+            lo -= 1
+        while hi < len(ids) and stamp(hi) == stamp(hi - 1):
+            hi += 1
+        span = ids[lo:hi]
+        descending = len(span) > 1 and stamp(lo) > stamp(hi - 1)
+        span.sort(
+            key=lambda oid: (
+                -modified.get(oid, 0) if descending else modified.get(oid, 0),
+                hashlib.blake2b(f"{oid}:{end}".encode(), digest_size=8).digest(),
+            )
+        )
+        return span[start - lo : end - lo]
 
     def count_orders(self) -> int:
         """How many orders the store holds."""

@@ -134,6 +134,29 @@ def test_header_injection_through_the_name_is_impossible(name: str) -> None:
     assert not re.search(rb"\r\n(Bcc|To): (someone|x)@", raw)
 
 
+HOSTILE_PIECES = [
+    "Ana, attacker@evil.example, root",
+    'Ana" <attacker@evil.example>, "x',
+    "Ana; attacker@evil.example; root",
+    "<attacker@evil.example>",
+    "group: attacker@evil.example;",
+    "=?utf-8?q?attacker=40evil.example=2C?= ,",
+    '\\"(attacker@evil.example)\\',
+    "Zoë, ünal@évil.example, 山田",
+]
+
+
+@pytest.mark.parametrize("piece", HOSTILE_PIECES)
+def test_no_display_name_adds_a_recipient_at_any_length(piece: str) -> None:
+    """Names of 1 to 300 characters made of commas, quotes, angle brackets, semicolons and encoded words: the To
+    header on the wire parses back (stdlib) to exactly one address, the buyer's (CPython gh-80222 folding)."""
+    for length in [*range(1, 120), *range(120, 301, 4), 300]:
+        name = (piece * (length // len(piece) + 1))[:length]
+        raw, parsed = reparse(message(to_name=name))
+        assert [a.addr_spec for a in parsed["To"].addresses] == ["jane@example.com"], (length, raw[:400])
+        assert len(parsed.get_all("To") or []) == 1
+
+
 def test_header_injection_through_the_subject_is_impossible() -> None:
     """A subject carrying CR/LF stays one Subject header."""
     rendered = dataclasses.replace(RENDERED, subject="Hi\r\nBcc: someone@example.org\nX-Evil: 1")
@@ -445,13 +468,13 @@ def sendmail_settings(path: Path, timeout: float = 5.0) -> MailSettings:
 
 
 def test_sendmail_gets_the_message_on_stdin(tmp_path: Path) -> None:
-    """`sendmail -t -i -f <from>` receives the whole message, CRLF and all, and exit 0 is success."""
+    """`sendmail -i -f <from> -- <buyer>` receives the whole message, CRLF and all, and exit 0 is success."""
     transport = open_transport(sendmail_settings(fake_sendmail(tmp_path)))
     assert isinstance(transport, SendmailTransport)
     transport.check()
     with transport:
         transport.send(message())
-    assert (tmp_path / "args").read_text().split() == ["-t", "-i", "-f", "shop@example.com"]
+    assert (tmp_path / "args").read_text().split() == ["-i", "-f", "shop@example.com", "--", "jane@example.com"]
     parsed = email.message_from_bytes((tmp_path / "stdin").read_bytes(), policy=email.policy.default)
     assert parsed["To"] == "Jane Doe <jane@example.com>" and parsed["Subject"] == RENDERED.subject
 

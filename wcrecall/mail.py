@@ -15,6 +15,7 @@ The SMTP password never appears in an exception, a log line or a repr.
 
 from __future__ import annotations
 
+import email
 import email.policy
 import hashlib
 import os
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 # Headers are RFC 2047-encoded and bodies quoted-printable or base64 (cte_type 7bit): the bytes on the wire are
-# ASCII, so no server needs SMTPUTF8 or 8BITMIME. CRLF line ends, as SMTP and sendmail -t expect.
+# ASCII, so no server needs SMTPUTF8 or 8BITMIME. CRLF line ends, as SMTP and sendmail expect.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -97,6 +98,23 @@ def _address(addr: str, *, name: str, what: str) -> Address:
         raise ValueError(f"{what}: not a valid email address ({exc})") from None
 
 
+def _single_recipient(to: Address) -> Address:
+    """`to`, or `to` without its display name when the name, as the header is written on the wire, would read back as
+    anything but this one address. Python 3.11 folds a long display name without its quotes (CPython gh-80222), so
+    `Ana, attacker@evil.example, root...` came out as three addresses; the check is on the folded bytes, at any
+    length, whatever the name holds."""
+    if not to.display_name:
+        return to
+    try:
+        folded = POLICY.fold("To", POLICY.header_store_parse("To", to)[1])
+        addresses = email.message_from_string(folded + "\r\n", policy=email.policy.default)["To"].addresses
+    except Exception:  # noqa: BLE001  # the stdlib's own parser fails on some folded names: then no name at all
+        addresses = ()
+    if len(addresses) == 1 and addresses[0].addr_spec == to.addr_spec and addresses[0].display_name == to.display_name:
+        return to
+    return Address(addr_spec=to.addr_spec)
+
+
 def _configured_address(value: str, *, what: str) -> Address:
     """A configured sender like `Shop <shop@example.com>` or a bare address."""
     text = _one_line(value)
@@ -132,7 +150,7 @@ def build_message(
     auto-responders and some filters treat as bulk.
     """
     try:
-        to = _address(to_addr, name=to_name, what="recipient")  # the buyer's address as given, not parsed as a list
+        to = _single_recipient(_address(to_addr, name=to_name, what="recipient"))  # as given, never parsed as a list
     except ValueError as exc:
         raise MailRecipientRefused(f"{mask_email(_one_line(to_addr))}: {exc}") from None
     try:
@@ -449,7 +467,7 @@ def _close_quietly(conn: smtplib.SMTP | None) -> None:
 
 
 class SendmailTransport:
-    """`sendmail -t -i -f <from>` with the message on stdin: common on shared hosting; exit 0 means queued."""
+    """`sendmail -i -f <from> -- <buyer>` with the message on stdin: common on shared hosting; exit 0 means queued."""
 
     def __init__(self, settings: MailSettings) -> None:
         self._settings = settings
@@ -472,9 +490,10 @@ class SendmailTransport:
         sender, recipient = _envelope(msg)
         path = self._settings.sendmail_path
         who = mask_email(recipient)
-        # -t: recipients from the headers; -i: a line with a lone "." does not end the message; -f: the envelope
-        # sender, so bounces go to the shop and SPF checks the shop's domain rather than the hosting account's.
-        command = [path, "-t", "-i", "-f", sender]
+        # The recipient is an argument, never read from the headers (no -t): buyer text in To: must not be able to
+        # add one. -i: a line with a lone "." does not end the message; -f: the envelope sender, so bounces go to the
+        # shop and SPF checks the shop's domain rather than the hosting account's; --: no address is read as an option.
+        command = [path, "-i", "-f", sender, "--", recipient]
         try:
             result = subprocess.run(
                 command, input=_wire_bytes(msg), capture_output=True, timeout=self._settings.timeout, check=False

@@ -8,6 +8,7 @@ skipped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -51,6 +52,16 @@ ORDER_FIELDS = (
 _EMAIL_RE = re.compile(r'^(?:[^\s@"<>,;:\\\[\]]+|"[^"\r\n\\]+")@[^\s@<>,;:"\\\[\]()]+\.[^\s@<>,;:"\\\[\]()]+$')
 _CTRL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
+# A person's name: letters and combining marks of any script, spaces, and the few marks names carry (apostrophes,
+# hyphens, the dot of an initial, the middle dots of Catalan and Japanese). Anything else (digits, @, URLs, list and
+# markup characters, emoji, format characters) makes it text that is not a name: a guest can type anything there,
+# and the shop would print it in its own greeting and in To: ("Hi Call +1-555 to claim your refund https://...").
+NAME_MAX_CHARS = 60
+NAME_MAX_WORDS = 6
+_NAME_MARKS = frozenset("'\u2019\u02bc\u02bb-\u2010\u2011.\u00b7\u30fb")  # apostrophes, hyphens, dot, middle dots
+# A dot ends an initial ("J. R.", "J.R.") and never joins two words ("evil.example", "t.co").
+_NAME_DOT_RE = re.compile(r"\.(?!$|\s|\w\.)")
+
 
 @dataclass(frozen=True)
 class LineItem:
@@ -68,7 +79,7 @@ class Order:
     total: Decimal
     customer_id: int
     email: str  # billing email as given (may be invalid; see `valid_email`)
-    first_name: str
+    first_name: str  # "" unless it looks like a name (`person_name`)
     last_name: str
     country: str
     state: str
@@ -108,6 +119,24 @@ def is_valid_email(email: str) -> bool:
     if not email or len(email) > 254 or _CTRL_RE.search(email):
         return False
     return bool(_EMAIL_RE.match(email.strip()))
+
+
+def person_name(text: str) -> str:
+    """`text` (spaces collapsed, NFC) when it looks like a person's name, else "": the greeting and To: then go
+    without a name. One rule for every name wcrecall prints."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    if not name or len(name) > NAME_MAX_CHARS or len(name.split(" ")) > NAME_MAX_WORDS:
+        return ""
+    letters = 0
+    for char in name:
+        kind = unicodedata.category(char)
+        if kind[0] == "L":
+            letters += 1
+        elif kind[0] != "M" and char != " " and char not in _NAME_MARKS:
+            return ""
+    if not letters or _NAME_DOT_RE.search(name):
+        return ""
+    return name
 
 
 def parse_gmt(value: Any, what: str, *, required: bool = True) -> datetime | None:
@@ -198,8 +227,8 @@ def parse_order(raw: Any) -> Order:
         total=_money(raw.get("total"), "total"),
         customer_id=max(_int(raw.get("customer_id")), 0),
         email=_text(billing.get("email"), 320).strip(),
-        first_name=_text(billing.get("first_name"), 200).strip(),
-        last_name=_text(billing.get("last_name"), 200).strip(),
+        first_name=person_name(_text(billing.get("first_name"), 200)),
+        last_name=person_name(_text(billing.get("last_name"), 200)),
         country=_text(billing.get("country"), 2).upper(),
         state=_text(billing.get("state"), 40).upper(),
         payment_method=_text(raw.get("payment_method"), 100),

@@ -370,11 +370,26 @@ def test_smtp_5xx_to_rcpt_refuses_that_recipient_only(smtp_server: SmtpServer, r
     assert smtp_server.connections == 1 and len(smtp_server.messages) == 1
 
 
-def test_smtp_5xx_after_data_refuses_the_recipient(smtp_server: SmtpServer) -> None:
-    """A permanent rejection of the message itself is MailRecipientRefused for a one-recipient reminder."""
-    smtp_server.fail_data = "554 5.7.1 Message rejected"
+def test_smtp_5xx_after_data_blames_the_address_only_for_an_address_code(smtp_server: SmtpServer) -> None:
+    """After DATA, 5.1.1 refuses the recipient; a policy or content refusal (5.7.1) is the sender's, not the buyer's."""
+    smtp_server.fail_data = "550 5.1.1 mailbox does not exist"
     with open_transport(smtp_server.mail_settings()) as transport:
         assert send_all(transport, batch(1)) == ["MailRecipientRefused"]
+    smtp_server.fail_data = "554 5.7.1 Message rejected"
+    with open_transport(smtp_server.mail_settings()) as transport:
+        assert send_all(transport, batch(1)) == ["MailSenderRefused"]
+
+
+def test_smtp_third_sender_refusal_in_a_run_stops_the_transport(smtp_server: SmtpServer) -> None:
+    """Two refusals that are not about the address are per message; the third is a setup error for every later send."""
+    smtp_server.fail_rcpt = {"*": "554 5.7.1 Relay access denied"}
+    with open_transport(smtp_server.mail_settings()) as transport:
+        assert send_all(transport, batch(4)) == [
+            "MailSenderRefused",
+            "MailSenderRefused",
+            "MailSenderSetupError",
+            "MailSenderSetupError",
+        ]
 
 
 def test_smtp_5xx_to_mail_from_is_a_settings_error(smtp_server: SmtpServer) -> None:

@@ -4,7 +4,11 @@ This is the only module that speaks SMTP or runs sendmail. Its error mapping dec
 
 - `MailTemporaryError`: the message was certainly not accepted (4xx, or the connection dropped before the message data
   was handed over). Sending it again later is safe.
-- `MailRecipientRefused`: a permanent 5xx for this recipient (or an address that is not one). Do not mail it again.
+- `MailRecipientRefused`: a permanent refusal of this recipient's address (5.1.1 no such user..., or an address that
+  is not one). Do not mail it again. Which refusals blame the address is decided in `smtpreply.py`.
+- `MailSenderRefused`: a permanent refusal for the sender's, the account's or the content's sake (quota, unverified
+  sender, relaying denied, spam filter): the buyer is not at fault and the step stays due. After
+  `SENDER_REFUSALS_STOP` of them in one run the transport stops with `MailSenderSetupError` (exit 2).
 - `MailUncertain`: the connection failed after the whole message was handed over; the server may have accepted it.
   Never resend (at most once).
 - `MailAuthError`: the settings are wrong (login refused, no TLS, cannot connect, sendmail missing): stop the run.
@@ -32,11 +36,13 @@ from pathlib import Path
 from typing import Protocol, Self
 from urllib.parse import quote, urlsplit
 
+from wcrecall import smtpreply
 from wcrecall.config import MailSettings
 from wcrecall.errors import (
     MailAuthError,
     MailError,
     MailRecipientRefused,
+    MailSenderRefused,
     MailTemporaryError,
     MailUncertain,
 )
@@ -64,6 +70,16 @@ _OUR_ID_RE = re.compile(r"^<wcrecall\.(\d+)\.(\d+)\.[0-9a-f]+@")
 
 class _LoginRefused(MailAuthError):
     """The server refused the credentials: retrying in this run cannot help."""
+
+
+class MailSenderSetupError(MailAuthError):
+    """The mail server refused several messages in one run for the sender's or the account's sake: the setup is wrong
+    (unverified sender, sending paused, quota, relaying not allowed). The run stops (exit 2); no buyer is blamed."""
+
+
+# This many refusals that are not about the buyer's address, in one run, stop the sending: one may be a message the
+# content filter disliked, three in a row are the provider refusing the shop.
+SENDER_REFUSALS_STOP = 3
 
 
 # sendmail exit codes (sysexits.h)
@@ -239,6 +255,7 @@ class SmtpTransport:
         self._connected_once = False
         self._reconnects_left = 1
         self._fatal: MailAuthError | None = None
+        self._sender_refusals = 0
 
     def __repr__(self) -> str:
         s = self._settings
@@ -369,18 +386,30 @@ class SmtpTransport:
 
     def _refused(self, stage: str, code: int, reply: bytes | str, recipient: str) -> MailError:
         """Map a non-success reply to MAIL/RCPT/DATA; leaves the connection usable or dropped."""
-        text = _reply(code, reply).replace(recipient, mask_email(recipient))
+        text = hide_address(_reply(code, reply), recipient)
         who = mask_email(recipient)
         if code == 421:
             self._drop()  # 421: the server is closing the connection
             return MailTemporaryError(f"{self._where()}: {stage} for {who} deferred, server closing ({text})")
         self._rset()
-        if 400 <= code < 500:
+        verdict = smtpreply.classify(code, text.partition(" ")[2])
+        if verdict == smtpreply.TEMPORARY:
             return MailTemporaryError(f"{self._where()}: {stage} for {who} deferred ({text})")
         if stage == "MAIL FROM":
             # The sender is refused: no message can go out with these settings.
             return MailAuthError(f"{self._where()}: the server refused the sender ({text}); check mail.from")
-        return MailRecipientRefused(f"{self._where()}: {stage}: the server refused {who} ({text})")
+        if verdict == smtpreply.RECIPIENT:
+            return MailRecipientRefused(f"{self._where()}: {stage}: the server refused {who} ({text})", reply=text)
+        self._sender_refusals += 1
+        if self._sender_refusals >= SENDER_REFUSALS_STOP:
+            self._fatal = MailSenderSetupError(
+                f"{self._where()}: the server refused {self._sender_refusals} messages in this run for reasons of the "
+                f"sender or the account, not the buyers' addresses (last: {text}); sending stopped, no buyer was "
+                "suppressed and every reminder stays due. Check that mail.from is an address the provider has verified "
+                "for this account and that SPF/DKIM cover, that sending is not paused and the quota not used up"
+            )
+            return self._fatal
+        return MailSenderRefused(f"{self._where()}: {stage}: the server refused the message for {who} ({text})")
 
     def send(self, msg: EmailMessage) -> None:
         sender, recipient = _envelope(msg)
@@ -440,6 +469,23 @@ def _smtp_data(raw: bytes) -> bytes:
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
+
+
+def hide_address(text: str, address: str) -> str:
+    """`text` with `address` masked, in whatever case a server echoes it and with its domain in ASCII or Unicode."""
+    local, _, domain = address.rpartition("@")
+    if not local:
+        return text
+    forms = {address, f"{local}@{_ascii_domain(domain)}", f"{local}@{_unicode_domain(domain)}"}
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, mask_email(address), text, flags=re.IGNORECASE)
+
+
+def _unicode_domain(domain: str) -> str:
+    try:
+        return domain.encode("ascii").decode("idna") if "xn--" in domain.lower() else domain
+    except UnicodeError:
+        return domain
 
 
 def _reply(code: int, reply: bytes | str) -> str:
@@ -515,7 +561,7 @@ class SendmailTransport:
         detail = next(
             (line.strip() for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()), ""
         )
-        detail = detail.replace(recipient, who)[:300]
+        detail = hide_address(detail, recipient)[:300]
         text = f"sendmail exited with {code} for {who}" + (f": {detail}" if detail else "")
         if code in (EX_TEMPFAIL, EX_UNAVAILABLE, EX_OSERR, EX_IOERR):
             raise MailTemporaryError(text)

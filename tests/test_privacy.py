@@ -218,3 +218,31 @@ def test_an_ambiguous_masked_address_asks_for_the_id_shown_by_the_list(tmp_path:
     assert [line.split("\t")[1] for line in cli(["suppress", "list"], config=config, now=NOW).stdout.splitlines()] == [
         ids[1]
     ]
+
+
+@pytest.mark.parametrize(
+    ("listed", "order_email"),
+    [
+        ("Ana@Bücher.example", "ana@xn--bcher-kva.example"),
+        ("ana@XN--BCHER-KVA.example", "ANA@bücher.EXAMPLE"),
+        ("ana@example.com.", "ana@example.com"),
+    ],
+)
+def test_a_suppressed_address_matches_in_any_spelling(tmp_path: Path, listed: str, order_email: str) -> None:
+    """Case, a trailing dot, and an international domain in Unicode or punycode are one address."""
+    state = State(tmp_path / "s.json").load()
+    suppress_email(state, listed, "test")
+    state.close()
+    assert str(blocked(state, order_email)).startswith("suppressed: test")
+
+
+def test_forget_finds_the_buyer_whatever_the_spelling_of_the_domain(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """A recall opened for ana@bücher.example is forgotten by `forget ANA@XN--BCHER-KVA.EXAMPLE`."""
+    failed_order(store, "ana@bücher.example")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    result = cli(["forget", "ANA@XN--BCHER-KVA.EXAMPLE"], config=config, now=NOW)
+    assert result.exit_code == 0 and "1 recall(s) removed" in result.stdout, result.stdout + result.stderr
+    assert rows(config) == {}

@@ -102,8 +102,8 @@ class Order:
 
     @property
     def email_key(self) -> str:
-        """The email as used for grouping buyers: trimmed and lower-cased."""
-        return self.email.strip().lower()
+        """The email as used for grouping buyers (`normalize_email`)."""
+        return normalize_email(self.email)
 
     @property
     def is_guest(self) -> bool:
@@ -119,6 +119,22 @@ def is_valid_email(email: str) -> bool:
     if not email or len(email) > 254 or _CTRL_RE.search(email):
         return False
     return bool(_EMAIL_RE.match(email.strip()))
+
+
+def normalize_email(email: str) -> str:
+    """The form in which two spellings of one address compare equal (suppression, `forget`, grouping a buyer's
+    orders): trimmed, lower-case, the domain without a trailing dot and in its ASCII (IDNA) form, so `Ana@Bücher.example`
+    and `ana@xn--bcher-kva.example` are one buyer."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    domain = domain.rstrip(".").lower()
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid international name: compared as written
+    return f"{local.lower()}@{domain}"
 
 
 def person_name(text: str) -> str:

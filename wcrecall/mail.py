@@ -33,7 +33,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote, urlsplit
 
 from wcrecall import smtpreply
@@ -47,7 +47,9 @@ from wcrecall.errors import (
     MailUncertain,
 )
 from wcrecall.order import is_valid_email, mask_email
-from wcrecall.render import RenderedEmail
+
+if TYPE_CHECKING:  # config.py checks addresses with this module at load: keep it free of the template engines
+    from wcrecall.render import RenderedEmail
 
 __all__ = [
     "FileTransport",
@@ -55,6 +57,7 @@ __all__ = [
     "SmtpTransport",
     "Transport",
     "build_message",
+    "configured_address",
     "message_id_for",
     "open_transport",
 ]
@@ -131,13 +134,21 @@ def _single_recipient(to: Address) -> Address:
     return Address(addr_spec=to.addr_spec)
 
 
-def _configured_address(value: str, *, what: str) -> Address:
-    """A configured sender like `Shop <shop@example.com>` or a bare address."""
+def configured_address(value: str, *, what: str, bare: bool = False) -> Address:
+    """A configured address as the mail builder uses it: `Shop <shop@example.com>` or a bare address (`bare`: no
+    display name). Raises ValueError naming `what` and the value. The one rule for every address setting: config.py
+    checks mail.from, mail.reply_to and brand.support_email with it at load, so a run never stops at the first email.
+    """
     text = _one_line(value)
     name, addr = parseaddr(text)
     if "<" not in text:
         name, addr = "", text  # a bare address: never let parseaddr pick one out of a list
-    return _address(addr, name=name, what=what)
+    elif bare:
+        raise ValueError(f"{what}: give the address alone, like help@example.com (got {value!r})")
+    try:
+        return _address(addr, name=name, what=what)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (got {value!r}; an address needs a full domain, like shop@example.com)") from None
 
 
 def _unsubscribe_header(unsubscribe: str) -> str:
@@ -170,8 +181,8 @@ def build_message(
     except ValueError as exc:
         raise MailRecipientRefused(f"{mask_email(_one_line(to_addr))}: {exc}") from None
     try:
-        sender = _configured_address(from_addr, what="mail.from")
-        reply = _configured_address(reply_to, what="mail.reply_to (or brand.support_email)")
+        sender = configured_address(from_addr, what="mail.from")
+        reply = configured_address(reply_to, what="mail.reply_to (or brand.support_email)")
     except ValueError as exc:
         raise MailAuthError(str(exc)) from None
     message_id = message_id.strip()
@@ -449,7 +460,7 @@ class SmtpTransport:
 
     def _envelope_sender(self, header_sender: str) -> str:
         try:
-            return _configured_address(self._settings.from_addr, what="mail.from").addr_spec
+            return configured_address(self._settings.from_addr, what="mail.from").addr_spec
         except ValueError:
             return header_sender
 

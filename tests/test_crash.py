@@ -69,9 +69,12 @@ def crash_campaign(
                 refused[buyer] = "550 5.1.1 <" + buyer.upper() + ">: Recipient address rejected: User unknown"
             failed_order(store, buyer, hours_ago=rng.uniform(1.2, 3))
         before = len(State(state_path, read_only=True).load().suppressions()["emails"])
+        fresh_refusal = any(b.startswith(f"gone.buyer{trial}.") for b in refused)
         if rng.random() < 0.7:
             point = rng.choice(POINT_LIST)
             spec = f"{point}:{rng.randint(1, 2)}"
+            if fresh_refusal and rng.random() < 0.5:
+                point, spec = "after_refusal", "after_refusal"  # a refusal is due in this run, often enough
             store.latency = 0.0
             result = finish(start(["run"], config=config, now=now, WCRECALL_FAILPOINTS=spec))
             label = point

@@ -157,6 +157,19 @@ def test_no_display_name_adds_a_recipient_at_any_length(piece: str) -> None:
         assert len(parsed.get_all("To") or []) == 1
 
 
+def test_smtp_envelope_has_only_the_buyer_whatever_the_name(smtp_server: SmtpServer) -> None:
+    """Over a real SMTP server, for hostile names of several lengths: one RCPT TO, the buyer, and a To header that
+    the receiving side parses to the buyer alone."""
+    names = [(piece * 40)[:length] for piece in HOSTILE_PIECES for length in (1, 40, 77, 78, 120, 300)]
+    with open_transport(smtp_server.mail_settings()) as transport:
+        for name in names:
+            transport.send(message(to_name=name))
+    assert len(smtp_server.messages) == len(names)
+    for received in smtp_server.messages:
+        assert received.rcpt_tos == ("jane@example.com",)
+        assert [a.addr_spec for a in received.message["To"].addresses] == ["jane@example.com"]
+
+
 def test_header_injection_through_the_subject_is_impossible() -> None:
     """A subject carrying CR/LF stays one Subject header."""
     rendered = dataclasses.replace(RENDERED, subject="Hi\r\nBcc: someone@example.org\nX-Evil: 1")

@@ -65,6 +65,11 @@ class MailAuthError(MailError):
     exit_code = 2
 
 
+class MailSenderSetupError(MailAuthError):
+    """The mail server refused several messages in one run for the sender's or the account's sake: the setup is wrong
+    (unverified sender, sending paused, quota, relaying not allowed). The run stops (exit 2); no buyer is blamed."""
+
+
 class TemplateError(WcrecallError):
     """An email template does not compile or render; reported before anything is sent (exit 2)."""
 

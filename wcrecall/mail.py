@@ -43,6 +43,7 @@ from wcrecall.errors import (
     MailError,
     MailRecipientRefused,
     MailSenderRefused,
+    MailSenderSetupError,
     MailTemporaryError,
     MailUncertain,
 )
@@ -73,11 +74,6 @@ _OUR_ID_RE = re.compile(r"^<wcrecall\.(\d+)\.(\d+)\.[0-9a-f]+@")
 
 class _LoginRefused(MailAuthError):
     """The server refused the credentials: retrying in this run cannot help."""
-
-
-class MailSenderSetupError(MailAuthError):
-    """The mail server refused several messages in one run for the sender's or the account's sake: the setup is wrong
-    (unverified sender, sending paused, quota, relaying not allowed). The run stops (exit 2); no buyer is blamed."""
 
 
 # This many refusals that are not about the buyer's address, in one run, stop the sending: one may be a message the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,3 +124,35 @@ def test_bad_duration_names_key() -> None:
     """A malformed duration names its key."""
     with pytest.raises(ConfigError, match="^recall.lookback:"):
         parse_duration("soonish", "recall.lookback")
+
+
+@pytest.mark.parametrize(
+    ("key", "old", "new"),
+    [
+        ("brand.support_email", 'support_email = "help@example.com"', 'support_email = "help@shop"'),
+        ("brand.support_email", 'support_email = "help@example.com"', 'support_email = "Help <help@example.com>"'),
+        ("brand.support_email", 'support_email = "help@example.com"', 'support_email = "jäne@example.com"'),
+        ("mail.from", 'from = "Shop <shop@example.com>"', 'from = "Shop <shop@localhost>"'),
+        ("mail.from", 'from = "Shop <shop@example.com>"', 'from = "shop at example.com"'),
+        ("mail.from", 'from = "Shop <shop@example.com>"', 'from = "a@example.com, b@example.com"'),
+        ("mail.reply_to", 'from = "Shop <shop@example.com>"', 'from = "Shop <shop@example.com>"\nreply_to = "x@y"'),
+    ],
+)
+def test_every_address_setting_is_checked_at_load_with_the_mail_rule(
+    tmp_path: Path, key: str, old: str, new: str
+) -> None:
+    """An address the mail builder would refuse is a config error naming the key and the value, at load."""
+    assert old in GOOD
+    with pytest.raises(ConfigError, match=rf"^{re.escape(key)}: ") as caught:
+        load_settings(write(tmp_path, GOOD.replace(old, new)), env={})
+    assert new.split("= ")[-1].strip('"') in str(caught.value)
+
+
+def test_good_addresses_load(tmp_path: Path) -> None:
+    """Display names, IDN domains and plus-addresses are fine."""
+    text = GOOD.replace(
+        'from = "Shop <shop@example.com>"',
+        'from = "Bücher & Co <shop+news@bücher.example>"\nreply_to = "Help <help@example.com>"',
+    )
+    settings = load_settings(write(tmp_path, text), env={})
+    assert settings.mail.from_addr.startswith("Bücher") and settings.reply_to == "Help <help@example.com>"

@@ -56,15 +56,25 @@ def crash_campaign(
     state_path = tmp_path / "shop.state.json"
     kills: Counter[str] = Counter()
     missed: Counter[str] = Counter()
+    refused: dict[str, str] = {}  # buyers whose address the mail server refuses (no such user): the suppression path
+    smtp.fail_rcpt = refused
     now = NOW
     for trial in range(trials):
         now += timedelta(hours=rng.choice((2, 3, 5)))
         store.set_now(now)
-        for _ in range(rng.randint(1, 2)):
-            failed_order(store, f"buyer{trial}.{rng.randrange(10**6)}@example.com", hours_ago=rng.uniform(1.2, 3))
+        for n in range(rng.randint(1, 2)):
+            buyer = f"buyer{trial}.{rng.randrange(10**6)}@example.com"
+            if n == 0 and rng.random() < 0.4:
+                buyer = "gone." + buyer
+                refused[buyer] = "550 5.1.1 <" + buyer.upper() + ">: Recipient address rejected: User unknown"
+            failed_order(store, buyer, hours_ago=rng.uniform(1.2, 3))
+        before = len(State(state_path, read_only=True).load().suppressions()["emails"])
+        fresh_refusal = any(b.startswith(f"gone.buyer{trial}.") for b in refused)
         if rng.random() < 0.7:
             point = rng.choice(POINT_LIST)
             spec = f"{point}:{rng.randint(1, 2)}"
+            if fresh_refusal and rng.random() < 0.5:
+                point, spec = "after_refusal", "after_refusal"  # a refusal is due in this run, often enough
             store.latency = 0.0
             result = finish(start(["run"], config=config, now=now, WCRECALL_FAILPOINTS=spec))
             label = point
@@ -81,6 +91,8 @@ def crash_campaign(
         assert "Traceback" not in result.stderr
         loaded = State(state_path, read_only=True).load()
         assert loaded.problems == [], loaded.problems  # the state file always loads
+        if result.killed and label == "after_refusal":  # killed right after a refusal: it was recorded, suppressed
+            assert len(loaded.suppressions()["emails"]) == before + 1
         after = cli(["run"], config=config, now=now + timedelta(minutes=1))
         assert after.exit_code in (0, 1), after.stderr
         assert "Traceback" not in after.stderr
@@ -97,6 +109,10 @@ def crash_campaign(
     assert duplicates == {}
     state = State(state_path, read_only=True).load()
     assert state.problems == []
+    suppressed = state.suppressions()["emails"]
+    assert all("@example.com" not in why.replace("***@example.com", "") for why in suppressed.values())
+    assert all(state.email_hash(b) in suppressed for b in refused if any(r.email_hash == state.email_hash(b)
+               and any(s.state == SKIPPED for s in r.steps) for r in state.recalls.values()))  # fmt: skip
     uncertain = 0
     for recall in state.recalls.values():
         for step in recall.steps:
@@ -123,6 +139,8 @@ def crash_campaign(
         "delivered": sum(delivered.values()),
         "duplicates": len(duplicates),
         "uncertain": uncertain,
+        "refused": len(refused),
+        "suppressed": len(suppressed),
         "recalls": len(state.recalls),
     }
     (tmp_path / "crash-tallies.json").write_text(json.dumps(tallies, indent=2))
@@ -147,6 +165,26 @@ def test_two_hundred_killed_runs_never_send_a_step_twice(tmp_path: Path, store: 
     """The full run: 200 SIGKILLed ticks with the same invariants."""
     tallies = crash_campaign(tmp_path, store, smtp, trials=200, seed=4)
     assert sum(tallies["kills"].values()) >= 120  # type: ignore[union-attr]
+
+
+def test_a_run_killed_right_after_a_refusal_keeps_the_refusal(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """SIGKILL right after the server refused the buyer's address: the step is recorded as refused (not uncertain),
+    the buyer is suppressed, and the next run sends nothing to them."""
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW - timedelta(minutes=10)).exit_code == 0  # the state file exists
+    order_id = failed_order(store, "gone@example.com")
+    smtp.fail_rcpt = {"gone@example.com": "550 5.1.1 no such user"}
+    result = finish(start(["run"], config=config, now=NOW, WCRECALL_FAILPOINTS="after_refusal"))
+    assert result.killed, result.stderr
+    state = State(tmp_path / "shop.state.json", read_only=True).load()
+    step = state.recalls[order_id].step(1)
+    assert step is not None and step.state == SKIPPED and "5.1.1" in step.why
+    assert state.email_hash("gone@example.com") in state.suppressions()["emails"]
+    smtp.fail_rcpt = {}
+    assert cli(["run"], config=config, now=NOW + timedelta(minutes=10)).exit_code == 0
+    assert smtp.messages == []
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "garbage", "binary", "wrong_shape"])

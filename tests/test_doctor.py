@@ -92,7 +92,7 @@ def test_doctor_on_a_good_setup_has_no_fail_and_exits_0(tmp_path: Path, store: S
     result = cli(["doctor"], config=write_config(tmp_path, store.url, smtp_port=smtp.port), now=NOW)
     assert result.exit_code == 0, result.stdout
     for name in ("store reachable", "read orders", "WooCommerce version", "write notes", "hold stock", "other senders",
-                 "clock", "mail login", "sender", "templates", "state", "run lock", "state file"):  # fmt: skip
+                 "clock", "mail login", "sample message", "templates", "state", "run lock", "state file"):  # fmt: skip
         assert line_of(result.stdout, name).startswith("OK"), result.stdout
     assert line_of(result.stdout, "https").startswith("WARN")
     assert line_of(result.stdout, "WooCommerce version").endswith("7.8.2")
@@ -183,3 +183,25 @@ def test_store_down_fails_reachability(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert line_of(result.stdout, "store reachable").startswith("FAIL")
     assert "read orders:" not in result.stdout
+
+
+def test_an_address_the_mail_builder_refuses_fails_doctor_and_run(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """support_email = "help@shop": doctor fails naming the key, and run stops with exit 2 before anything is sent."""
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    config.write_text(config.read_text().replace('"help@example.com"', '"help@shop"'))
+    result = cli(["doctor"], config=config, now=NOW)
+    assert result.exit_code == 1
+    assert line_of(result.stdout, "config").startswith("FAIL") and "brand.support_email" in result.stdout
+    run = cli(["run"], config=config, now=NOW)
+    assert run.exit_code == 2 and run.stderr.startswith("Error: brand.support_email: ")
+
+
+def test_doctor_builds_a_sample_message(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """doctor renders and builds one reminder with the configured sender and reply address, and sends nothing."""
+    result = cli(["doctor"], config=write_config(tmp_path, store.url, smtp_port=smtp.port), now=NOW)
+    assert line_of(result.stdout, "sample message").startswith("OK")
+    text = " ".join(result.stdout.split())
+    assert "From Example Shop <shop@example.com>, Reply-To help@example.com" in text
+    assert smtp.messages == []

@@ -134,6 +134,42 @@ def test_header_injection_through_the_name_is_impossible(name: str) -> None:
     assert not re.search(rb"\r\n(Bcc|To): (someone|x)@", raw)
 
 
+HOSTILE_PIECES = [
+    "Ana, attacker@evil.example, root",
+    'Ana" <attacker@evil.example>, "x',
+    "Ana; attacker@evil.example; root",
+    "<attacker@evil.example>",
+    "group: attacker@evil.example;",
+    "=?utf-8?q?attacker=40evil.example=2C?= ,",
+    '\\"(attacker@evil.example)\\',
+    "Zoë, ünal@évil.example, 山田",
+]
+
+
+@pytest.mark.parametrize("piece", HOSTILE_PIECES)
+def test_no_display_name_adds_a_recipient_at_any_length(piece: str) -> None:
+    """Names of 1 to 300 characters made of commas, quotes, angle brackets, semicolons and encoded words: the To
+    header on the wire parses back (stdlib) to exactly one address, the buyer's (CPython gh-80222 folding)."""
+    for length in [*range(1, 120), *range(120, 301, 4), 300]:
+        name = (piece * (length // len(piece) + 1))[:length]
+        raw, parsed = reparse(message(to_name=name))
+        assert [a.addr_spec for a in parsed["To"].addresses] == ["jane@example.com"], (length, raw[:400])
+        assert len(parsed.get_all("To") or []) == 1
+
+
+def test_smtp_envelope_has_only_the_buyer_whatever_the_name(smtp_server: SmtpServer) -> None:
+    """Over a real SMTP server, for hostile names of several lengths: one RCPT TO, the buyer, and a To header that
+    the receiving side parses to the buyer alone."""
+    names = [(piece * 40)[:length] for piece in HOSTILE_PIECES for length in (1, 40, 77, 78, 120, 300)]
+    with open_transport(smtp_server.mail_settings()) as transport:
+        for name in names:
+            transport.send(message(to_name=name))
+    assert len(smtp_server.messages) == len(names)
+    for received in smtp_server.messages:
+        assert received.rcpt_tos == ("jane@example.com",)
+        assert [a.addr_spec for a in received.message["To"].addresses] == ["jane@example.com"]
+
+
 def test_header_injection_through_the_subject_is_impossible() -> None:
     """A subject carrying CR/LF stays one Subject header."""
     rendered = dataclasses.replace(RENDERED, subject="Hi\r\nBcc: someone@example.org\nX-Evil: 1")
@@ -347,11 +383,26 @@ def test_smtp_5xx_to_rcpt_refuses_that_recipient_only(smtp_server: SmtpServer, r
     assert smtp_server.connections == 1 and len(smtp_server.messages) == 1
 
 
-def test_smtp_5xx_after_data_refuses_the_recipient(smtp_server: SmtpServer) -> None:
-    """A permanent rejection of the message itself is MailRecipientRefused for a one-recipient reminder."""
-    smtp_server.fail_data = "554 5.7.1 Message rejected"
+def test_smtp_5xx_after_data_blames_the_address_only_for_an_address_code(smtp_server: SmtpServer) -> None:
+    """After DATA, 5.1.1 refuses the recipient; a policy or content refusal (5.7.1) is the sender's, not the buyer's."""
+    smtp_server.fail_data = "550 5.1.1 mailbox does not exist"
     with open_transport(smtp_server.mail_settings()) as transport:
         assert send_all(transport, batch(1)) == ["MailRecipientRefused"]
+    smtp_server.fail_data = "554 5.7.1 Message rejected"
+    with open_transport(smtp_server.mail_settings()) as transport:
+        assert send_all(transport, batch(1)) == ["MailSenderRefused"]
+
+
+def test_smtp_third_sender_refusal_in_a_run_stops_the_transport(smtp_server: SmtpServer) -> None:
+    """Two refusals that are not about the address are per message; the third is a setup error for every later send."""
+    smtp_server.fail_rcpt = {"*": "554 5.7.1 Relay access denied"}
+    with open_transport(smtp_server.mail_settings()) as transport:
+        assert send_all(transport, batch(4)) == [
+            "MailSenderRefused",
+            "MailSenderRefused",
+            "MailSenderSetupError",
+            "MailSenderSetupError",
+        ]
 
 
 def test_smtp_5xx_to_mail_from_is_a_settings_error(smtp_server: SmtpServer) -> None:
@@ -445,13 +496,13 @@ def sendmail_settings(path: Path, timeout: float = 5.0) -> MailSettings:
 
 
 def test_sendmail_gets_the_message_on_stdin(tmp_path: Path) -> None:
-    """`sendmail -t -i -f <from>` receives the whole message, CRLF and all, and exit 0 is success."""
+    """`sendmail -i -f <from> -- <buyer>` receives the whole message, CRLF and all, and exit 0 is success."""
     transport = open_transport(sendmail_settings(fake_sendmail(tmp_path)))
     assert isinstance(transport, SendmailTransport)
     transport.check()
     with transport:
         transport.send(message())
-    assert (tmp_path / "args").read_text().split() == ["-t", "-i", "-f", "shop@example.com"]
+    assert (tmp_path / "args").read_text().split() == ["-i", "-f", "shop@example.com", "--", "jane@example.com"]
     parsed = email.message_from_bytes((tmp_path / "stdin").read_bytes(), policy=email.policy.default)
     assert parsed["To"] == "Jane Doe <jane@example.com>" and parsed["Subject"] == RENDERED.subject
 

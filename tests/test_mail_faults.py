@@ -163,3 +163,80 @@ def test_sendmail_other_failure_is_a_problem_and_retried(tmp_path: Path, store: 
     (tmp_path / "code").write_text("0")
     assert cli(["run"], config=config, now=NOW + timedelta(minutes=10)).exit_code == 0
     assert len(list((tmp_path / "sent").iterdir())) == 1
+
+
+def suppressed(config: Path) -> str:
+    return cli(["suppress", "list"], config=config, now=NOW).stdout
+
+
+@pytest.mark.parametrize(
+    ("where", "reply"),
+    [
+        ("rcpt", "554 5.7.1 <ana@example.com>: Relay access denied"),
+        ("rcpt", "550 5.4.5 Daily user sending quota exceeded."),
+        ("rcpt", "553 5.1.8 Sender address rejected: Domain not found"),
+        ("rcpt", "552 5.2.2 Mailbox full"),
+        ("data", "554 Message rejected: Email address is not verified. The following identities failed the check"),
+        ("data", "554 Sending paused for this account"),
+        ("data", "550 5.7.1 Message rejected as spam by Content Filtering"),
+        ("data", "554 5.6.0 Message content rejected"),
+        ("data", "554 Transaction failed"),
+    ],
+)
+def test_a_refusal_that_is_not_about_the_address_leaves_the_buyer_and_the_step(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, where: str, reply: str
+) -> None:
+    """Sender, quota, policy and content refusals: nobody is suppressed, the step stays due and goes out once the
+    mail setup works again."""
+    order_id = failed_order(store, "ana@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    if where == "rcpt":
+        smtp.fail_rcpt = {"*": reply}
+    else:
+        smtp.fail_data = reply
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 1, result.stderr
+    assert f"order {order_id}: reminder 1 not sent: " in result.stderr and "refused" in result.stderr
+    row = rows(config)[order_id]
+    assert row["outcome"] == "open" and row["steps"] == []
+    assert suppressed(config).strip() == ""
+    smtp.fail_rcpt, smtp.fail_data = {}, None
+    assert cli(["run"], config=config, now=NOW + timedelta(minutes=10)).exit_code == 0
+    assert deliveries(smtp) == {(order_id, 1): 1}
+
+
+def test_a_few_provider_refusals_in_a_tick_stop_sending_with_exit_2(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The provider refuses every message (SES sandbox): after three refusals the run stops with exit 2 and a message
+    about the sender setup; no buyer is suppressed, every step stays due, and all go once the setup is fixed."""
+    orders = [failed_order(store, f"b{i}@example.com") for i in range(6)]
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    smtp.fail_data = "554 Message rejected: Email address is not verified."
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.count("reminder 1 not sent") == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error: ") and "mail.from" in error and "no buyer was suppressed" in error
+    assert all(r["outcome"] == "open" and r["steps"] == [] for r in rows(config).values())
+    assert suppressed(config).strip() == ""
+    smtp.fail_data = None
+    assert cli(["run"], config=config, now=NOW + timedelta(minutes=10)).exit_code == 0
+    assert deliveries(smtp) == {(o, 1): 1 for o in orders}
+
+
+def test_the_buyer_address_is_masked_whatever_case_the_server_echoes(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """A server echoing `<GONE@EXAMPLE.COM>`: no clear address in the problem line, the state or the notes."""
+    order_id = failed_order(store, "gone@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    smtp.fail_rcpt = {"*": "550 5.1.1 <GONE@EXAMPLE.COM>: Recipient address rejected: User unknown"}
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 1 and "g***@example.com" in result.stderr
+    assert "gone@example.com" not in (result.stderr + result.stdout).lower()
+    assert rows(config)[order_id]["outcome"] == "not_contacted"
+    state = "".join(p.read_text() for p in tmp_path.glob("shop.state.json*"))
+    assert "gone@example.com" not in state.lower()
+    notes = " ".join(str(n.get("note", "")) for n in store.notes(order_id))
+    assert "gone@example.com" not in notes.lower()

@@ -83,3 +83,55 @@ def test_email_validity(email: str, valid: bool) -> None:
 def test_mask_email() -> None:
     """Masked emails keep the first letter and the domain."""
     assert mask_email("jane.doe@example.com") == "j***@example.com"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Jürgen",
+        "José María",
+        "O'Brien",
+        "Anne-Sophie",
+        "D’Angelo",
+        "J. R. R.",
+        "Nguyễn Thị Minh Khai",
+        "山田",
+        "김민준",
+        "Мария",
+        "مريم",
+        "עומר",
+        "Zoë",
+        "ʻIolani",
+    ],
+)
+def test_names_in_any_script_are_kept(name: str) -> None:
+    """Letters of any script, spaces, apostrophes, hyphens and initials' dots: a name, kept as written."""
+    order = parse_order({**RAW, "billing": {**RAW["billing"], "first_name": name, "last_name": name}})  # type: ignore[dict-item]
+    assert (order.first_name, order.last_name) == (name, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call +1-555-0100 to claim your refund",
+        "https://evil.example",
+        "visit evil.example",
+        "t.co",
+        "ana@evil.example",
+        "Ana 2024",
+        "Ana, Bob",
+        "Ana <b>",
+        'Ana "x"',
+        "Ana; Bob",
+        "=?utf-8?b?QmNj?=",
+        "😀 Ana",
+        "Ana\u202e",
+        "A" * 61,
+        "Your account is locked reply now please",
+        "...",
+    ],
+)
+def test_text_that_is_not_a_name_is_dropped(text: str) -> None:
+    """URLs, digits, @, list or markup characters, emoji, format characters, long text: no name at all."""
+    order = parse_order({**RAW, "billing": {**RAW["billing"], "first_name": text, "last_name": text}})  # type: ignore[dict-item]
+    assert (order.first_name, order.last_name) == ("", "")

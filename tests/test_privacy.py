@@ -178,3 +178,71 @@ def test_blocked_matches_addresses_case_insensitively_and_domains_with_subdomain
     suppress_email(state, "Person@Example.com", "test")
     state.close()
     assert blocked(state, email) == expected
+
+
+def test_a_refused_address_is_listed_with_when_and_why_and_removed_by_what_the_list_shows(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """`suppress list` shows the masked address, the day and the server's reply; `suppress remove` takes the masked
+    address it shows, so an owner can undo a refusal that was not the buyer's fault."""
+    order_id = failed_order(store, "gone@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    smtp.fail_rcpt = {"*": "550 5.1.1 no such user"}
+    assert cli(["run"], config=config, now=NOW).exit_code == 1
+    (line,) = cli(["suppress", "list"], config=config, now=NOW).stdout.splitlines()
+    assert "g***@example.com" in line and "2026-11-26" in line and "550 5.1.1 no such user" in line
+    assert "gone@" not in line
+    result = cli(["suppress", "remove", "g***@example.com"], config=config, now=NOW)
+    assert (result.exit_code, result.stdout.strip()) == (0, "removed g***@example.com")
+    assert cli(["suppress", "list"], config=config, now=NOW).stdout.strip() == ""
+    # Not suppressed any more: the buyer's next order is mailed.
+    smtp.fail_rcpt = {}
+    store.advance(timedelta(days=1))
+    again = failed_order(store, "gone@example.com")
+    later = NOW + timedelta(days=1)
+    assert cli(["run"], config=config, now=later).exit_code == 0
+    assert (again, 1) in deliveries(smtp) and (order_id, 1) not in deliveries(smtp)
+
+
+def test_an_ambiguous_masked_address_asks_for_the_id_shown_by_the_list(tmp_path: Path, store: SandboxStore) -> None:
+    """Two entries shown as a***@example.com: remove by the masked form is refused naming both ids; the id works."""
+    config = write_config(tmp_path, store.url)
+    for address in ("ann@example.com", "amy@example.com"):
+        assert cli(["suppress", "add", address], config=config, now=NOW).exit_code == 0
+    listed = [line.split("\t") for line in cli(["suppress", "list"], config=config, now=NOW).stdout.splitlines()]
+    ids = [fields[1] for fields in listed]
+    result = cli(["suppress", "remove", "a***@example.com"], config=config, now=NOW)
+    assert result.exit_code == 2 and all(i in result.stderr for i in ids)
+    result = cli(["suppress", "remove", ids[0]], config=config, now=NOW)
+    assert (result.exit_code, result.stdout.strip()) == (0, "removed a***@example.com")
+    assert [line.split("\t")[1] for line in cli(["suppress", "list"], config=config, now=NOW).stdout.splitlines()] == [
+        ids[1]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("listed", "order_email"),
+    [
+        ("Ana@Bücher.example", "ana@xn--bcher-kva.example"),
+        ("ana@XN--BCHER-KVA.example", "ANA@bücher.EXAMPLE"),
+        ("ana@example.com.", "ana@example.com"),
+    ],
+)
+def test_a_suppressed_address_matches_in_any_spelling(tmp_path: Path, listed: str, order_email: str) -> None:
+    """Case, a trailing dot, and an international domain in Unicode or punycode are one address."""
+    state = State(tmp_path / "s.json").load()
+    suppress_email(state, listed, "test")
+    state.close()
+    assert str(blocked(state, order_email)).startswith("suppressed: test")
+
+
+def test_forget_finds_the_buyer_whatever_the_spelling_of_the_domain(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """A recall opened for ana@bücher.example is forgotten by `forget ANA@XN--BCHER-KVA.EXAMPLE`."""
+    failed_order(store, "ana@bücher.example")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    result = cli(["forget", "ANA@XN--BCHER-KVA.EXAMPLE"], config=config, now=NOW)
+    assert result.exit_code == 0 and "1 recall(s) removed" in result.stdout, result.stdout + result.stderr
+    assert rows(config) == {}

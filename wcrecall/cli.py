@@ -395,11 +395,12 @@ def suppress_add(
 
 @suppress_app.command("remove")
 def suppress_remove(
-    ctx: typer.Context, target: Annotated[str, typer.Argument(help="An address or a domain on the list.")]
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="An address, a domain, or an entry's id or masked address as listed.")],
 ) -> None:
-    """Take an address or a domain off the suppression list.
+    """Take an address or a domain off the suppression list (also by the id or masked address `suppress list` shows).
 
-    Example: wcrecall suppress remove example.org
+    Example: wcrecall suppress remove j***@example.com
     """
     from wcrecall.privacy import change_suppression
 
@@ -408,7 +409,7 @@ def suppress_remove(
 
 @suppress_app.command("list")
 def suppress_list(ctx: typer.Context) -> None:
-    """List suppressed domains and addresses (addresses are kept only as a hash: shown by reason and masked form).
+    """List suppressed domains and addresses: kind, id, why and when (addresses are kept only as a hash, shown masked).
 
     Example: wcrecall suppress list
     """
@@ -416,7 +417,7 @@ def suppress_list(ctx: typer.Context) -> None:
 
     def work(obj: Context) -> None:
         for entry in list_suppressions(obj.settings()):
-            typer.echo(f"{entry.kind}\t{entry.value if entry.kind == 'domain' else entry.value[:12]}\t{entry.reason}")
+            typer.echo(f"{entry.kind}\t{entry.id}\t{entry.reason}")
 
     guarded(ctx, work)
 

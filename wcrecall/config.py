@@ -65,6 +65,16 @@ def format_duration(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
+def check_address(key: str, value: str, *, bare: bool = False) -> None:
+    """ConfigError naming `key` unless the mail builder accepts `value` (mail.configured_address: the one rule)."""
+    from wcrecall.mail import configured_address
+
+    try:
+        configured_address(value, what=key, bare=bare)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class StoreSettings:
     url: str
@@ -107,6 +117,9 @@ class MailSettings:
             raise ConfigError(f"mail.security: expected ssl, starttls or none, got {self.security!r}")
         if not self.from_addr:
             raise ConfigError('mail.from: set the sender address, e.g. from = "Shop <shop@example.com>"')
+        check_address("mail.from", self.from_addr)
+        if self.reply_to:
+            check_address("mail.reply_to", self.reply_to)
         if self.username and not self.password and self.transport == "smtp":
             raise ConfigError(
                 "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
@@ -129,8 +142,9 @@ class BrandSettings:
     def check(self) -> None:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
             raise ConfigError(f"brand.accent_color: expected a colour like #2f6fde, got {self.accent_color!r}")
-        if "@" not in self.support_email:
+        if not self.support_email.strip():
             raise ConfigError("brand.support_email: the buyer's customer-service address is required in every email")
+        check_address("brand.support_email", self.support_email, bare=True)
         for key, url in (("logo_url", self.logo_url), ("support_url", self.support_url)):
             if url and urlsplit(url).scheme not in ("http", "https"):
                 raise ConfigError(f"brand.{key}: expected an http(s) address, got {url!r}")

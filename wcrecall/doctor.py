@@ -255,11 +255,37 @@ def _mail_checks(settings: Settings) -> list[Check]:
     else:
         did = "connected and logged in (nothing sent)" if mail.transport == "smtp" else "ready"
         checks.append(Check("mail login", OK, f"{mail.transport} {where}: {did}"))
-    if mail.from_addr:
-        checks.append(Check("sender", OK, mail.from_addr))
-    else:
-        checks.append(Check("sender", FAIL, "mail.from is empty", 'set from = "Shop <shop@example.com>" in [mail]'))
     return checks
+
+
+def _sample_message_check(settings: Settings, now: datetime) -> Check:
+    """Render reminder 1 for a sample order and build the message the way a run does (nothing is sent): the sender,
+    the reply address and the unsubscribe address all pass through the mail builder's own rules."""
+    from wcrecall.mail import POLICY, build_message, message_id_for
+    from wcrecall.render import Renderer, _sample_order
+
+    order = _sample_order(guest=False, items=1)
+    try:
+        rendered = Renderer(brand=settings.brand, emails_dir=settings.emails_path).render(
+            order=order, step=1, total_steps=1, kind="failed", pay_url=order.payment_url,
+            lang=settings.regional.default_language,
+        )  # fmt: skip
+        message = build_message(
+            rendered, to_addr=order.email, to_name=f"{order.first_name} {order.last_name}",
+            from_addr=settings.mail.from_addr, reply_to=settings.reply_to,
+            message_id=message_id_for(store_url=settings.store.url, order_id=order.id, step=1), date=now,
+            unsubscribe=settings.brand.support_email,
+        )  # fmt: skip
+        size = len(message.as_bytes(policy=POLICY))
+    except (WcrecallError, ValueError) as exc:
+        return Check(
+            "sample message", FAIL, f"a reminder cannot be built: {exc}",
+            "fix the setting or template named above (mail.from, mail.reply_to, brand.support_email, recall.emails_dir)",
+        )  # fmt: skip
+    return Check(
+        "sample message", OK,
+        f"a reminder builds (From {message['From']}, Reply-To {message['Reply-To']}, {size} bytes; nothing sent)",
+    )  # fmt: skip
 
 
 def shipped_languages() -> tuple[str, ...]:
@@ -332,6 +358,7 @@ def run_checks(
     checks += _store_checks(settings, now, store_factory or _default_store)
     checks += _mail_checks(settings)
     checks.append(_template_check(settings))
+    checks.append(_sample_message_check(settings, now))
     checks += _state_checks(settings)
     return checks
 

@@ -51,7 +51,19 @@ class MailTemporaryError(MailError):
 
 
 class MailRecipientRefused(MailError):
-    """The mail server permanently refused this recipient (5xx): do not mail this address again."""
+    """The mail server permanently refused this recipient's address (5.1.1 no such user...): do not mail it again.
+
+    `reply` is the server's reply (code and text, the address masked), or "" when no server was asked."""
+
+    def __init__(self, message: str, *, reply: str = "") -> None:
+        super().__init__(message)
+        self.reply = reply
+
+
+class MailSenderRefused(MailError):
+    """The mail server refused the message for a reason of the sender, the account, its policy or the content (quota,
+    unverified or paused sender, relaying denied, spam filter): not the buyer's fault. The buyer and the step stay as
+    they were; the step is sent again next tick."""
 
 
 class MailUncertain(MailError):
@@ -62,6 +74,11 @@ class MailAuthError(MailError):
     """The mail server refused the login or the connection settings are wrong (exit 2)."""
 
     exit_code = 2
+
+
+class MailSenderSetupError(MailAuthError):
+    """The mail server refused several messages in one run for the sender's or the account's sake: the setup is wrong
+    (unverified sender, sending paused, quota, relaying not allowed). The run stops (exit 2); no buyer is blamed."""
 
 
 class TemplateError(WcrecallError):

@@ -11,7 +11,8 @@ Points (called in `recall.py`, in the order of effects of one step):
 - `after_claim`: the step's claim is on disk, nothing was handed to the mail server yet;
 - `after_send`: the mail server accepted the message, the step is not yet marked sent;
 - `after_mark_sent`: the step is marked sent, its order note is not yet posted;
-- `after_note`: the note was posted, the step is not yet marked as noted.
+- `after_note`: the note was posted, the step is not yet marked as noted;
+- `after_refusal`: the mail server refused the buyer's address; the refusal and the suppression are on disk.
 
 Not for production use: nothing in wcrecall sets the variable.
 """
@@ -23,7 +24,7 @@ import signal
 from collections import Counter
 
 ENV = "WCRECALL_FAILPOINTS"
-POINTS = frozenset({"mid_sync", "after_claim", "after_send", "after_mark_sent", "after_note"})
+POINTS = frozenset({"mid_sync", "after_claim", "after_send", "after_mark_sent", "after_note", "after_refusal"})
 
 _hits: Counter[str] = Counter()
 

@@ -84,12 +84,24 @@ def validate_port(value: str) -> str:
 
 
 def validate_email(value: str) -> str:
-    return "" if _EMAIL_RE.fullmatch(value.strip()) else "expected an email address like help@example.com"
+    """The mail builder's own rule (mail.configured_address), as the config is checked at load."""
+    from wcrecall.mail import configured_address
+
+    try:
+        configured_address(value, what="address", bare=True)
+    except ValueError:
+        return "expected an email address like help@example.com"
+    return ""
 
 
 def validate_sender(value: str) -> str:
-    found = _EMAIL_RE.search(value)
-    return "" if found and "\n" not in value else 'expected an address like "Shop <shop@example.com>"'
+    from wcrecall.mail import configured_address
+
+    try:
+        configured_address(value, what="sender")
+    except ValueError:
+        return 'expected an address like "Shop <shop@example.com>"'
+    return "" if "\n" not in value else 'expected an address like "Shop <shop@example.com>"'
 
 
 def validate_name(value: str) -> str:

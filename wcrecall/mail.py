@@ -4,7 +4,11 @@ This is the only module that speaks SMTP or runs sendmail. Its error mapping dec
 
 - `MailTemporaryError`: the message was certainly not accepted (4xx, or the connection dropped before the message data
   was handed over). Sending it again later is safe.
-- `MailRecipientRefused`: a permanent 5xx for this recipient (or an address that is not one). Do not mail it again.
+- `MailRecipientRefused`: a permanent refusal of this recipient's address (5.1.1 no such user..., or an address that
+  is not one). Do not mail it again. Which refusals blame the address is decided in `smtpreply.py`.
+- `MailSenderRefused`: a permanent refusal for the sender's, the account's or the content's sake (quota, unverified
+  sender, relaying denied, spam filter): the buyer is not at fault and the step stays due. After
+  `SENDER_REFUSALS_STOP` of them in one run the transport stops with `MailSenderSetupError` (exit 2).
 - `MailUncertain`: the connection failed after the whole message was handed over; the server may have accepted it.
   Never resend (at most once).
 - `MailAuthError`: the settings are wrong (login refused, no TLS, cannot connect, sendmail missing): stop the run.
@@ -15,6 +19,7 @@ The SMTP password never appears in an exception, a log line or a repr.
 
 from __future__ import annotations
 
+import email
 import email.policy
 import hashlib
 import os
@@ -28,19 +33,24 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote, urlsplit
 
+from wcrecall import smtpreply
 from wcrecall.config import MailSettings
 from wcrecall.errors import (
     MailAuthError,
     MailError,
     MailRecipientRefused,
+    MailSenderRefused,
+    MailSenderSetupError,
     MailTemporaryError,
     MailUncertain,
 )
 from wcrecall.order import is_valid_email, mask_email
-from wcrecall.render import RenderedEmail
+
+if TYPE_CHECKING:  # config.py checks addresses with this module at load: keep it free of the template engines
+    from wcrecall.render import RenderedEmail
 
 __all__ = [
     "FileTransport",
@@ -48,12 +58,13 @@ __all__ = [
     "SmtpTransport",
     "Transport",
     "build_message",
+    "configured_address",
     "message_id_for",
     "open_transport",
 ]
 
 # Headers are RFC 2047-encoded and bodies quoted-printable or base64 (cte_type 7bit): the bytes on the wire are
-# ASCII, so no server needs SMTPUTF8 or 8BITMIME. CRLF line ends, as SMTP and sendmail -t expect.
+# ASCII, so no server needs SMTPUTF8 or 8BITMIME. CRLF line ends, as SMTP and sendmail expect.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -63,6 +74,11 @@ _OUR_ID_RE = re.compile(r"^<wcrecall\.(\d+)\.(\d+)\.[0-9a-f]+@")
 
 class _LoginRefused(MailAuthError):
     """The server refused the credentials: retrying in this run cannot help."""
+
+
+# This many refusals that are not about the buyer's address, in one run, stop the sending: one may be a message the
+# content filter disliked, three in a row are the provider refusing the shop.
+SENDER_REFUSALS_STOP = 3
 
 
 # sendmail exit codes (sysexits.h)
@@ -97,13 +113,38 @@ def _address(addr: str, *, name: str, what: str) -> Address:
         raise ValueError(f"{what}: not a valid email address ({exc})") from None
 
 
-def _configured_address(value: str, *, what: str) -> Address:
-    """A configured sender like `Shop <shop@example.com>` or a bare address."""
+def _single_recipient(to: Address) -> Address:
+    """`to`, or `to` without its display name when the name, as the header is written on the wire, would read back as
+    anything but this one address. Python 3.11 folds a long display name without its quotes (CPython gh-80222), so
+    `Ana, attacker@evil.example, root...` came out as three addresses; the check is on the folded bytes, at any
+    length, whatever the name holds."""
+    if not to.display_name:
+        return to
+    try:
+        folded = POLICY.fold("To", POLICY.header_store_parse("To", to)[1])
+        addresses = email.message_from_string(folded + "\r\n", policy=email.policy.default)["To"].addresses
+    except Exception:  # noqa: BLE001  # the stdlib's own parser fails on some folded names: then no name at all
+        addresses = ()
+    if len(addresses) == 1 and addresses[0].addr_spec == to.addr_spec and addresses[0].display_name == to.display_name:
+        return to
+    return Address(addr_spec=to.addr_spec)
+
+
+def configured_address(value: str, *, what: str, bare: bool = False) -> Address:
+    """A configured address as the mail builder uses it: `Shop <shop@example.com>` or a bare address (`bare`: no
+    display name). Raises ValueError naming `what` and the value. The one rule for every address setting: config.py
+    checks mail.from, mail.reply_to and brand.support_email with it at load, so a run never stops at the first email.
+    """
     text = _one_line(value)
     name, addr = parseaddr(text)
     if "<" not in text:
         name, addr = "", text  # a bare address: never let parseaddr pick one out of a list
-    return _address(addr, name=name, what=what)
+    elif bare:
+        raise ValueError(f"{what}: give the address alone, like help@example.com (got {value!r})")
+    try:
+        return _address(addr, name=name, what=what)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (got {value!r}; an address needs a full domain, like shop@example.com)") from None
 
 
 def _unsubscribe_header(unsubscribe: str) -> str:
@@ -132,12 +173,12 @@ def build_message(
     auto-responders and some filters treat as bulk.
     """
     try:
-        to = _address(to_addr, name=to_name, what="recipient")  # the buyer's address as given, not parsed as a list
+        to = _single_recipient(_address(to_addr, name=to_name, what="recipient"))  # as given, never parsed as a list
     except ValueError as exc:
         raise MailRecipientRefused(f"{mask_email(_one_line(to_addr))}: {exc}") from None
     try:
-        sender = _configured_address(from_addr, what="mail.from")
-        reply = _configured_address(reply_to, what="mail.reply_to (or brand.support_email)")
+        sender = configured_address(from_addr, what="mail.from")
+        reply = configured_address(reply_to, what="mail.reply_to (or brand.support_email)")
     except ValueError as exc:
         raise MailAuthError(str(exc)) from None
     message_id = message_id.strip()
@@ -221,6 +262,7 @@ class SmtpTransport:
         self._connected_once = False
         self._reconnects_left = 1
         self._fatal: MailAuthError | None = None
+        self._sender_refusals = 0
 
     def __repr__(self) -> str:
         s = self._settings
@@ -351,18 +393,30 @@ class SmtpTransport:
 
     def _refused(self, stage: str, code: int, reply: bytes | str, recipient: str) -> MailError:
         """Map a non-success reply to MAIL/RCPT/DATA; leaves the connection usable or dropped."""
-        text = _reply(code, reply).replace(recipient, mask_email(recipient))
+        text = hide_address(_reply(code, reply), recipient)
         who = mask_email(recipient)
         if code == 421:
             self._drop()  # 421: the server is closing the connection
             return MailTemporaryError(f"{self._where()}: {stage} for {who} deferred, server closing ({text})")
         self._rset()
-        if 400 <= code < 500:
+        verdict = smtpreply.classify(code, text.partition(" ")[2])
+        if verdict == smtpreply.TEMPORARY:
             return MailTemporaryError(f"{self._where()}: {stage} for {who} deferred ({text})")
         if stage == "MAIL FROM":
             # The sender is refused: no message can go out with these settings.
             return MailAuthError(f"{self._where()}: the server refused the sender ({text}); check mail.from")
-        return MailRecipientRefused(f"{self._where()}: {stage}: the server refused {who} ({text})")
+        if verdict == smtpreply.RECIPIENT:
+            return MailRecipientRefused(f"{self._where()}: {stage}: the server refused {who} ({text})", reply=text)
+        self._sender_refusals += 1
+        if self._sender_refusals >= SENDER_REFUSALS_STOP:
+            self._fatal = MailSenderSetupError(
+                f"{self._where()}: the server refused {self._sender_refusals} messages in this run for reasons of the "
+                f"sender or the account, not the buyers' addresses (last: {text}); sending stopped, no buyer was "
+                "suppressed and every reminder stays due. Check that mail.from is an address the provider has verified "
+                "for this account and that SPF/DKIM cover, that sending is not paused and the quota not used up"
+            )
+            return self._fatal
+        return MailSenderRefused(f"{self._where()}: {stage}: the server refused the message for {who} ({text})")
 
     def send(self, msg: EmailMessage) -> None:
         sender, recipient = _envelope(msg)
@@ -402,7 +456,7 @@ class SmtpTransport:
 
     def _envelope_sender(self, header_sender: str) -> str:
         try:
-            return _configured_address(self._settings.from_addr, what="mail.from").addr_spec
+            return configured_address(self._settings.from_addr, what="mail.from").addr_spec
         except ValueError:
             return header_sender
 
@@ -422,6 +476,23 @@ def _smtp_data(raw: bytes) -> bytes:
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
+
+
+def hide_address(text: str, address: str) -> str:
+    """`text` with `address` masked, in whatever case a server echoes it and with its domain in ASCII or Unicode."""
+    local, _, domain = address.rpartition("@")
+    if not local:
+        return text
+    forms = {address, f"{local}@{_ascii_domain(domain)}", f"{local}@{_unicode_domain(domain)}"}
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, mask_email(address), text, flags=re.IGNORECASE)
+
+
+def _unicode_domain(domain: str) -> str:
+    try:
+        return domain.encode("ascii").decode("idna") if "xn--" in domain.lower() else domain
+    except UnicodeError:
+        return domain
 
 
 def _reply(code: int, reply: bytes | str) -> str:
@@ -449,7 +520,7 @@ def _close_quietly(conn: smtplib.SMTP | None) -> None:
 
 
 class SendmailTransport:
-    """`sendmail -t -i -f <from>` with the message on stdin: common on shared hosting; exit 0 means queued."""
+    """`sendmail -i -f <from> -- <buyer>` with the message on stdin: common on shared hosting; exit 0 means queued."""
 
     def __init__(self, settings: MailSettings) -> None:
         self._settings = settings
@@ -472,9 +543,10 @@ class SendmailTransport:
         sender, recipient = _envelope(msg)
         path = self._settings.sendmail_path
         who = mask_email(recipient)
-        # -t: recipients from the headers; -i: a line with a lone "." does not end the message; -f: the envelope
-        # sender, so bounces go to the shop and SPF checks the shop's domain rather than the hosting account's.
-        command = [path, "-t", "-i", "-f", sender]
+        # The recipient is an argument, never read from the headers (no -t): buyer text in To: must not be able to
+        # add one. -i: a line with a lone "." does not end the message; -f: the envelope sender, so bounces go to the
+        # shop and SPF checks the shop's domain rather than the hosting account's; --: no address is read as an option.
+        command = [path, "-i", "-f", sender, "--", recipient]
         try:
             result = subprocess.run(
                 command, input=_wire_bytes(msg), capture_output=True, timeout=self._settings.timeout, check=False
@@ -496,7 +568,7 @@ class SendmailTransport:
         detail = next(
             (line.strip() for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()), ""
         )
-        detail = detail.replace(recipient, who)[:300]
+        detail = hide_address(detail, recipient)[:300]
         text = f"sendmail exited with {code} for {who}" + (f": {detail}" if detail else "")
         if code in (EX_TEMPFAIL, EX_UNAVAILABLE, EX_OSERR, EX_IOERR):
             raise MailTemporaryError(text)

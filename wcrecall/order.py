@@ -8,6 +8,7 @@ skipped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -54,6 +55,16 @@ _LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 # Totals this large are no shop's (WooCommerce keeps amounts as DECIMAL(26,8)) and break decimal arithmetic.
 MAX_TOTAL = Decimal("1e28")
 
+# A person's name: letters and combining marks of any script, spaces, and the few marks names carry (apostrophes,
+# hyphens, the dot of an initial, the middle dots of Catalan and Japanese). Anything else (digits, @, URLs, list and
+# markup characters, emoji, format characters) makes it text that is not a name: a guest can type anything there,
+# and the shop would print it in its own greeting and in To: ("Hi Call +1-555 to claim your refund https://...").
+NAME_MAX_CHARS = 60
+NAME_MAX_WORDS = 6
+_NAME_MARKS = frozenset("'\u2019\u02bc\u02bb-\u2010\u2011.\u00b7\u30fb")  # apostrophes, hyphens, dot, middle dots
+# A dot ends an initial ("J. R.", "J.R.") and never joins two words ("evil.example", "t.co").
+_NAME_DOT_RE = re.compile(r"\.(?!$|\s|\w\.)")
+
 
 @dataclass(frozen=True)
 class LineItem:
@@ -71,7 +82,7 @@ class Order:
     total: Decimal
     customer_id: int
     email: str  # billing email as given (may be invalid; see `valid_email`)
-    first_name: str
+    first_name: str  # "" unless it looks like a name (`person_name`)
     last_name: str
     country: str
     state: str
@@ -94,8 +105,8 @@ class Order:
 
     @property
     def email_key(self) -> str:
-        """The email as used for grouping buyers: trimmed and lower-cased."""
-        return self.email.strip().lower()
+        """The email as used for grouping buyers (`normalize_email`)."""
+        return normalize_email(self.email)
 
     @property
     def is_guest(self) -> bool:
@@ -127,6 +138,40 @@ def _valid_domain(domain: str) -> bool:
         _LABEL_RE.match(label) and not shown.startswith("-") and not shown.endswith("-")
         for label, shown in zip(labels, unicode_domain.split("."), strict=False)
     )
+
+
+def normalize_email(email: str) -> str:
+    """The form in which two spellings of one address compare equal (suppression, `forget`, grouping a buyer's
+    orders): trimmed, lower-case, the domain without a trailing dot and in its ASCII (IDNA) form, so `Ana@Bücher.example`
+    and `ana@xn--bcher-kva.example` are one buyer."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    domain = domain.rstrip(".").lower()
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid international name: compared as written
+    return f"{local.lower()}@{domain}"
+
+
+def person_name(text: str) -> str:
+    """`text` (spaces collapsed, NFC) when it looks like a person's name, else "": the greeting and To: then go
+    without a name. One rule for every name wcrecall prints."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    if not name or len(name) > NAME_MAX_CHARS or len(name.split(" ")) > NAME_MAX_WORDS:
+        return ""
+    letters = 0
+    for char in name:
+        kind = unicodedata.category(char)
+        if kind[0] == "L":
+            letters += 1
+        elif kind[0] != "M" and char != " " and char not in _NAME_MARKS:
+            return ""
+    if not letters or _NAME_DOT_RE.search(name):
+        return ""
+    return name
 
 
 def parse_gmt(value: Any, what: str, *, required: bool = True) -> datetime | None:
@@ -224,8 +269,8 @@ def parse_order(raw: Any) -> Order:
         total=_total(raw.get("total")),
         customer_id=max(_int(raw.get("customer_id")), 0),
         email=_text(billing.get("email"), 320).strip(),
-        first_name=_text(billing.get("first_name"), 200).strip(),
-        last_name=_text(billing.get("last_name"), 200).strip(),
+        first_name=person_name(_text(billing.get("first_name"), 200)),
+        last_name=person_name(_text(billing.get("last_name"), 200)),
         country=_text(billing.get("country"), 2).upper(),
         state=_text(billing.get("state"), 40).upper(),
         payment_method=_text(raw.get("payment_method"), 100),

@@ -9,6 +9,7 @@ nothing more.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,23 @@ class PrivacyError(WcrecallError):
 class Entry:
     kind: str  # "email" or "domain"
     value: str  # the keyed hash for an email, the name for a domain
-    reason: str
+    reason: str  # why and when; for an address it ends with the masked form, e.g. "(j***@example.com)"
+
+    @property
+    def id(self) -> str:
+        """What `suppress list` shows and `suppress remove` accepts: the domain, or the hash's first characters."""
+        return self.value if self.kind == "domain" else self.value[:ID_CHARS]
+
+    @property
+    def masked(self) -> str:
+        match = _MASKED_RE.search(self.reason)
+        return match.group(1) if match else ""
+
+
+ID_CHARS = 12
+_MASKED_RE = re.compile(r"\(([^()\s]*\*\*\*@[^()\s]+)\)$")
+_MASKED_ADDRESS_RE = re.compile(r"[^@\s]?\*\*\*@[^@\s]+")
+_ID_RE = re.compile(r"[0-9a-f]{8,32}")
 
 
 def _domain(text: str) -> str:
@@ -68,22 +85,48 @@ def suppress_email(state: State, email: str, reason: str, *, show: bool = True) 
     state.set_suppressions(lists)
 
 
+def suppress_refused(state: State, email: str, reply: str, *, now: datetime) -> None:
+    """The mail server refused the address itself (no such user): suppress it with the day and the server's reply,
+    so `suppress list` shows an owner what happened and `suppress remove` can undo it."""
+    reply = " ".join(reply.split())[:160] or "no reply text"
+    suppress_email(state, email, f"refused by the mail server on {now:%Y-%m-%d}: {reply}")
+
+
 def suppress_domain(state: State, domain: str, reason: str) -> None:
     lists = state.suppressions()
     lists["domains"][_domain(domain)] = reason
     state.set_suppressions(lists)
 
 
-def unsuppress(state: State, target: str) -> bool:
-    """Remove an address or a domain from the list; False if it was not on it."""
+def unsuppress(state: State, target: str) -> str | None:
+    """Remove an entry: an address, a domain, or what `suppress list` shows for an address (its id, or its masked form
+    when only one entry has it). Returns how the removed entry is shown, or None if nothing matched; an ambiguous
+    masked form or id raises PrivacyError naming the ids to choose from."""
+    target = target.strip()
     lists = state.suppressions()
-    if "@" in target.strip().lstrip("@"):
-        found = lists["emails"].pop(state.email_hash(target), None) is not None
+    if _MASKED_ADDRESS_RE.fullmatch(target) or _ID_RE.fullmatch(target):
+        matches = [
+            e
+            for e in entries(state)
+            if e.kind == "email" and (e.masked.lower() == target.lower() or e.value.startswith(target))
+        ]
+        if len(matches) > 1:
+            ids = ", ".join(f"{e.id} ({e.reason})" for e in matches)
+            raise PrivacyError(f"{target} matches {len(matches)} entries: {ids}; give the full address or one id")
+        if not matches:
+            return None
+        del lists["emails"][matches[0].value]
+        shown = matches[0].masked or matches[0].id
+    elif "@" in target.lstrip("@"):
+        if lists["emails"].pop(state.email_hash(target), None) is None:
+            return None
+        shown = mask_email(target)
     else:
-        found = lists["domains"].pop(_domain(target), None) is not None
-    if found:
-        state.set_suppressions(lists)
-    return found
+        if lists["domains"].pop(_domain(target), None) is None:
+            return None
+        shown = _domain(target)
+    state.set_suppressions(lists)
+    return shown
 
 
 def entries(state: State) -> list[Entry]:
@@ -164,22 +207,32 @@ def forget_buyer(settings: Settings, email: str, *, now: datetime) -> str:
 
 
 def change_suppression(settings: Settings, action: str, target: str, *, now: datetime) -> str:
-    """`wcrecall suppress add|remove TARGET`: an address (jane@example.com) or a whole domain (example.com)."""
+    """`wcrecall suppress add|remove TARGET`: an address (jane@example.com) or a whole domain (example.com); `remove`
+    also takes an entry as `suppress list` shows it (its id, or its masked address when that is unique)."""
     target = target.strip()
+    listed = action != "add" and bool(_MASKED_ADDRESS_RE.fullmatch(target) or _ID_RE.fullmatch(target))
     is_email = "@" in target.lstrip("@")
-    if is_email:
+    if listed:
+        pass  # as `suppress list` shows it: matched against the list
+    elif is_email:
         target = _check_email(target)
+        if _MASKED_ADDRESS_RE.fullmatch(target):
+            raise PrivacyError(f"{target!r} is a masked address; give the buyer's full address")
     elif not target or "." not in target or any(c.isspace() for c in target):
-        raise PrivacyError(f"{target!r}: give an address (jane@example.com) or a domain (example.com)")
+        raise PrivacyError(
+            f"{target!r}: give an address (jane@example.com), a domain (example.com) or, to remove, an entry as "
+            "`wcrecall suppress list` shows it"
+        )
     lock, state = _locked_state(settings)
     try:
-        shown = mask_email(target) if is_email else _domain(target)
         if action == "add":
             reason = f"added on {now:%Y-%m-%d}"
             (suppress_email if is_email else suppress_domain)(state, target, reason)
-            message = f"suppressed {shown}"
+            message = f"suppressed {mask_email(target) if is_email else _domain(target)}"
         else:
-            message = f"removed {shown}" if unsuppress(state, target) else f"{shown} was not on the suppression list"
+            removed = unsuppress(state, target)
+            shown = target if listed else mask_email(target) if is_email else _domain(target)
+            message = f"removed {removed}" if removed else f"{shown} was not on the suppression list"
         state.save()
     finally:
         state.close()

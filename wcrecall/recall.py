@@ -716,9 +716,11 @@ class Tick:
             return
         except MailRecipientRefused as exc:
             step.state, step.why = SKIPPED, f"refused by the mail server: {exc}"
-            privacy.suppress_email(self.state, order.email, "refused by the mail server")
+            privacy.suppress_refused(self.state, order.email, exc.reply or str(exc), now=self.now)
             outcome = ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED
             self.end(recall, outcome, "the mail server refused the address", note=False)
+            self.put(recall, durable=True)  # the refusal and the suppression (recorded before it) survive a crash
+            failpoints.hit("after_refusal")
             self.problem(order.id, f"reminder {n} refused by the mail server; no more reminders ({exc})")
             return
         except MailAuthError:

@@ -34,6 +34,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from wcrecall.errors import LockHeld, StateError
+from wcrecall.order import normalize_email
 from wcrecall.records import CLAIMED, UNCERTAIN, Recall
 
 log = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ class State:
     def email_hash(self, email: str) -> str:
         """A keyed hash of the normalised email: groups a buyer's orders without storing the address."""
         key = bytes.fromhex(self.meta["hash_key"])
-        return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(key, normalize_email(email).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def open_recalls(self) -> Iterator[Recall]:
         return (r for r in self.recalls.values() if r.is_open)

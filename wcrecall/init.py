@@ -280,13 +280,15 @@ def write_config(
 
 
 def test_connections(settings: Settings, *, store_factory: Callable[..., Any] | None = None) -> None:
-    """Read one order with the key and log in to the mail server; raise the error that says what to fix."""
+    """Read one order with the key, check it may write notes (writing nothing), and log in to the mail server;
+    raise the error that says what to fix."""
     from wcrecall.mail import open_transport
     from wcrecall.store import Store
 
     store = (store_factory or Store)(settings.store, max_attempts=2, max_retry_time=10.0)
     with store.session():
         store.orders_page({"status": "any", "per_page": 1, "_fields": "id"}, 1)
+        store.check_write()
     open_transport(settings.mail, base_dir=settings.base_dir).check()
 
 

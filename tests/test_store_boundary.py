@@ -256,9 +256,12 @@ def test_store_behind_a_private_ca_works_with_ca_bundle(
     assert watermark(tmp_path) is not None
 
 
-@pytest.mark.parametrize("problem", ["missing", "not_pem", "folder"])
+@pytest.mark.parametrize(
+    ("problem", "reason"), [("missing", "does not exist"), ("not_pem", "holds no PEM certificate"),
+                            ("folder", "cannot be read")]
+)  # fmt: skip
 def test_unusable_ca_bundle_is_a_config_error_naming_the_setting(
-    tmp_path: Path, store: SandboxStore, problem: str
+    tmp_path: Path, store: SandboxStore, problem: str, reason: str
 ) -> None:
     """A missing file, a file that is not PEM, or a folder: exit 2 naming store.ca_bundle, before any request."""
     if problem == "not_pem":
@@ -270,6 +273,6 @@ def test_unusable_ca_bundle_is_a_config_error_naming_the_setting(
     store.reset_counters()
     result = cli(["run"], config=config, now=NOW)
     assert result.exit_code == 2, result.stderr
-    assert result.stderr.startswith("Error: store.ca_bundle:")
+    assert result.stderr.startswith(f"Error: store.ca_bundle: {tmp_path / 'ca.pem'} {reason}")
     assert "Traceback" not in result.stderr
     assert store.count() == 0

@@ -45,7 +45,6 @@ PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_inv
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 _READ_SIZE = 64 * 1024
-_REDIRECTS = (301, 302, 303, 307, 308)
 
 # What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
 SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
@@ -62,7 +61,7 @@ def _request_via_session(
     session = _session.get()
     # The body is read by `Store._read_body`, bounded in size and time; a redirect is reported, never followed (it
     # would lose Basic auth or break the OAuth signature, and could point anywhere).
-    kwargs.update(stream=True, allow_redirects=False)
+    kwargs.update(stream=True, allow_redirects=False, hooks={"response": _stop_at_redirect})
     if "oauth_signature=" in url:
         # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
         # last of duplicate keys so it works, but the URL doubles. The signed URL alone is the request.
@@ -73,6 +72,20 @@ def _request_via_session(
 
 
 woocommerce.api.request = _request_via_session
+
+
+class _Redirected(Exception):
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status, location)
+        self.status = status
+        self.location = location
+
+
+def _stop_at_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A response hook: runs before requests looks at `Location` at all (it would raise on a malformed one)."""
+    if 300 <= response.status_code < 400 and "Location" in response.headers:
+        response.close()
+        raise _Redirected(response.status_code, response.headers["Location"])
 
 
 def _nonce() -> str:
@@ -354,6 +367,11 @@ class Store:
                 raise ValueError(method)
         except requests.Timeout:
             raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except _Redirected as exc:
+            raise StoreError(
+                f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
+                "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
+            ) from None
         except requests.exceptions.SSLError as exc:
             raise StoreError(
                 f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); if the shop's "
@@ -367,12 +385,6 @@ class Store:
         body = self._read_body(response, what, started)
         self.traffic.bytes_received += len(body)
         status = response.status_code
-        if status in _REDIRECTS or 300 <= status < 400 and response.headers.get("Location"):
-            target = _redirect_target(response.headers.get("Location", ""))
-            raise StoreError(
-                f"{what}: the store answered HTTP {status}, a redirect to {target}; wcrecall does not follow "
-                "redirects: set store.url to the shop's address as it answers"
-            )
         if status == 429 or status >= 500:
             raise _Transient(
                 f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None

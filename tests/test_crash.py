@@ -149,6 +149,23 @@ def test_two_hundred_killed_runs_never_send_a_step_twice(tmp_path: Path, store: 
     assert sum(tallies["kills"].values()) >= 120  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("point", ["before_write_probe", "after_write_probe"])
+def test_run_killed_around_the_write_check_sends_once_on_the_next_tick(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, point: str
+) -> None:
+    """SIGKILL right before or after the tick's write-permission check: nothing was claimed or sent, so the next
+    tick checks again and sends the reminder once (sent, not uncertain)."""
+    order_id = failed_order(store, "ana@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    killed = finish(start(["run"], config=config, now=NOW, WCRECALL_FAILPOINTS=point))
+    assert killed.killed and smtp.messages == []
+    after = cli(["run"], config=config, now=NOW + timedelta(minutes=1))
+    assert after.exit_code == 0, after.stderr
+    assert deliveries(smtp) == {(order_id, 1): 1}
+    step = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id].step(1)
+    assert step is not None and step.state == SENT and step.noted
+
+
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "garbage", "binary", "wrong_shape"])
 def test_lost_or_broken_state_is_rebuilt_from_notes_without_resending(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer, damage: str

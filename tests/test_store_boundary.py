@@ -276,3 +276,29 @@ def test_unusable_ca_bundle_is_a_config_error_naming_the_setting(
     assert result.stderr.startswith(f"Error: store.ca_bundle: {tmp_path / 'ca.pem'} {reason}")
     assert "Traceback" not in result.stderr
     assert store.count() == 0
+
+
+def test_init_trusts_a_private_ca_given_with_ca_bundle(
+    tmp_path: Path, tls_store: tuple[_TlsFront, SandboxStore], private_ca: dict[str, Path], smtp: SmtpServer
+) -> None:
+    """init against a shop behind a private CA: --ca-bundle is tested with the connection and written to the
+    config as an absolute path; the first run then mails the buyer."""
+    front, sandbox = tls_store
+    order_id = failed_order(sandbox, "ana@example.com")
+    config = tmp_path / "conf" / "shop.toml"
+    args = scripted(sandbox, smtp)
+    args[args.index("--url") + 1] = front.url
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "WCRECALL_STORE_CONSUMER_SECRET": DEFAULT_CONSUMER_SECRET,
+        "WCRECALL_MAIL_PASSWORD": SMTP_PASSWORD,
+    }
+    refused = cli(args, config=config, now=NOW, env=env)
+    assert refused.exit_code == 1 and "store.ca_bundle" in refused.stderr and not config.exists()
+    result = cli([*args, "--ca-bundle", str(private_ca["ca"])], config=config, now=NOW, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert f"ca_bundle = {json.dumps(str(private_ca['ca']))}" in config.read_text()
+    first = cli(["run"], config=config, now=NOW, env=env)
+    assert first.exit_code == 0, first.stderr
+    assert deliveries(smtp) == {(order_id, 1): 1}

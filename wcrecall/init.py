@@ -42,6 +42,7 @@ class Answers:
     from_addr: str = ""
     support_email: str = ""
     store_name: str = ""
+    ca_bundle: str = ""  # a private CA's PEM file; a flag only, never asked
 
 
 # -- pure validation ----------------------------------------------------------------------------------------------
@@ -225,10 +226,11 @@ def render_toml(a: Answers) -> str:
     elif a.transport == "file":
         mail.append(f"outbox = {_q(a.outbox)}")
     mail.append(f"from = {_q(a.from_addr)}")
+    ca_bundle = f"ca_bundle = {_q(str(Path(a.ca_bundle).expanduser().absolute()))}\n" if a.ca_bundle else ""
     return (
         "# wcrecall config, written by `wcrecall init`. Keep it private (chmod 600): it holds the API secret.\n\n"
         f"[store]\nurl = {_q(a.url.rstrip('/'))}\nconsumer_key = {_q(a.consumer_key)}\n"
-        f"consumer_secret = {_q(a.consumer_secret)}\n\n"
+        f"consumer_secret = {_q(a.consumer_secret)}\n{ca_bundle}\n"
         "[mail]\n" + "\n".join(mail) + "\n\n"
         f"[brand]\nstore_name = {_q(a.store_name)}\nsupport_email = {_q(a.support_email)}\n"
     )
@@ -236,7 +238,7 @@ def render_toml(a: Answers) -> str:
 
 def summary(settings: Settings) -> list[str]:
     """The written settings as `key = value` lines, secrets as <hidden>."""
-    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "mail.transport", "mail.host", "mail.port",
+    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "store.ca_bundle", "mail.transport", "mail.host", "mail.port",
              "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from", "brand.store_name",
              "brand.support_email")  # fmt: skip
     rows = dict(settings.describe())

@@ -238,9 +238,9 @@ def render_toml(a: Answers) -> str:
 
 def summary(settings: Settings) -> list[str]:
     """The written settings as `key = value` lines, secrets as <hidden>."""
-    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "store.ca_bundle", "mail.transport", "mail.host", "mail.port",
-             "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from", "brand.store_name",
-             "brand.support_email")  # fmt: skip
+    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "store.ca_bundle", "mail.transport",
+             "mail.host", "mail.port", "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from",
+             "brand.store_name", "brand.support_email")  # fmt: skip
     rows = dict(settings.describe())
     out = []
     for key in shown:

@@ -53,7 +53,6 @@ class HostileFront:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.sandbox = SandboxStore(home_url=self.url)
         self.stopping = threading.Event()
-        self.seen: list[tuple[str, str, bool]] = []  # (method, path, spoiled)
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -66,9 +65,6 @@ class HostileFront:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
-
-    def spoiled(self, method: str | None = None) -> int:
-        return sum(1 for m, _, s in self.seen if s and (method is None or m == method))
 
     def _rule_for(self, method: str, path: str) -> Spoiler | None:
         with self._lock:
@@ -85,7 +81,6 @@ class HostileFront:
         genuine = self.sandbox.answer(request)
         genuine.headers.append(("Date", formatdate(self.sandbox.clock.timestamp(), usegmt=True)))
         spoiler = self._rule_for(request.method, path)
-        self.seen.append((request.method, path, spoiler is not None))
         if spoiler is not None:
             return spoiler(request, genuine)
         return [raw(genuine.status, genuine.headers, genuine.body)]

@@ -52,7 +52,8 @@ def crash_campaign(
 ) -> dict[str, object]:
     """Run `trials` killed ticks, each followed by a normal one; check the invariants; return the tallies."""
     rng = random.Random(seed)
-    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    # Quiet hours off: the campaign's clock jumps through whole days, and a step held for the night is a kill missed.
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='[regional]\nquiet_hours = "off"\n')
     state_path = tmp_path / "shop.state.json"
     kills: Counter[str] = Counter()
     missed: Counter[str] = Counter()
@@ -72,7 +73,8 @@ def crash_campaign(
         fresh_refusal = any(b.startswith(f"gone.buyer{trial}.") for b in refused)
         if rng.random() < 0.7:
             point = rng.choice(POINT_LIST)
-            spec = f"{point}:{rng.randint(1, 2)}"
+            # The write check happens once per run: only its first hit can kill.
+            spec = f"{point}:{1 if 'write_probe' in point else rng.randint(1, 2)}"
             if fresh_refusal and rng.random() < 0.5:
                 point, spec = "after_refusal", "after_refusal"  # a refusal is due in this run, often enough
             store.latency = 0.0
@@ -186,6 +188,23 @@ def test_a_run_killed_right_after_a_refusal_keeps_the_refusal(
     smtp.fail_rcpt = {}
     assert cli(["run"], config=config, now=NOW + timedelta(minutes=10)).exit_code == 0
     assert smtp.messages == []
+
+
+@pytest.mark.parametrize("point", ["before_write_probe", "after_write_probe"])
+def test_run_killed_around_the_write_check_sends_once_on_the_next_tick(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, point: str
+) -> None:
+    """SIGKILL right before or after the tick's write-permission check: nothing was claimed or sent, so the next
+    tick checks again and sends the reminder once (sent, not uncertain)."""
+    order_id = failed_order(store, "ana@example.com")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    killed = finish(start(["run"], config=config, now=NOW, WCRECALL_FAILPOINTS=point))
+    assert killed.killed and smtp.messages == []
+    after = cli(["run"], config=config, now=NOW + timedelta(minutes=1))
+    assert after.exit_code == 0, after.stderr
+    assert deliveries(smtp) == {(order_id, 1): 1}
+    step = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id].step(1)
+    assert step is not None and step.state == SENT and step.noted
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "garbage", "binary", "wrong_shape"])

@@ -640,6 +640,10 @@ def init(
     ] = None,
     support_email: Annotated[str | None, typer.Option("--support-email", envvar="WCRECALL_BRAND_SUPPORT_EMAIL")] = None,
     store_name: Annotated[str | None, typer.Option("--store-name", envvar="WCRECALL_BRAND_STORE_NAME")] = None,
+    ca_bundle: Annotated[
+        str | None,
+        typer.Option("--ca-bundle", help="PEM file of the shop's private CA.", envvar="WCRECALL_STORE_CA_BUNDLE"),
+    ] = None,
     non_interactive: Annotated[
         bool, typer.Option("--non-interactive", "-y", help="Ask nothing; defaults for the rest.")
     ] = False,
@@ -664,7 +668,7 @@ def init(
             "url": url, "consumer_key": key, "consumer_secret": secret, "transport": transport, "smtp_host": smtp_host,
             "smtp_port": smtp_port, "smtp_security": smtp_security, "smtp_username": smtp_user,
             "smtp_password": smtp_password, "outbox": outbox, "from_addr": from_addr, "support_email": support_email,
-            "store_name": store_name,
+            "store_name": store_name, "ca_bundle": ca_bundle,
         })  # fmt: skip
         if not non_interactive:
             answers = ask(answers, typer.prompt, typer.echo)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -83,6 +84,8 @@ class StoreSettings:
     verify_tls: bool = True
     timeout: float = 30.0
     max_retry_time: float = 60.0  # seconds one request may spend on retries of transient faults (429, 5xx, ...)
+    max_tick_time: float = 300.0  # seconds one run may spend talking to the store; then it stops and the next goes on
+    ca_bundle: str = ""  # PEM file of a private CA to trust (relative: to the config file's folder)
 
     def check(self) -> None:
         parts = urlsplit(self.url)
@@ -94,6 +97,29 @@ class StoreSettings:
             raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
         if self.timeout <= 0:
             raise ConfigError("store.timeout: must be a positive number of seconds")
+        if self.max_tick_time <= 0:
+            raise ConfigError("store.max_tick_time: must be a positive number of seconds")
+
+
+def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSettings:
+    """`store.ca_bundle` as an absolute path (relative ones from the config file's folder), checked to be a readable
+    PEM file with at least one CA certificate; ConfigError naming the setting otherwise."""
+    if not store.ca_bundle:
+        return store
+    path = Path(store.ca_bundle).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except FileNotFoundError:
+        raise ConfigError(f"store.ca_bundle: {path} does not exist (give the private CA's PEM file)") from None
+    except ssl.SSLError:
+        raise ConfigError(
+            f"store.ca_bundle: {path} holds no PEM certificate (give the private CA's PEM file)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"store.ca_bundle: {path} cannot be read ({exc.strerror or exc})") from None
+    return dataclasses.replace(store, ca_bundle=str(path))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -411,7 +437,8 @@ def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None
             raise ConfigError(f"{key}: expected tables like [countries.DE]")
         return {str(cc).upper(): _country_rule(f"{key}.{cc}", rule) for cc, rule in value.items()}
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ConfigError(f"{key}: expected text, got {value!r}")
+        shown = f"a {type(value).__name__} ({HIDDEN})" if (section, name) in SECRET_KEYS else repr(value)
+        raise ConfigError(f"{key}: expected text, got {shown}")
     return str(value)
 
 
@@ -476,4 +503,5 @@ def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | No
             raise ConfigError(f"{name}: expected a [{name}] table")
         sections[name] = cls(**_section_values(name, cls, raw, env))
         sections[name].check()
+    sections["store"] = resolve_ca_bundle(sections["store"], config_path.parent if config_path.exists() else None)
     return Settings(**sections, config_path=config_path if config_path.exists() else None)

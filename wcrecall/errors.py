@@ -38,6 +38,14 @@ class StoreAuthError(StoreError):
     exit_code = 2
 
 
+class StoreReadOnly(StoreAuthError):
+    """The key may read but not write (401 "does not have write permissions"): no note could follow an email (exit 2)."""
+
+
+class StoreDeadline(StoreError):
+    """The run reached `store.max_tick_time`: it stops talking to the store, and the next run carries on."""
+
+
 class StoreNotFound(StoreError):
     """The store answered 404 for an order or route."""
 

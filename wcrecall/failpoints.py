@@ -8,6 +8,8 @@ when the machine loses power or cron's host kills the job, which is the case the
 Points (called in `recall.py`, in the order of effects of one step):
 
 - `mid_sync`: after an order of the sync was handled, before the watermark moves;
+- `before_write_probe`, `after_write_probe`: around the tick's one check of the key's write permission, made right
+  before its first email (nothing of that step is claimed yet);
 - `after_claim`: the step's claim is on disk, nothing was handed to the mail server yet;
 - `after_send`: the mail server accepted the message, the step is not yet marked sent;
 - `after_mark_sent`: the step is marked sent, its order note is not yet posted;
@@ -24,7 +26,18 @@ import signal
 from collections import Counter
 
 ENV = "WCRECALL_FAILPOINTS"
-POINTS = frozenset({"mid_sync", "after_claim", "after_send", "after_mark_sent", "after_note", "after_refusal"})
+POINTS = frozenset(
+    {
+        "mid_sync",
+        "before_write_probe",
+        "after_write_probe",
+        "after_claim",
+        "after_send",
+        "after_mark_sent",
+        "after_note",
+        "after_refusal",
+    }
+)
 
 _hits: Counter[str] = Counter()
 

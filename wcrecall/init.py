@@ -42,6 +42,7 @@ class Answers:
     from_addr: str = ""
     support_email: str = ""
     store_name: str = ""
+    ca_bundle: str = ""  # a private CA's PEM file; a flag only, never asked
 
 
 # -- pure validation ----------------------------------------------------------------------------------------------
@@ -237,10 +238,11 @@ def render_toml(a: Answers) -> str:
     elif a.transport == "file":
         mail.append(f"outbox = {_q(a.outbox)}")
     mail.append(f"from = {_q(a.from_addr)}")
+    ca_bundle = f"ca_bundle = {_q(str(Path(a.ca_bundle).expanduser().absolute()))}\n" if a.ca_bundle else ""
     return (
         "# wcrecall config, written by `wcrecall init`. Keep it private (chmod 600): it holds the API secret.\n\n"
         f"[store]\nurl = {_q(a.url.rstrip('/'))}\nconsumer_key = {_q(a.consumer_key)}\n"
-        f"consumer_secret = {_q(a.consumer_secret)}\n\n"
+        f"consumer_secret = {_q(a.consumer_secret)}\n{ca_bundle}\n"
         "[mail]\n" + "\n".join(mail) + "\n\n"
         f"[brand]\nstore_name = {_q(a.store_name)}\nsupport_email = {_q(a.support_email)}\n"
     )
@@ -248,9 +250,9 @@ def render_toml(a: Answers) -> str:
 
 def summary(settings: Settings) -> list[str]:
     """The written settings as `key = value` lines, secrets as <hidden>."""
-    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "mail.transport", "mail.host", "mail.port",
-             "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from", "brand.store_name",
-             "brand.support_email")  # fmt: skip
+    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "store.ca_bundle", "mail.transport",
+             "mail.host", "mail.port", "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from",
+             "brand.store_name", "brand.support_email")  # fmt: skip
     rows = dict(settings.describe())
     out = []
     for key in shown:
@@ -292,13 +294,15 @@ def write_config(
 
 
 def test_connections(settings: Settings, *, store_factory: Callable[..., Any] | None = None) -> None:
-    """Read one order with the key and log in to the mail server; raise the error that says what to fix."""
+    """Read one order with the key, check it may write notes (writing nothing), and log in to the mail server;
+    raise the error that says what to fix."""
     from wcrecall.mail import open_transport
     from wcrecall.store import Store
 
     store = (store_factory or Store)(settings.store, max_attempts=2, max_retry_time=10.0)
     with store.session():
         store.orders_page({"status": "any", "per_page": 1, "_fields": "id"}, 1)
+        store.check_write()
     open_transport(settings.mail, base_dir=settings.base_dir).check()
 
 

@@ -44,6 +44,7 @@ from wcrecall.errors import (
     MailTemporaryError,
     MailUncertain,
     StoreAuthError,
+    StoreDeadline,
     StoreError,
     TemplateError,
     WcrecallError,
@@ -148,7 +149,9 @@ class Tick:
         self.now = now
         self.dry_run = dry_run
         self.baseline = baseline
-        self.store = store or Store(settings.store, max_retry_time=settings.store.max_retry_time)
+        self.store = store or Store(
+            settings.store, max_retry_time=settings.store.max_retry_time, max_tick_time=settings.store.max_tick_time
+        )
         self._renderer = renderer
         self._transport_factory = transport_factory or (
             lambda: open_transport(settings.mail, base_dir=settings.base_dir)
@@ -167,6 +170,7 @@ class Tick:
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
         self._reported_hosts: set[str] | None = None
+        self._may_write = False  # the key's write permission, checked before the tick's first email
         self._compact = False
         self.progress = progress or NoProgress()
 
@@ -337,7 +341,7 @@ class Tick:
         try:
             self.handle(order)
             failpoints.hit("mid_sync")
-        except (StoreAuthError, MailAuthError):
+        except (StoreAuthError, StoreDeadline, MailAuthError):
             raise
         except WcrecallError as exc:
             if retry.add(order.id, str(exc), self.now):
@@ -599,7 +603,7 @@ class Tick:
         for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
             try:
                 self._advance(recall)
-            except (StoreAuthError, MailAuthError, TemplateError):
+            except (StoreAuthError, StoreDeadline, MailAuthError, TemplateError):
                 raise
             except WcrecallError as exc:
                 self.problem(recall.id, str(exc))
@@ -698,6 +702,13 @@ class Tick:
                 order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
             )
             return
+        if not self._may_write:
+            # A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
+            # without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask.
+            failpoints.hit("before_write_probe")
+            self.store.check_write()
+            failpoints.hit("after_write_probe")
+            self._may_write = True
         step = Step(n=n, state=CLAIMED, at=self.now.isoformat(), msgid=msgid)
         recall.steps.append(step)
         self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
@@ -898,7 +909,7 @@ class Tick:
         if self._gateways is None:
             try:
                 self._gateways = self.store.payment_gateways()
-            except StoreAuthError:
+            except (StoreAuthError, StoreDeadline):
                 raise
             except StoreError as exc:
                 self.problem(order.id, f"payment methods not listed in the email ({exc})")
@@ -944,7 +955,7 @@ class Tick:
     def _post_step_note(self, recall: Recall, step: Step) -> None:
         try:
             self.store.add_note(recall.id, self.step_note(recall, step))
-        except StoreAuthError:
+        except (StoreAuthError, StoreDeadline):
             raise
         except StoreError as exc:
             self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
@@ -964,7 +975,7 @@ class Tick:
                     self.store.add_note(recall.id, self.end_note(recall))
                     recall.end_noted = True
                     self.put(recall)
-            except StoreAuthError:
+            except (StoreAuthError, StoreDeadline):
                 raise
             except StoreError as exc:
                 self.problem(recall.id, f"note not written, retried next tick ({exc})")

@@ -11,23 +11,28 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import random
+import re
 import secrets
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import tenacity
+import urllib3.exceptions
 import woocommerce.api
 import woocommerce.oauth
 from woocommerce import API
 
 from wcrecall import __version__
 from wcrecall.config import StoreSettings
-from wcrecall.errors import StoreAuthError, StoreError, StoreNotFound
+from wcrecall.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.order import ORDER_FIELDS, format_gmt
 
 log = logging.getLogger(__name__)
@@ -35,6 +40,13 @@ log = logging.getLogger(__name__)
 PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_invalid_param
 # Pages one sync reads per tick (10,000 changed orders); a longer window goes on where it stopped on the next tick.
 MAX_SYNC_PAGES = 100
+
+# Bounds on what one answer may cost, whatever the store sends: the body after decompression (a page of 100 orders
+# is well under 1 MiB; a gzip bomb would be gigabytes), and how deeply its JSON may nest (an order nests 4 levels;
+# a plugin's meta value a few more).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+_READ_SIZE = 64 * 1024
 
 # What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
 SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
@@ -49,6 +61,9 @@ def _request_via_session(
     method: str, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
 ) -> requests.Response:
     session = _session.get()
+    # The body is read by `Store._read_body`, bounded in size and time; a redirect is reported, never followed (it
+    # would lose Basic auth or break the OAuth signature, and could point anywhere).
+    kwargs.update(stream=True, allow_redirects=False, hooks={"response": _stop_at_redirect})
     if "oauth_signature=" in url:
         # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
         # last of duplicate keys so it works, but the URL doubles. The signed URL alone is the request.
@@ -59,6 +74,20 @@ def _request_via_session(
 
 
 woocommerce.api.request = _request_via_session
+
+
+class _Redirected(Exception):
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status, location)
+        self.status = status
+        self.location = location
+
+
+def _stop_at_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A response hook: runs before requests looks at `Location` at all (it would raise on a malformed one)."""
+    if 300 <= response.status_code < 400 and "Location" in response.headers:
+        response.close()
+        raise _Redirected(response.status_code, response.headers["Location"])
 
 
 def _nonce() -> str:
@@ -76,6 +105,7 @@ class _Transient(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.wait_too_long = False  # the store asked to wait longer than the retry budget has left
 
 
 @dataclass
@@ -103,48 +133,113 @@ class Page:
     date: str | None = None  # the store's `Date` header: its own "now"
 
 
+_OPENING = re.compile(r"[\[{]")
+_SPACE = re.compile(r"\s*")
+
+
 def parse_body(text: str, *, what: str) -> Any:
-    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON."""
+    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON.
+
+    Linear in the body: the salvage tries positions of `[` and `{` in turn, and stops once the decoder has gone
+    through about twice the body's length in failed tries (or after 200 tries)."""
     stripped = text.strip()
     if not stripped:
         raise _Transient(f"{what}: the store sent an empty body")
     try:
-        return json.loads(stripped)
+        return _bounded_depth(json.loads(stripped), what)
+    except RecursionError:
+        raise _too_deep(what) from None
     except ValueError:
         pass
     decoder = json.JSONDecoder()
     # A plugin's PHP warning or an HTML fragment printed before the JSON: take the first position from which the
-    # rest of the body is one intact JSON value. Bounded so a huge HTML page costs little.
-    tried = 0
-    for index, char in enumerate(stripped):
-        if char not in "[{":
-            continue
-        tried += 1
-        if tried > 200:
+    # rest of the body is one intact JSON value.
+    budget = 2 * len(stripped) + 4096
+    for tried, opening in enumerate(_OPENING.finditer(stripped)):
+        if tried >= 200 or budget <= 0:
             break
+        index = opening.start()
         try:
             value, end = decoder.raw_decode(stripped, index)
-        except ValueError:
+        except json.JSONDecodeError as exc:
+            budget -= exc.pos - index + 1
             continue
-        if not stripped[end:].strip():
+        except RecursionError:
+            raise _too_deep(what) from None
+        budget -= end - index
+        if _SPACE.match(stripped, end).end() == len(stripped):  # type: ignore[union-attr]
             log.debug("%s: ignored %d characters of noise before the JSON", what, index)
-            return value
+            return _bounded_depth(value, what)
     snippet = " ".join(stripped[:200].split())
     raise _Transient(f"{what}: the store's answer is not JSON: {snippet!r}")
 
 
+def _too_deep(what: str) -> StoreError:
+    return StoreError(f"{what}: the store's answer nests deeper than {MAX_JSON_DEPTH} levels; it is not used")
+
+
+def _bounded_depth(value: Any, what: str) -> Any:
+    """`value` if no list or object in it is nested deeper than MAX_JSON_DEPTH, else StoreError."""
+    if not isinstance(value, (list, dict)):
+        return value
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(what)
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (list, dict)):
+                stack.append((child, depth + 1))
+    return value
+
+
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
+    """`Retry-After` in seconds (a number, or an HTTP date counted from the store's own `Date`); None if unusable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        try:
+            now = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            now = datetime.now(UTC)
+        if when.tzinfo is None or now.tzinfo is None:
+            return None
+        seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _redirect_target(location: str) -> str:
+    """Where a redirect points, for an error line: scheme, host and path only (a query may echo credentials)."""
+    try:
+        parts = urlsplit(location.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "a malformed address"
+    if parts.scheme not in ("http", "https") or not host:
+        return "a non-web address" if parts.scheme else "a malformed address"
+    shown = f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
+    return "".join(c for c in shown if c.isprintable())[:120]
+
+
+def _read_only(code: str, message: str) -> bool:
+    return (
+        "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message
+    )
 
 
 def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
-    if "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message:
+    if _read_only(code, message):
         return (
-            "the REST API key is read-only; create a key with Read/Write permission under "
+            "the REST API key has no write permission (it is read-only), so wcrecall could not write its order "
+            "notes and sends no email; create a key with Read/Write permission under "
             "WooCommerce > Settings > Advanced > REST API"
         )
     hint = (
@@ -165,6 +260,7 @@ class Store:
         *,
         max_retry_time: float = 60.0,
         max_attempts: int = 6,
+        max_tick_time: float | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -174,36 +270,67 @@ class Store:
             consumer_secret=settings.consumer_secret,
             version="wc/v3",
             timeout=settings.timeout,
-            verify_ssl=settings.verify_tls,
+            verify_ssl=(settings.ca_bundle or True) if settings.verify_tls else False,
             user_agent=f"wcrecall/{__version__}",
         )
         self.traffic = Traffic()
         self.max_retry_time = max_retry_time
         self.max_attempts = max_attempts
+        # The tick's deadline: armed by `session()`, respected by every call, its retries and its reads.
+        self.max_tick_time = max_tick_time
+        self._deadline: float | None = None
         self._sleep = sleep
         self.host = urlsplit(settings.url).hostname or "store"
 
     # -- connection -------------------------------------------------------------------------------------------
 
     def session(self) -> _SessionScope:
+        if self.max_tick_time is not None:
+            self._deadline = time.monotonic() + self.max_tick_time
         return _SessionScope()
+
+    def _time_left(self) -> float:
+        return math.inf if self._deadline is None else self._deadline - time.monotonic()
+
+    def _check_deadline(self, what: str) -> None:
+        if self._time_left() <= 0:
+            raise StoreDeadline(
+                f"{what}: this run reached store.max_tick_time ({self.max_tick_time:g} s) and stops here; "
+                "the next run carries on"
+            )
 
     # -- one request, with retries ------------------------------------------------------------------------------
 
+    def _retry_left(self, state: tenacity.RetryCallState) -> float:
+        """Seconds this request may still spend retrying: its own budget, and what is left of the tick's."""
+        return min(self.max_retry_time - (state.seconds_since_start or 0.0), self._time_left())
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.max_attempts:
+            return True
+        left = self._retry_left(state)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None and exc.retry_after > left:
+            exc.wait_too_long = True  # waiting as asked would overrun the budget: give up now, not after a sleep
+            return True
+        return left <= 0
+
     def _wait(self, state: tenacity.RetryCallState) -> float:
+        left = max(0.0, self._retry_left(state))
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return min(exc.retry_after, 60.0)
+            return min(exc.retry_after, left)
         # Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at 20 s.
-        return random.uniform(0, min(20.0, 0.5 * 2 ** (state.attempt_number - 1)))
+        return min(random.uniform(0, min(20.0, 0.5 * 2 ** (state.attempt_number - 1))), left)
 
     def _call(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None
     ) -> tuple[Any, requests.Response]:
         what = f"{method} {endpoint.split('?')[0]}"
+        self._check_deadline(what)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Transient),
-            stop=tenacity.stop_after_attempt(self.max_attempts) | tenacity.stop_after_delay(self.max_retry_time),
+            stop=self._stop,
             wait=self._wait,
             sleep=self._sleep or tenacity.nap.sleep,
             reraise=True,
@@ -216,6 +343,12 @@ class Store:
                     attempts += 1
                     return self._once(method, endpoint, params=params, data=data, what=what)
         except _Transient as exc:
+            self._check_deadline(what)
+            if exc.wait_too_long:
+                raise StoreError(
+                    f"{exc}; it asked to retry after {exc.retry_after:g} s, more than the retry budget left "
+                    f"(store.max_retry_time = {self.max_retry_time:g} s); gave up after {attempts} attempt(s)"
+                ) from None
             raise StoreError(f"{exc}; gave up after {attempts} attempt(s)") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -227,8 +360,12 @@ class Store:
     def _once(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str
     ) -> tuple[Any, requests.Response]:
+        self._check_deadline(what)
         self.traffic.requests += 1
         call_params = dict(params or {})
+        # No single wait on the socket may outlast the tick.
+        self.api.timeout = min(self.settings.timeout, max(0.1, self._time_left()))
+        started = time.monotonic()
         try:
             if method == "GET":
                 response = self.api.get(endpoint, params=call_params)
@@ -240,14 +377,22 @@ class Store:
                 raise ValueError(method)
         except requests.Timeout:
             raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except _Redirected as exc:
+            raise StoreError(
+                f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
+                "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
+            ) from None
         except requests.exceptions.SSLError as exc:
             raise StoreError(
-                f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); fix the certificate "
-                "or, only if you trust the network, set store.verify_tls = false"
+                f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); if the shop's "
+                "certificate comes from a private CA, set store.ca_bundle to that CA's PEM file; otherwise fix the "
+                "certificate or, only if you trust the network, set store.verify_tls = false"
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
-        body = response.content
+        except requests.RequestException as exc:  # never its text: it may hold the signed URL
+            raise StoreError(f"{what}: the request to {self.host} failed ({type(exc).__name__})") from None
+        body = self._read_body(response, what, started)
         self.traffic.bytes_received += len(body)
         status = response.status_code
         if status == 429 or status >= 500:
@@ -263,13 +408,54 @@ class Store:
             code = str(err.get("code", "")) if isinstance(err, dict) else ""
             message = str(err.get("message", "")) if isinstance(err, dict) else ""
             if status in (401, 403):
-                raise StoreAuthError(
+                refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
+                raise refused(
                     f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
                 )
             if status == 404:
                 raise StoreNotFound(f"{what}: not found ({code or status})")
             raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
         return parse_body(text, what=what), response
+
+    def _read_body(self, response: requests.Response, what: str, started: float) -> bytes:
+        """The decoded body, at most MAX_BODY_BYTES, read within store.timeout of the request and the tick's deadline.
+
+        Read piece by piece as it arrives, so a body dripped byte by byte is cut off in time and a gzip bomb is
+        stopped after MAX_BODY_BYTES of output (urllib3 decompresses at most what is asked for)."""
+        limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            response.close()
+            raise StoreError(f"{what}: the store's answer is larger than {limit} ({int(declared)} bytes announced)")
+        parts: list[bytes] = []
+        size = 0
+        done = False
+        try:
+            while True:
+                chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise StoreError(f"{what}: the store's answer is larger than {limit}; it is not used")
+                parts.append(chunk)
+                if time.monotonic() - started > self.settings.timeout:
+                    raise _Transient(f"{what}: the store's answer took longer than {self.settings.timeout:g} s")
+                self._check_deadline(what)
+            done = True
+        except urllib3.exceptions.DecodeError:
+            encoding = "".join(c for c in response.headers.get("Content-Encoding", "") if c.isprintable())[:40]
+            raise _Transient(f"{what}: the store's answer is not valid {encoding or 'compressed data'}") from None
+        except urllib3.exceptions.ReadTimeoutError:
+            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Transient(f"{what}: the answer from {self.host} was cut off ({type(exc).__name__})") from None
+        finally:
+            if done:
+                response.raw.release_conn()  # read to the end: the connection is kept for the next call
+            else:
+                response.close()
+        return b"".join(parts)
 
     # -- orders ---------------------------------------------------------------------------------------------------
 
@@ -355,6 +541,11 @@ class Store:
         body, _ = self._call("GET", f"orders/{int(order_id)}", params={"_fields": ",".join(ORDER_FIELDS)})
         if not isinstance(body, dict):
             raise StoreError(f"GET order {order_id}: expected an order object")
+        answered = body.get("id")
+        if type(answered) is not int or answered != int(order_id):
+            # Its buyer must not get this order's reminder, nor this order a note about someone else's email.
+            shown = "".join(c for c in str(answered) if c.isprintable())[:24]
+            raise StoreError(f"GET order {order_id}: the store answered with another order (id {shown}); not used")
         return body
 
     def get_notes(self, order_id: int) -> list[Any]:
@@ -391,22 +582,29 @@ class Store:
         body, response = self._call("GET", "system_status", params={"_fields": "environment,settings"})
         return (body if isinstance(body, dict) else {}), response.headers.get("Date")
 
-    def probe_write(self) -> bool:
-        """Whether the key may write, found out without writing anything.
+    def check_write(self) -> None:
+        """Make sure the key may write, without writing anything; `StoreReadOnly` (exit 2) if it may not.
 
-        POSTs a note to order 0, which cannot exist (WordPress ids start at 1): a read-only key is refused first
-        (401 "does not have write permissions", fixtures: err_401_readonly_key_post_note_https), a Read/Write key
-        gets 404 woocommerce_rest_order_invalid_id (err_404_post_note_missing_order_oauth_http). Other refusals raise.
+        POSTs a note to order 0, which cannot exist (WordPress ids start at 1). WooCommerce checks the key's
+        permission for any non-GET method before routing (WC_REST_Authentication::check_user_permissions on
+        rest_pre_dispatch): a read-only key gets 401 "does not have write permissions"
+        (fixtures: err_401_readonly_key_post_note_https), a Read/Write key goes on to the route and gets
+        404 woocommerce_rest_order_invalid_id (err_404_post_note_missing_order_oauth_http). Other refusals raise.
         """
+        note = {"note": "wcrecall: write permission check (order 0 does not exist)", "customer_note": False}
         try:
-            self._call("POST", "orders/0/notes", data={"note": "wcrecall doctor: write check", "customer_note": False})
+            self._call("POST", "orders/0/notes", data=note)
         except StoreNotFound:
-            return True
-        except StoreAuthError as exc:
-            if "read-only" in str(exc):
-                return False
-            raise
+            return
         raise StoreError("POST orders/0/notes: the store accepted a note for order 0, which should not exist")
+
+    def probe_write(self) -> bool:
+        """Whether the key may write (for `doctor`): `check_write` as a yes or no."""
+        try:
+            self.check_write()
+        except StoreReadOnly:
+            return False
+        return True
 
 
 class _SessionScope:

@@ -152,7 +152,7 @@ class Tick:
         )
         self.policy = policy_for(settings)
         self.report = TickReport()
-        self.state: State = State(settings.state_path, read_only=dry_run)
+        self.state: State = State.of(settings, read_only=dry_run)
         self._by_email: dict[str, set[int]] = defaultdict(set)
         self._by_customer: dict[int, set[int]] = defaultdict(set)
         self._transport: Transport | None = None

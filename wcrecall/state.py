@@ -8,7 +8,12 @@ file holds:
 Loading replays the journal over the snapshot. A torn last line (the process died mid-write) is ignored: the change
 it described never counted, and nothing was sent on its strength. A snapshot that cannot be read is kept beside
 itself as `<path>.broken-<time>` and the run starts from an empty state, which the next sync rebuilds from
-wcrecall's own order notes.
+wcrecall's own order notes. So does a file that parses but holds wrong types (records.py checks each field), or an
+empty folder at the path.
+
+A state belongs to one store (`store_identity`, recorded on first load, refused for any other) and is reached by its
+real path (symlinks followed), so every spelling of it shares one lock. A state at the older default place is moved
+to the current one by the first run that needs it (`State.of`, `_adopt_legacy`).
 """
 
 from __future__ import annotations

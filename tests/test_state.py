@@ -264,3 +264,20 @@ def test_state_of_another_store_is_refused(tmp_path: Path) -> None:
     message = str(info.value)
     assert "staging.example.com" in message and "shop.example.com" in message and "state.path" in message
     assert info.value.exit_code == 2
+
+
+def test_rebuilt_state_reads_the_lookback_again_even_if_the_run_dies(tmp_path: Path) -> None:
+    """A broken snapshot with a journal beside it: the journal's watermark is dropped, durably, so the next sync
+    reads the whole lookback and rebuilds the lost recalls from their notes."""
+    path = tmp_path / "s.json"
+    state = State(path).load()
+    state.put(make(14))
+    state.save()
+    state.set_meta(watermark="2026-11-26T11:00:00+00:00")
+    state.put(make(15))
+    state.close()
+    path.write_text("<?php garbage")
+    rebuilt = State(path).load()
+    assert rebuilt.rebuilt and rebuilt.watermark is None and set(rebuilt.recalls) == {15}
+    rebuilt.close()  # killed before its save
+    assert State(path).load().watermark is None

@@ -281,3 +281,26 @@ def test_rebuilt_state_reads_the_lookback_again_even_if_the_run_dies(tmp_path: P
     assert rebuilt.rebuilt and rebuilt.watermark is None and set(rebuilt.recalls) == {15}
     rebuilt.close()  # killed before its save
     assert State(path).load().watermark is None
+
+
+def test_move_from_the_old_default_place_completes_after_a_crash(tmp_path: Path) -> None:
+    """Killed after the journal moved but before the snapshot did: the next load moves the snapshot and keeps both."""
+    old, new = tmp_path / "shop.state.json", tmp_path / "shop-1234abcd.state.json"
+    legacy = State(old).load()
+    legacy.put(make(14))
+    legacy.save()
+    legacy.put(make(15))  # in the journal only
+    legacy.close()
+    (tmp_path / "shop.state.json.journal").rename(tmp_path / "shop-1234abcd.state.json.journal")
+    state = State(new, legacy=old, store_url="https://shop.example.com").load()
+    assert set(state.recalls) == {14, 15} and not old.exists() and new.exists()
+
+
+def test_state_at_the_old_place_that_names_a_store_is_not_taken(tmp_path: Path) -> None:
+    """A file at the old default place written by this version (it names its store) belongs to another config."""
+    old, new = tmp_path / "shop.state.json", tmp_path / "shop-1234abcd.state.json"
+    other = State(old, store_url="https://shop.example.com").load()
+    other.put(make(14))
+    other.save()
+    state = State(new, legacy=old, store_url="https://shop.example.com").load()
+    assert state.recalls == {} and old.exists()

@@ -18,7 +18,8 @@ def _outbox_count(folder: Path) -> int:
 
 
 def test_switching_store_url_refuses_the_old_state(tmp_path: Path, store: SandboxStore) -> None:
-    """store.url changed from staging to production with the same state: exit 2 naming both stores, nothing sent."""
+    """store.url changed from staging to production with the same state: exit 2 naming both stores, nothing sent;
+    status refuses too, and doctor shows it as a FAIL."""
     failed_order(store, "ana@example.com")
     config = write_config(tmp_path, store.url, outbox=tmp_path / "out")
     assert cli(["run"], config=config, now=NOW).exit_code == 0
@@ -28,10 +29,12 @@ def test_switching_store_url_refuses_the_old_state(tmp_path: Path, store: Sandbo
         config = write_config(tmp_path, production.url, outbox=tmp_path / "out")
         result = cli(["run"], config=config, now=NOW)
         status = cli(["status"], config=config, now=NOW)
+        doctor = cli(["doctor"], config=config, now=NOW)
         assert store_identity(store.url) in result.stderr and store_identity(production.url) in result.stderr
     assert result.exit_code == 2
     assert "state.path" in result.stderr
     assert status.exit_code == 2
+    assert doctor.exit_code == 1 and "FAIL  state file: state.path:" in doctor.stdout
     assert _outbox_count(tmp_path / "out") == 1
 
 

@@ -42,7 +42,7 @@ def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.recall.lookback == timedelta(days=3)
     assert settings.recall.delays["pending"][0] == timedelta(minutes=30)
     assert settings.reply_to == "help@example.com"
-    assert settings.state_path.name == "shop.state.json"
+    assert settings.state_path.name.startswith("shop-") and settings.state_path.name.endswith(".state.json")
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
@@ -156,3 +156,31 @@ def test_good_addresses_load(tmp_path: Path) -> None:
     )
     settings = load_settings(write(tmp_path, text), env={})
     assert settings.mail.from_addr.startswith("Bücher") and settings.reply_to == "Help <help@example.com>"
+
+
+def test_default_state_path_differs_for_one_config_name_in_two_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """shop.toml in two folders gets two state files; one config reached by two spellings gets one."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = load_settings(write(tmp_path / "a", GOOD), env={})
+    two = load_settings(write(tmp_path / "b", GOOD), env={})
+    assert one.state_path != two.state_path
+    assert one.state_path.parent == two.state_path.parent == tmp_path / "data" / "wcrecall"
+    assert one.state_path.name.startswith("shop-") and one.state_path.name.endswith(".state.json")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link.toml").symlink_to(tmp_path / "a" / "shop.toml")
+    assert load_settings(Path("a/shop.toml"), env={}).state_path == one.state_path
+    assert load_settings(tmp_path / "link.toml", env={}).state_path == one.state_path
+
+
+def test_relative_state_path_is_taken_from_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative state.path does not follow the current directory (cron and a manual run share one state)."""
+    (tmp_path / "conf").mkdir()
+    config = write(tmp_path / "conf", GOOD + '\n[state]\npath = "data/shop.state.json"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(config, env={}).state_path == tmp_path / "conf" / "data" / "shop.state.json"
+    monkeypatch.chdir(tmp_path / "conf")
+    assert load_settings(Path("shop.toml"), env={}).state_path == tmp_path / "conf" / "data" / "shop.state.json"

@@ -279,3 +279,57 @@ def test_event_after_a_torn_journal_line_is_not_lost(tmp_path: Path) -> None:
     third = State(path).load()
     assert set(third.recalls) == {1, 3}
     assert third.problems == []
+
+
+def test_hash_key_survives_a_first_tick_killed_before_it_saved(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The very first tick dies after the send: the next commands still know the buyer (same email-hash key)."""
+    failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    result = finish(start(["run"], config=config, now=NOW, WCRECALL_FAILPOINTS="after_mark_sent"))
+    assert result.killed and len(smtp.messages) == 1
+    forgot = cli(["forget", "ana@example.com"], config=config, now=NOW + timedelta(minutes=5))
+    assert forgot.exit_code == 0, forgot.stderr
+    assert "1 recall(s) removed" in forgot.stdout
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["bad_date", "naive_date", "schema_text", "watermark_text", "steps_text", "empty_folder"],
+)
+def test_state_with_wrong_types_is_rebuilt_once_without_resending(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, damage: str
+) -> None:
+    """Valid JSON with wrong types (or an empty folder at the path) is a lost state: said once, rebuilt from notes."""
+    order_id = failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    state_path = tmp_path / "shop.state.json"
+    data = json.loads(state_path.read_text())
+    meta, recall = data["meta"]["1"], data["recalls"][str(order_id)]
+    if damage == "bad_date":
+        recall["steps"][0]["at"] = "yesterday"
+    elif damage == "naive_date":
+        recall["created"] = "2026-11-26T14:00:00"
+    elif damage == "schema_text":
+        meta["schema"] = "1"
+    elif damage == "watermark_text":
+        meta["watermark"] = "soon"
+    elif damage == "steps_text":
+        recall["steps"] = "1"
+    state_path.write_text(json.dumps(data))
+    if damage == "empty_folder":
+        state_path.unlink()
+        (tmp_path / "shop.state.json.journal").unlink(missing_ok=True)
+        state_path.mkdir()
+
+    results = []
+    for hours in (1, 2, 25):  # the same day twice (step 1 must not go again), then when step 2 is due
+        moment = NOW + timedelta(hours=hours)
+        store.set_now(moment)
+        results.append(cli(["run"], config=config, now=moment))
+    assert [r.exit_code for r in results] == [1, 0, 0], [r.stderr for r in results]
+    assert "rebuilt from the store's notes" in results[0].stderr and "Traceback" not in results[0].stderr
+    assert results[1].stderr == results[2].stderr == ""
+    assert deliveries(smtp) == {(order_id, 1): 1, (order_id, 2): 1}

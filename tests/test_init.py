@@ -148,4 +148,4 @@ def test_new_user_goes_from_init_to_the_first_reminder(tmp_path: Path, store: Sa
     assert real.exit_code == 0, real.stderr
     assert [m.rcpt_tos[0] for m in smtp.messages] == ["ana@example.com"]
     assert any(str(n["note"]).startswith("wcrecall:") for n in store.notes(order_id))
-    assert (tmp_path / "data" / "wcrecall" / "shop.state.json").exists()
+    assert len(list((tmp_path / "data" / "wcrecall").glob("shop-*.state.json"))) == 1  # named after the config

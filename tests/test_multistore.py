@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from e2e import NOW, cli, failed_order, write_config
+from smtp_server import SmtpServer
+from subproc import deliveries
 
 from wcrecall.multistore import worst_exit
 from wcrecall.sandbox import SandboxStore
@@ -58,3 +61,41 @@ def test_run_all_with_no_config_is_an_error(tmp_path: Path) -> None:
     """An empty folder: exit 2 and say how to create a config."""
     result = cli(["run", "--all"], config=tmp_path / "x.toml", now=NOW)
     assert result.exit_code == 2 and "wcrecall init" in result.stderr
+
+
+def test_two_configs_for_one_store_send_each_step_once(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """`run --all` with two configs (two states) for one store: before each send the order's notes are read, and a
+    step another state already sent is recorded, not sent again."""
+    folder = tmp_path / "config" / "wcrecall"
+    folder.mkdir(parents=True)
+    order_id = failed_order(store, "ana@example.com", hours_ago=2)
+    for name in ("a-shop.toml", "b-shop.toml"):
+        write_config(folder, store.url, smtp_port=smtp.port, name=name)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    for hours in (0, 25, 73):
+        moment = NOW + timedelta(hours=hours)
+        store.set_now(moment)
+        result = cli(["run", "--all"], config=None, now=moment, env=env)
+        assert result.exit_code == 0, result.stderr
+    assert deliveries(smtp) == {(order_id, 1): 1, (order_id, 2): 1, (order_id, 3): 1}
+    status = cli(["status", "--all", "--json"], config=None, now=moment, env=env)
+    for name in ("a-shop.toml", "b-shop.toml"):
+        steps = json.loads(status.stdout)[name]["recalls"][0]["steps"]
+        assert [s["n"] for s in steps if s["state"] == "sent"] == [1, 2, 3], (name, steps)
+
+
+def test_step_is_not_sent_when_the_notes_cannot_be_read(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """The pre-send notes read fails: that step waits for the next tick (reported), and goes out once then."""
+    order_id = failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    moment = NOW + timedelta(hours=25)
+    store.set_now(moment)
+    store.inject("http_500", times=50, path=r"/orders/\d+/notes")
+    failed = cli(["run"], config=config, now=moment, env={"WCRECALL_STORE_MAX_RETRY_TIME": "0"})
+    store.clear_faults()
+    assert failed.exit_code == 1
+    assert f"order {order_id}: reminder 2 not sent this tick" in failed.stderr
+    assert deliveries(smtp) == {(order_id, 1): 1}
+    assert cli(["run"], config=config, now=moment + timedelta(minutes=10)).exit_code == 0
+    assert deliveries(smtp) == {(order_id, 1): 1, (order_id, 2): 1}

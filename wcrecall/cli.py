@@ -209,7 +209,7 @@ def status(
             )
             raise typer.Exit(status_all_stores(obj, flt_all, as_json=as_json))
         settings = obj.settings()
-        state = State(settings.state_path, read_only=True).load()
+        state = State.of(settings, read_only=True).load()
         for problem in state.problems:
             err(problem)
         flt = StatusFilter(
@@ -586,7 +586,7 @@ def status_all_stores(obj: Context, flt: Any, *, as_json: bool) -> int:
     everything: dict[str, Any] = {}
 
     def one(settings: Settings, name: str) -> int:
-        state = State(settings.state_path, read_only=True).load()
+        state = State.of(settings, read_only=True).load()
         for problem in state.problems:
             err(f"{name}: {problem}")
         data = collect(list(state.recalls.values()), now_utc(), flt)

@@ -7,6 +7,7 @@ an unknown key in the file or a missing required one is an error naming it. Secr
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import ssl
@@ -33,9 +34,19 @@ def default_config_path() -> Path:
 
 
 def default_state_path(config_path: Path | None) -> Path:
-    """One state file per config, so several stores run from one install never share state."""
-    stem = config_path.stem if config_path else "config"
-    return Path(platformdirs.user_data_dir(APP)) / f"{stem}.state.json"
+    """One state file per config file, so several stores run from one install never share state: named after the
+    config and a short hash of its real path, so `shop.toml` in two folders gets two states, and every spelling of
+    one config's path (relative, absolute, through a symlink) gets the same one."""
+    if config_path is None:
+        return Path(platformdirs.user_data_dir(APP)) / "config.state.json"
+    real = config_path.resolve()
+    tag = hashlib.sha256(str(real).encode("utf-8")).hexdigest()[:8]
+    return Path(platformdirs.user_data_dir(APP)) / f"{real.stem}-{tag}.state.json"
+
+
+def legacy_state_path(config_path: Path | None) -> Path | None:
+    """Where versions before the path hash kept the default state (state.py moves it to the new place)."""
+    return Path(platformdirs.user_data_dir(APP)) / f"{config_path.stem}.state.json" if config_path else None
 
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$")
@@ -332,7 +343,21 @@ class Settings:
 
     @property
     def state_path(self) -> Path:
-        return Path(self.state.path).expanduser() if self.state.path else default_state_path(self.config_path)
+        """`state.path`, a relative one taken from the config file's folder (so cron and a manual run in another
+        folder use one state); empty: the default place for this config file."""
+        if not self.state.path:
+            return default_state_path(self.config_path)
+        path = Path(self.state.path).expanduser()
+        if path.is_absolute():
+            return path
+        if self.config_path is None:
+            raise ConfigError("state.path: a relative path needs a config file to be relative to; give a full path")
+        return self.config_path.resolve().parent / path
+
+    @property
+    def legacy_state_path(self) -> Path | None:
+        """The default state's place before this version, for a default `state.path` only."""
+        return None if self.state.path else legacy_state_path(self.config_path)
 
     @property
     def emails_path(self) -> Path | None:

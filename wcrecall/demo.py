@@ -90,7 +90,7 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None]) -> dict[st
                 if pay_at is None and line.startswith(f"order {seed.pays_after_first_email}: sent reminder 1"):
                     pay_at = now + timedelta(hours=2)
             now += TICK
-        state = State(settings.state_path, read_only=True).load()
+        state = State.of(settings, read_only=True).load()
         data = collect(list(state.recalls.values()), now, StatusFilter())
     emails = sorted(outbox.glob("*.eml"))
     echo(f"\n{len(emails)} emails written to {outbox} (open the .html files in a browser).")

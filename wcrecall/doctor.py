@@ -333,7 +333,7 @@ def _state_checks(settings: Settings) -> list[Check]:
     else:
         checks.append(Check("run lock", OK, "the lock can be taken"))
     try:
-        state = State(path, read_only=True).load()
+        state = State.of(settings, read_only=True).load()
     except WcrecallError as exc:
         checks.append(Check("state file", FAIL, str(exc), "see the message; upgrade wcrecall or move the file away"))
     else:

@@ -41,7 +41,7 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
         notes = store.get_notes(order_id)
         pending_checkout = order.status == "pending" and order.created_via in ("checkout", "store-api")
         hold = store.hold_stock_minutes() if pending_checkout else 0
-    state = State(settings.state_path, read_only=True).load()
+    state = State.of(settings, read_only=True).load()
     policy = policy_for(settings)
     out = Explanation(
         order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})"

@@ -164,7 +164,7 @@ def prune(state: State, now: datetime, keep: timedelta) -> int:
 def _locked_state(settings: Settings) -> tuple[RunLock, State]:
     lock = RunLock(settings.state_path).__enter__()
     try:
-        return lock, State(settings.state_path).load()
+        return lock, State.of(settings).load()
     except BaseException:
         lock.__exit__(None, None, None)
         raise
@@ -198,7 +198,7 @@ def forget_buyer(settings: Settings, email: str, *, now: datetime) -> str:
         key = state.email_hash(email)
         count = forget(state, email, now=now)
         state.save(compact=True)  # rewrites the snapshot and empties the journal, which still held the buyer's recalls
-        scrubbed = _scrub_broken_copies(settings.state_path, [key])
+        scrubbed = _scrub_broken_copies(state.path, [key])
     finally:
         state.close()
         lock.__exit__(None, None, None)
@@ -242,4 +242,4 @@ def change_suppression(settings: Settings, action: str, target: str, *, now: dat
 
 def list_suppressions(settings: Settings) -> list[Entry]:
     """`wcrecall suppress list`: domains by name, addresses by reason and masked form (the address is not kept)."""
-    return entries(State(settings.state_path, read_only=True).load())
+    return entries(State.of(settings, read_only=True).load())

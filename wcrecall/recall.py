@@ -159,7 +159,7 @@ class Tick:
         self.policy = policy_for(settings)
         self.report = TickReport()
         self._secrets = (settings.store.consumer_secret, settings.mail.password)
-        self.state: State = State(settings.state_path, read_only=dry_run)
+        self.state: State = State.of(settings, read_only=dry_run)
         self._by_email: dict[str, set[int]] = defaultdict(set)
         self._by_customer: dict[int, set[int]] = defaultdict(set)
         self._transport: Transport | None = None
@@ -643,6 +643,8 @@ class Tick:
         if end is not None:
             self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
             return
+        if self._sent_elsewhere(recall, n):
+            return
         if (why := privacy.blocked(self.state, order.email)) is not None:
             self.end(recall, ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED, why, note=False)
             return
@@ -754,6 +756,32 @@ class Tick:
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
         failpoints.hit("after_mark_sent")
         self._post_step_note(recall, step)
+
+    def _sent_elsewhere(self, recall: Recall, n: int) -> bool:
+        """Read the order's notes right before step `n` goes out: another state for this store (a second config)
+        may have sent it since this recall opened. If its note shows the step, record it as sent by another state;
+        if the notes cannot be read, the step waits for the next tick. True: do not send now."""
+        try:
+            notes = self.store.get_notes(recall.id)
+        except StoreAuthError:
+            raise
+        except StoreError as exc:
+            self.problem(recall.id, f"reminder {n} not sent this tick: its notes could not be read to check ({exc})")
+            return True
+        for note in notes:
+            text = str(note.get("note", "")) if isinstance(note, dict) else ""
+            if text.startswith("wcrecall:") and any(tag.get("step") == str(n) for tag in parse_note_tags(text)):
+                when = _note_time(note) or self.now
+                msgid = message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n)
+                why = "sent by another state for this store (order note)"
+                recall.steps.append(Step(n=n, state=SENT, at=when.isoformat(), msgid=msgid, noted=True, why=why))
+                self._contacts[recall.email_hash].append(when)
+                following = next_due(recall, self.policy, self.now).at
+                recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+                self.put(recall)
+                self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")
+                return True
+        return False
 
     # -- who, where, when ---------------------------------------------------------------------------------------
 

@@ -6,9 +6,12 @@ country, total. No names, addresses, phone numbers or items (those are read from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from types import UnionType
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+
+T = TypeVar("T")
 
 # Step states. `claimed` is durable before the message goes to the mail server; a claim found at start-up belongs to a
 # run that died mid-send and becomes `uncertain`: the message may have been delivered, so it is never sent again.
@@ -100,7 +103,48 @@ class Recall:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recall:
+        """The recall as the state file holds it; `ValueError` when a field has the wrong type or a date does not
+        parse (the state loader then treats the file as lost rather than crash later, tick after tick)."""
         data = dict(data)
-        data["steps"] = [Step(**s) for s in data.get("steps", [])]
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        steps = data.get("steps", [])
+        if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+            raise ValueError("steps: expected a list of objects")
+        data["steps"] = [_checked(Step, s) for s in steps]
+        return _checked(cls, data)
+
+
+# Fields holding ISO times: each must parse to an aware datetime (empty or null where the type allows it).
+_TIMES = frozenset({"at", "created", "opened", "next_due", "ended", "paid_at"})
+
+
+def _allowed(hint: Any) -> tuple[type, ...]:
+    """The runtime types a field's annotation admits: `str | None` -> (str, NoneType), `list[Step]` -> (list,)."""
+    if isinstance(hint, UnionType):
+        return tuple(t for arg in get_args(hint) for t in _allowed(arg))
+    origin = get_origin(hint)
+    if origin is not None:
+        return (origin,)
+    return (hint,) if isinstance(hint, type) else (object,)
+
+
+_FIELD_TYPES: dict[type, dict[str, tuple[type, ...]]] = {}
+
+
+def _field_types(cls: type) -> dict[str, tuple[type, ...]]:
+    if cls not in _FIELD_TYPES:
+        hints = get_type_hints(cls)
+        _FIELD_TYPES[cls] = {f.name: _allowed(hints[f.name]) for f in fields(cls)}
+    return _FIELD_TYPES[cls]
+
+
+def _checked(cls: type[T], data: dict[str, Any]) -> T:
+    """`cls(**data)` for the known keys, after checking each value against the field's annotation."""
+    types = _field_types(cls)
+    values = {name: data[name] for name in types if name in data}
+    for name, value in values.items():
+        allowed = types[name]
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {type(value).__name__}")
+        if name in _TIMES and isinstance(value, str) and value and datetime.fromisoformat(value).tzinfo is None:
+            raise ValueError(f"{name}: {value!r} has no time zone")
+    return cls(**values)

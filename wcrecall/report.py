@@ -192,7 +192,7 @@ def run_report(
     from wcrecall.state import State
     from wcrecall.store import Store
 
-    state = State(settings.state_path, read_only=True).load()
+    state = State.of(settings, read_only=True).load()
     recalls = list(state.recalls.values())
     natural = None
     if with_store:

@@ -8,7 +8,12 @@ file holds:
 Loading replays the journal over the snapshot. A torn last line (the process died mid-write) is ignored: the change
 it described never counted, and nothing was sent on its strength. A snapshot that cannot be read is kept beside
 itself as `<path>.broken-<time>` and the run starts from an empty state, which the next sync rebuilds from
-wcrecall's own order notes.
+wcrecall's own order notes. So does a file that parses but holds wrong types (records.py checks each field), or an
+empty folder at the path.
+
+A state belongs to one store (`store_identity`, recorded on first load, refused for any other) and is reached by its
+real path (symlinks followed), so every spelling of it shares one lock. A state at the older default place is moved
+to the current one by the first run that needs it (`State.of`, `_adopt_legacy`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -36,6 +42,9 @@ from tinydb.table import Document
 from wcrecall.errors import LockHeld, StateError
 from wcrecall.order import normalize_email
 from wcrecall.records import CLAIMED, UNCERTAIN, Recall
+
+if TYPE_CHECKING:
+    from wcrecall.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,37 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def real_path(path: Path) -> Path:
+    """The state file's own path, symlinks followed: a state reached through a link shares its lock, journal and
+    snapshot with the real file (and the atomic save replaces the file, never the link)."""
+    return path.expanduser().resolve()
+
+
+def journal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def store_identity(url: str) -> str:
+    """Which store a state belongs to: the store's address without scheme, `www.`, default port (80, 443), trailing
+    slash, query or credentials. `https://www.Shop.example.com/` and `http://shop.example.com` are one store;
+    another host, port or path (a WordPress multisite sub-site) is another."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid IDN: compared as written
+    host = host.lower().removeprefix("www.")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -82,6 +122,35 @@ def _parses(line: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _checked_meta(meta: Any) -> dict[str, Any]:
+    """The state's settings as loaded, or `ValueError` when one has the wrong type (the file is then a lost state)."""
+    if not isinstance(meta, dict):
+        raise ValueError("meta: expected an object")
+    schema = meta.get("schema", SCHEMA_VERSION)
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise ValueError("schema: expected a whole number")
+    key = meta.get("hash_key", "0" * 64)
+    if not isinstance(key, str) or len(key) < 32 or len(bytes.fromhex(key)) * 2 != len(key):
+        raise ValueError("hash_key: expected hex digits")
+    watermark = meta.get("watermark")
+    if watermark is not None and (not isinstance(watermark, str) or datetime.fromisoformat(watermark).tzinfo is None):
+        raise ValueError("watermark: expected an ISO time with a time zone")
+    if not isinstance(meta.get("store", ""), str):
+        raise ValueError("store: expected the store's address")
+    suppressed = meta.get("suppressed", {})
+    if not isinstance(suppressed, dict) or not all(
+        isinstance(entries, dict) and all(isinstance(v, str) for v in entries.values())
+        for entries in suppressed.values()
+    ):
+        raise ValueError("suppressed: expected lists of reasons")
+    return meta
+
+
+def _unclaimed(path: Path) -> bool:
+    """True when the state at `path` names no store: one written before states recorded their store."""
+    return State(path, read_only=True).load().meta.get("store") is None
 
 
 class AtomicJSONStorage(Storage):
@@ -113,6 +182,7 @@ class RunLock:
     """An exclusive, non-blocking lock beside the state file: a second `run` exits 75 at once."""
 
     def __init__(self, state_path: Path) -> None:
+        state_path = real_path(state_path)
         self.path = state_path.with_name(state_path.name + ".lock")
         self._handle: TextIO | None = None
 
@@ -140,10 +210,12 @@ class RunLock:
 class State:
     """Recalls by order id, the sync watermark and a few settings of the install. Call `load()` first."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
-        self.path = path
-        self.journal_path = path.with_name(path.name + ".journal")
+    def __init__(self, path: Path, *, read_only: bool = False, store_url: str = "", legacy: Path | None = None) -> None:
+        self.path = real_path(path)
+        self.journal_path = journal_of(self.path)
         self.read_only = read_only
+        self.store_url = store_url  # "": not checked (tests, tools); else the state must belong to this store
+        self.legacy = real_path(legacy) if legacy is not None else None  # an older default place of this state
         self.recalls: dict[int, Recall] = {}
         self.meta: dict[str, Any] = {}
         self.problems: list[str] = []  # what went wrong while loading, for stderr
@@ -152,15 +224,48 @@ class State:
         self.journal_writes = 0
         self.journal_seconds = 0.0
 
+    @classmethod
+    def of(cls, settings: Settings, *, read_only: bool = False) -> State:
+        """The state of the store `settings` describe: at `state.path`, checked against `store.url`."""
+        return cls(
+            settings.state_path,
+            read_only=read_only,
+            store_url=settings.store.url,
+            legacy=settings.legacy_state_path,
+        )
+
     # -- loading ------------------------------------------------------------------------------------------------
 
     def load(self) -> State:
+        """Read the snapshot and replay the journal. Writers must hold the RunLock first."""
+        self._adopt_legacy()
         self._load_snapshot()
         self._replay_journal()
         self.rebuilt = bool(self.problems)
+        fresh: dict[str, Any] = {}
+        if self.rebuilt and self.meta.get("watermark"):
+            # Lost recalls come back only from a sync over the whole lookback, which reads their notes again.
+            fresh["watermark"] = None
         if not self.meta.get("hash_key"):
-            self.meta["hash_key"] = secrets.token_hex(32)
-            self.meta.setdefault("schema", SCHEMA_VERSION)
+            fresh["hash_key"] = secrets.token_hex(32)
+            fresh["schema"] = SCHEMA_VERSION
+        if self.store_url:
+            store = store_identity(self.store_url)
+            recorded = self.meta.get("store")
+            if recorded is None:
+                fresh["store"] = store  # a new state, or one from before identities: it adopts this store, once
+            elif recorded != store:
+                raise StateError(
+                    f"state.path: {self.path} is the state of the store {recorded}, but store.url is {store}; a "
+                    f"state never serves another store (its buyers would get the wrong reminders). Set state.path "
+                    f"to a new file for {store} (it starts empty and rebuilds from the store's notes), or set "
+                    f"store.url back to {recorded}"
+                )
+        self.meta.update(fresh)
+        if fresh and not self.read_only:
+            # Durable before first use: recalls, throttles and suppressions are keyed by this hash key, so a run
+            # killed before its first save must not leave the next run with another one.
+            self._append({"op": "meta", "data": fresh}, durable=True)
         if not self.read_only:
             # A claim still open at start belongs to a run that died between the claim and the send's result.
             for recall in self.recalls.values():
@@ -171,6 +276,38 @@ class State:
                         self.put(recall)
         return self
 
+    def _adopt_legacy(self) -> None:
+        """Use a state left at an older default place (`<config name>.state.json`, before the default path told
+        apart configs of one name in different folders): move it here, under its old lock too, so a run of an
+        older wcrecall cannot write it meanwhile. A state that names its store was written by this version for
+        some config: it is never taken. Read-only commands read it where it is."""
+        old = self.legacy
+        if old is None or old == self.path or self.path.exists():
+            return
+        old_journal = journal_of(old)
+        if not old.exists() and not old_journal.exists():
+            return
+        if self.journal_path.exists() and old_journal.exists():
+            return  # both places have changes: nothing to merge safely; this path wins, the old one stays
+        if self.read_only:
+            if not self.journal_path.exists() and _unclaimed(old):
+                self.path, self.journal_path = old, old_journal
+            return
+        with RunLock(old):
+            if not _unclaimed(old):
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The journal first: a crash in between leaves the journal here and the snapshot there, which the next
+            # run completes; the other order could leave a snapshot here and its journal behind, unread.
+            if old_journal.exists():
+                os.replace(old_journal, self.journal_path)
+                _fsync_dir(self.path.parent)
+            if old.exists():
+                os.replace(old, self.path)
+                _fsync_dir(self.path.parent)
+            _fsync_dir(old.parent)
+        log.warning("state file moved from %s to %s", old, self.path)
+
     def _keep_broken(self, path: Path, why: str) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         broken = path.with_name(f"{path.name}.broken-{stamp}")
@@ -180,16 +317,22 @@ class State:
             path.unlink()
 
     def _load_snapshot(self) -> None:
+        if self.path.is_dir():
+            self._folder_at_path()
+            return
         if not self.path.exists():
             return
         try:
             db = TinyDB(str(self.path), storage=AtomicJSONStorage)
             meta_docs = db.table("meta").all()
+            meta = _checked_meta(dict(meta_docs[0]) if meta_docs else {})
             recalls = [Recall.from_dict(dict(doc)) for doc in db.table("recalls").all()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
             return
-        self.meta = dict(meta_docs[0]) if meta_docs else {}
+        except OSError as exc:
+            raise StateError(f"state.path: cannot read {self.path} ({exc.strerror or exc})") from None
+        self.meta = meta
         schema = self.meta.get("schema", SCHEMA_VERSION)
         if schema > SCHEMA_VERSION:
             raise StateError(
@@ -197,6 +340,20 @@ class State:
             )
         self.recalls = {r.id: r for r in recalls}
         self._upgrade(schema)
+
+    def _folder_at_path(self) -> None:
+        """A folder where the state file belongs (a `mkdir` or a container mount of a missing file): an empty one is
+        a lost state; one with files in it is the owner's, never touched."""
+        if any(self.path.iterdir()):
+            raise StateError(
+                f"state.path: {self.path} is a folder with files in it; set state.path to a file, "
+                f"e.g. {self.path / 'shop.state.json'}"
+            )
+        self.problems.append(
+            f"state file {self.path.name} was an empty folder; removed, and rebuilt from the store's notes"
+        )
+        if not self.read_only:
+            self.path.rmdir()
 
     def _upgrade(self, schema: int) -> None:
         """Bring an older snapshot up to SCHEMA_VERSION (none yet: version 1 is the first)."""
@@ -231,7 +388,7 @@ class State:
         elif op == "del":
             self.recalls.pop(int(event["id"]), None)
         elif op == "meta":
-            self.meta.update(event["data"])
+            self.meta.update(_checked_meta(event["data"]))
         else:
             raise KeyError(op)
 
@@ -280,6 +437,7 @@ class State:
         thousands of recalls a full rewrite every tick would cost more than the tick itself."""
         if self.read_only:
             return
+        compact = compact or self.rebuilt  # what was read from a broken file must not depend on it any more
         journal_size = self.journal_path.stat().st_size if self.journal_path.exists() else 0
         snapshot_size = self.path.stat().st_size if self.path.exists() else 0
         if not compact and self.path.exists() and journal_size < max(COMPACT_MIN_BYTES, snapshot_size // 4):

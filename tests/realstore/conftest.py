@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wpstore import FLAVOURS, MariaDB, RealStore, missing
+from wpstore import FLAVOURS, MariaDB, RealStore, check_archives, missing
 
 HERE = Path(__file__).resolve().parent
 _why_not: list[str] = []
@@ -43,6 +43,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
     _require()
+    check_archives()
     with MariaDB(tmp_path_factory.mktemp("mariadb")) as db:
         yield db
 

@@ -24,6 +24,7 @@ off (tests call WooCommerce's jobs directly) and no request beyond loopback (`WP
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -83,6 +84,22 @@ def missing() -> str | None:
     if tools:
         return f"{', '.join(tools)} not installed (`make store-deps` installs the Debian packages)"
     return None
+
+
+def check_archives() -> None:
+    """Compare the archives with the folder's SHA256SUMS, when it has one: a changed archive is an error."""
+    folder = archives_dir()
+    sums = folder / "SHA256SUMS"
+    if not sums.is_file():
+        return
+    wanted = {WORDPRESS} | {f"woocommerce-{f.woocommerce}.tar.gz" for f in FLAVOURS.values()}
+    for line in sums.read_text().splitlines():
+        digest, _, name = line.strip().partition("  ")
+        if name in wanted:
+            with open(folder / name, "rb") as archive:
+                actual = hashlib.file_digest(archive, "sha256").hexdigest()
+            if actual != digest:
+                raise RuntimeError(f"{folder / name} does not match its SHA256SUMS entry")
 
 
 def _which(name: str) -> str | None:
@@ -272,7 +289,7 @@ class TlsFront:
 @dataclass(frozen=True)
 class Key:
     key: str
-    secret: str
+    secret: str = field(repr=False)  # kept out of test output
 
 
 def _new_key() -> Key:

@@ -228,6 +228,20 @@ def test_sandbox_customer_failed_email_settings_exist_from_wc_9_5() -> None:
         assert call(older, "GET", "settings/email_customer_failed_order").json()[0]["value"] == "no"
 
 
+def test_sandbox_9_9_lists_its_new_settings_groups_and_counts_its_gateways() -> None:
+    """9.9.5: settings gain `site-visibility` and `email_customer_failed_order` (under `email`), GET
+    /payment_gateways sends X-WP-Total and X-WP-TotalPages. 7.8.2 (the default) has none of them."""
+    with SandboxStore(wc_version="9.9.5") as newer, SandboxStore() as older:
+        for store, present in ((newer, True), (older, False)):
+            groups = {g["id"]: g for g in call(store, "GET", "settings").json()}
+            assert ("site-visibility" in groups) is present
+            assert ("email_customer_failed_order" in groups["email"]["sub_groups"]) is present
+            assert (call(store, "GET", "settings/site-visibility").status_code == 200) is present
+            gateways = call(store, "GET", "payment_gateways")
+            totals = (gateways.headers.get("X-WP-Total"), gateways.headers.get("X-WP-TotalPages"))
+            assert totals == (("3", "1") if present else (None, None))
+
+
 def test_sandbox_index_routes(store: SandboxStore) -> None:
     """/wp-json/ and /wp-json/wc/v3 answer without keys; unknown paths are rest_no_route."""
     root = requests.get(f"{store.url}/wp-json/", timeout=10)

@@ -276,8 +276,10 @@ def setting_definitions() -> dict[str, list[dict[str, Any]]]:
         ],
         "email_failed_order": _email_group(True, _FAILED_ADDITIONAL),
         "email_cancelled_order": _email_group(True, "Thanks for reading."),
-        # Added in WooCommerce 9.5 (PR woocommerce/woocommerce#51778): shown only for a store version >= 9.5.
+        # Groups of later versions (versions.SETTINGS_GROUPS_SINCE). Site visibility's only setting is a React
+        # placeholder (type slotfill_placeholder), which the REST controller leaves out: the group lists nothing.
         "email_customer_failed_order": _email_group(False, "We hope to see you again soon."),
+        "site-visibility": [],
     }  # fmt: skip
 
 
@@ -292,6 +294,7 @@ SETTING_GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("account", "Accounts &amp; Privacy", "", ""),
     ("email", "Emails", "", ""),
     ("integration", "Integration", "", ""),
+    ("site-visibility", "Site visibility", "", ""),
     ("advanced", "Advanced", "", ""),
     ("email_new_order", "New order", "New order emails are sent to chosen recipient(s) when a new order is received.",
      "email"),
@@ -318,7 +321,6 @@ SETTING_GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("email_customer_new_account", "New account", ("Customer \"new account\" emails are sent to the customer when a "
      "customer signs up via checkout or account pages."), "email"),
 )  # fmt: skip
-CUSTOMER_FAILED_EMAIL_SINCE = (9, 5)
 
 
 def default_setting_values() -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.oauth import ApiKey, php_parse_str, php_urlencode
 from wcrecall.sandbox.params import (
     Params,
@@ -318,8 +318,11 @@ def delete_note(call: Call) -> dict[str, Any]:
 
 
 def list_gateways(call: Call) -> list[dict[str, Any]]:
-    """GET /payment_gateways."""
-    return [views.gateway_json(g, call.store.home_url) for g in call.store.gateways()]
+    """GET /payment_gateways; from 9.8 with X-WP-Total and X-WP-TotalPages (1, or 0 when there are none)."""
+    gateways = [views.gateway_json(g, call.store.home_url) for g in call.store.gateways()]
+    if versions.at_least(call.store.wc_version, versions.GATEWAYS_TOTAL_HEADERS):
+        call.extra_headers += [("X-WP-Total", str(len(gateways))), ("X-WP-TotalPages", "1" if gateways else "0")]
+    return gateways
 
 
 def get_gateway(call: Call) -> dict[str, Any]:
@@ -334,13 +337,11 @@ def list_setting_groups(call: Call) -> list[dict[str, Any]]:
     """GET /settings: the groups of settings_groups_oauth_http.http."""
     home, store = call.store.home_url, call.store
     groups = []
-    customer_failed = store.settings_group("email_customer_failed_order") is not None
+    absent = {gid for gid in versions.SETTINGS_GROUPS_SINCE if store.settings_group(gid) is None}
     for gid, label, description, parent in catalog.SETTING_GROUPS:
-        if gid == "email_customer_failed_order" and not customer_failed:
+        if gid in absent:
             continue
-        subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid]
-        if gid == "email" and not customer_failed:
-            subs.remove("email_customer_failed_order")
+        subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid and g[0] not in absent]
         groups.append(
             {
                 "id": gid,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.catalog import STATUS_LABELS, Product
 from wcrecall.sandbox.records import (
     BILLING_FIELDS,
@@ -486,16 +486,12 @@ class Store:
     def settings_group(self, group: str) -> dict[str, Any] | None:
         """Current values of a group, or None if the store has no such group."""
         with self.lock:
-            hidden = group == "email_customer_failed_order" and not self.has_customer_failed_email()
+            since = versions.SETTINGS_GROUPS_SINCE.get(group)
+            hidden = since is not None and not versions.at_least(self.wc_version, since)
             if hidden and group not in self._set_groups:
                 return None
             values = self._settings.get(group)
             return dict(values) if values is not None else None
-
-    def has_customer_failed_email(self) -> bool:
-        """The customer "Failed order" email exists from WooCommerce 9.5 on (woocommerce/woocommerce#51778)."""
-        version = tuple(int(p) for p in self.wc_version.split(".")[:2] if p.isdigit())
-        return version >= catalog.CUSTOMER_FAILED_EMAIL_SINCE
 
     def set_setting(self, group: str, setting_id: str, value: Any) -> None:
         """Set a setting value, e.g. ("products", "woocommerce_hold_stock_minutes", "30"); "" disables hold stock."""

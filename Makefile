@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-faults bench lint clean
+.PHONY: venv demo test test-store store-deps test-faults bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,22 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not faults"
+
+# The real-store tests (tests/realstore) need PHP 8.2 and MariaDB from Debian; installed here when missing.
+STORE_PACKAGES := php8.2-cli php8.2-mysql php8.2-curl php8.2-gd php8.2-mbstring php8.2-xml php8.2-zip php8.2-intl \
+	mariadb-server openssl
+
+store-deps:
+	@missing=""; for p in $(STORE_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test-store: $(STAMP) store-deps
+	$(BIN)/python -m pytest -q -m realstore
 
 test-faults: $(STAMP)
 	$(BIN)/python -m pytest -q -m faults

@@ -242,6 +242,49 @@ def test_sandbox_9_9_lists_its_new_settings_groups_and_counts_its_gateways() -> 
             assert totals == (("3", "1") if present else (None, None))
 
 
+def test_sandbox_order_created_through_rest_gets_its_status_note() -> None:
+    """REST saves a new order as pending, then sets the status asked for: the transition writes its note (seen on a
+    real 9.9.5 store; WC_REST_Orders_Controller::save_object() does the same in 7.8.2)."""
+    for version in ("7.8.2", "9.9.5"):
+        with SandboxStore(wc_version=version) as store:
+            failed = call(store, "POST", "orders", json={"status": "failed", "billing": {"email": "a@example.com"}})
+            notes = call(store, "GET", f"orders/{failed.json()['id']}/notes").json()
+            assert [n["note"] for n in notes] == ["Order status changed from Pending payment to Failed."], version
+            pending = call(store, "POST", "orders", json={"billing": {"email": "a@example.com"}})
+            assert call(store, "GET", f"orders/{pending.json()['id']}/notes").json() == [], version
+
+
+def test_sandbox_single_item_keeps_its_links_under_fields(store: SandboxStore) -> None:
+    """`_fields` trims a single item's data but WordPress adds its `_links` afterwards; list items lose them."""
+    single = call(store, "GET", "orders/14", {"_fields": "id,status"}).json()
+    assert list(single) == ["id", "status", "_links"]
+    assert list(call(store, "GET", "orders", {"_fields": "id,status"}).json()[0]) == ["id", "status"]
+
+
+def test_sandbox_9_9_links_and_labels_as_a_real_9_9_store() -> None:
+    """9.9.5 on WordPress 6.8.3: `self` links carry targetHints, orders link their email templates, the invoice
+    email is "Order details", system status reports WordPress 6.8.3. 7.8.2 (the captures) has none of it."""
+    with SandboxStore(wc_version="9.9.5") as newer, SandboxStore() as older:
+        for store, new in ((newer, True), (older, False)):
+            order = call(store, "POST", "orders", json={"status": "failed"}).json()
+            links = order["_links"]
+            assert ("targetHints" in links["self"][0]) is new
+            assert ("email_templates" in links) is new
+            note = call(store, "GET", f"orders/{order['id']}/notes").json()[0]["_links"]["self"][0]
+            assert note.get("targetHints") == ({"allow": ["GET", "DELETE"]} if new else None)
+            groups = {g["id"]: g["label"] for g in call(store, "GET", "settings").json()}
+            assert groups["email_customer_invoice"] == ("Order details" if new else "Customer invoice / Order details")
+            wordpress = call(store, "GET", "system_status").json()["environment"]["wp_version"]
+            assert wordpress == ("6.8.3" if new else "6.1.9")
+        assert links["self"][0] == {"href": f"{older.url}/wp-json/wc/v3/orders/{order['id']}"}
+        newest = call(newer, "GET", "orders").json()[0]["_links"]
+        assert newest["self"][0]["targetHints"] == {"allow": ["GET", "POST", "PUT", "PATCH", "DELETE"]}
+        assert newest["email_templates"] == [
+            {"embeddable": True, "href": f"{newer.url}/wp-json/wc/v3/orders/{newest['self'][0]['href'].split('/')[-1]}"
+             "/actions/email_templates"}
+        ]  # fmt: skip
+
+
 def test_sandbox_index_routes(store: SandboxStore) -> None:
     """/wp-json/ and /wp-json/wc/v3 answer without keys; unknown paths are rest_no_route."""
     root = requests.get(f"{store.url}/wp-json/", timeout=10)

@@ -323,6 +323,13 @@ SETTING_GROUPS: tuple[tuple[str, str, str, str], ...] = (
 )  # fmt: skip
 
 
+# The customer invoice email's group from 8.8 (versions.ORDER_DETAILS_EMAIL_TITLE), as 9.9.5 lists it.
+ORDER_DETAILS_EMAIL = (
+    "Order details",
+    "Order detail emails can be sent to customers containing their order information and payment links.",
+)
+
+
 def default_setting_values() -> dict[str, dict[str, Any]]:
     """The values of the captured store (settings_*_oauth_http.http)."""
     return {group: {item["id"]: item["value"] for item in items} for group, items in setting_definitions().items()}

@@ -126,6 +126,7 @@ def _order_view(call: Call, order: Any) -> dict[str, Any]:
         include_meta=[str(k) for k in parse_list(p.get("include_meta", []))],
         exclude_meta=[str(k) for k in parse_list(p.get("exclude_meta", []))],
         display_meta_only=to_bool(p.get("order_item_display_meta", False)),
+        email_templates_link=call.store.email_templates_link,
     )
 
 
@@ -211,7 +212,7 @@ def create_order(call: Call) -> dict[str, Any]:
         if not line.get("name") and to_int(line.get("product_id") or 0) not in call.store.products:
             raise RestError(400, "woocommerce_rest_invalid_product_id", "Product ID provided is invalid.")
     fields: dict[str, Any] = {
-        "status": body.get("status") or "pending",
+        "status": "pending",
         "billing": billing,
         "shipping": given_shipping,
         "created_via": "rest-api",
@@ -232,6 +233,11 @@ def create_order(call: Call) -> dict[str, Any]:
     created = store.create_order(**fields)
     order = store.order(created["id"])
     assert order is not None
+    status = str(body.get("status") or "pending")
+    if status != "pending":
+        # The order is saved as pending, then set to the requested status and saved again
+        # (WC_REST_Orders_Controller::save_object()): the transition writes its note, e.g. Pending payment to Failed.
+        store.set_status(order.id, status)
     if to_bool(body.get("set_paid", False)):
         store.pay(order.id)
     call.status = 201
@@ -338,9 +344,12 @@ def list_setting_groups(call: Call) -> list[dict[str, Any]]:
     home, store = call.store.home_url, call.store
     groups = []
     absent = {gid for gid in versions.SETTINGS_GROUPS_SINCE if store.settings_group(gid) is None}
+    renamed = versions.at_least(store.wc_version, versions.ORDER_DETAILS_EMAIL_TITLE)
     for gid, label, description, parent in catalog.SETTING_GROUPS:
         if gid in absent:
             continue
+        if renamed and gid == "email_customer_invoice":
+            label, description = catalog.ORDER_DETAILS_EMAIL
         subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid and g[0] not in absent]
         groups.append(
             {
@@ -395,7 +404,7 @@ def system_status(call: Call) -> dict[str, Any]:
     environment = {
         "home_url": home, "site_url": home, "version": store.wc_version,
         "log_directory": "/var/www/html/wp-content/uploads/wc-logs/",
-        "log_directory_writable": True, "wp_version": "6.1.9", "wp_multisite": False, "wp_memory_limit": 536870912,
+        "log_directory_writable": True, "wp_version": versions.wordpress(store.wc_version), "wp_multisite": False, "wp_memory_limit": 536870912,
         "wp_debug_mode": False, "wp_cron": store.wp_cron, "language": "en_US", "external_object_cache": None,
         "server_info": "PHP 8.2.36 Development Server", "php_version": "8.2.36", "php_post_max_size": 8388608,
         "php_max_execution_time": 120, "php_max_input_vars": 1000, "curl_version": "7.88.1, OpenSSL/3.0.19",

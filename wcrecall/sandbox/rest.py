@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.handlers import Call, Route, find_route, route_args
 from wcrecall.sandbox.oauth import (
     ApiKey,
@@ -84,7 +84,14 @@ class Rest:
             return self._error(error, request, user=user, allow=allow, template=route.template)
         fields = params.get("_fields")
         if isinstance(fields, str) and data is not None:
+            links = data.get("_links") if isinstance(data, dict) else None
             data = views.filter_fields(data, fields)
+            if links is not None:
+                # WP_REST_Server::response_to_data() adds a single item's links after rest_filter_response_fields();
+                # in a list they are part of each item and go unless `_fields` names them.
+                data["_links"] = links
+        if versions.at_least(self.store.wc_version, versions.WORDPRESS_6_8) and data is not None:
+            data = _with_target_hints(data, self.store.home_url)
         body = b"" if request.method == "HEAD" else views.php_json(data)
         headers = wp_headers(self.store.home_url, call.extra_headers, user=user, method=request.method, allow=allow)
         return Response(call.status, body, headers, route=route.template)
@@ -142,6 +149,25 @@ def wp_headers(
             ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
         ]
     return headers
+
+
+def _with_target_hints(data: Any, home: str) -> Any:
+    """WordPress 6.7+ (WP_REST_Server::get_target_hints_for_link()): each `self` link gets `targetHints.allow`, the
+    methods of the route it points to (all of them: the key's user is an administrator)."""
+    if isinstance(data, list):
+        return [_with_target_hints(item, home) for item in data]
+    if not isinstance(data, dict):
+        return data
+    links = data.get("_links")
+    if isinstance(links, dict) and isinstance(links.get("self"), list):
+        prefix = f"{home}/wp-json"
+        for link in links["self"]:
+            href = str(link.get("href", ""))
+            route, _ = find_route(href[len(prefix) :].split("?")[0]) if href.startswith(prefix) else (None, {})
+            methods = catalog.wc_v3_index()["routes"].get(route.pattern, {}).get("methods") if route else None
+            if methods:
+                link["targetHints"] = {"allow": list(methods)}
+    return data
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:

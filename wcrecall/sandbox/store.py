@@ -283,7 +283,12 @@ class Store:
             return self._json(order) if order else None
 
     def _json(self, order: Order) -> dict[str, Any]:
-        return views.order_json(order, home=self.home_url, tz=self.tz)
+        return views.order_json(order, home=self.home_url, tz=self.tz, email_templates_link=self.email_templates_link)
+
+    @property
+    def email_templates_link(self) -> bool:
+        """Whether orders list `email_templates` among their `_links` (versions.ORDER_EMAIL_TEMPLATES_LINK)."""
+        return versions.at_least(self.wc_version, versions.ORDER_EMAIL_TEMPLATES_LINK)
 
     def _need(self, order_id: int) -> Order:
         order = self._orders.get(order_id)

@@ -17,6 +17,14 @@ CUSTOMER_FAILED_EMAIL = (9, 5)
 # `X-WP-Total` / `X-WP-TotalPages` on GET /payment_gateways (WC_REST_Payment_Gateways_V2_Controller, PR #55978).
 GATEWAYS_TOTAL_HEADERS = (9, 8)
 
+# The customer invoice email is titled "Order details" (PR #45395).
+ORDER_DETAILS_EMAIL_TITLE = (8, 8)
+# `email_templates` among each order's `_links` (GET orders/{id}/actions/email_templates, PR #54597).
+ORDER_EMAIL_TEMPLATES_LINK = (9, 8)
+# The WordPress the sandbox plays: 6.1.9 under 7.8.2, as the captures; 6.8.3 (what the real-store tests run; 9.9.5
+# needs 6.7 or later) from WooCommerce 9.0. WordPress 6.7 adds `targetHints` (the allowed methods) to `self` links.
+WORDPRESS_6_8 = (9, 0)
+
 # Settings groups that a store has only from some version on.
 SETTINGS_GROUPS_SINCE = {
     "site-visibility": SITE_VISIBILITY_SETTINGS,
@@ -37,3 +45,8 @@ def parse(version: str) -> tuple[int, ...]:
 def at_least(version: str, since: tuple[int, ...]) -> bool:
     """Whether a store of `version` has the behaviour that came with `since`."""
     return parse(version) >= since
+
+
+def wordpress(wc_version: str) -> str:
+    """The WordPress version a sandbox playing WooCommerce `wc_version` reports (see WORDPRESS_6_8)."""
+    return "6.8.3" if at_least(wc_version, WORDPRESS_6_8) else "6.1.9"

@@ -73,7 +73,8 @@ def _pay_page(store: Store, request: Request, order_id: int, query: PhpParams, f
         return _notice(route, "woocommerce-error", message)
     emailed = form.get("email")
     if isinstance(emailed, str) and not verified:
-        verified = emailed.strip().lower() == order.billing_dict()["email"].lower()
+        # sanitize_email( $_POST['email'] ) === $order->get_billing_email(): case counts (seen on 7.8.2 and 9.9.5).
+        verified = emailed.strip() == order.billing_dict()["email"]
         if not verified:
             message = "We were unable to verify the email address you provided. Please try again."
             return _verify_page(store, order, route, f'<div class="woocommerce-error">{message}</div>')

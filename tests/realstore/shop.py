@@ -77,15 +77,38 @@ def create_order(store: RealStore, email: str, *, status: str = "failed", note: 
     return order_id
 
 
+def bulk_orders(store: RealStore, orders: list[tuple[str, str, str]]) -> list[int]:
+    """Many orders (status, billing email, billing country) made at once by WooCommerce's own order objects in one
+    PHP process: what a REST batch does, without a request's overhead per order."""
+    rows = ",".join(f"array('{status}', '{email}', '{country}')" for status, email, country in orders)
+    out = store.wp(
+        f"$ids = array(); $product = wc_get_product({store.product_id}); foreach (array({rows}) as $row) {{ "
+        "$o = new WC_Order(); $o->set_created_via('rest-api'); $o->set_currency('USD'); "
+        "$o->set_billing_email($row[1]); $o->set_billing_country($row[2]); $o->set_billing_first_name('Jamie'); "
+        "$o->add_product($product, 1); $o->calculate_totals(); $o->set_status($row[0]); $ids[] = $o->save(); } "
+        "echo implode(',', $ids);"
+    )
+    return [int(i) for i in out.strip().split(",")]
+
+
 def backdate(store: RealStore, order_ids: list[int], ago: timedelta, *, modified: bool = False) -> None:
     """Move the orders' creation (and with `modified`, their last change) `ago` into the past, through
-    WooCommerce's own order objects, as if they had been placed then. Without `modified` the save is a change now."""
+    WooCommerce's own order objects, as if they had been placed then. Without `modified` the save is a change now.
+
+    With posts storage WordPress stamps every post update with the current time, whatever the order object says, so
+    there the last change is written to the post row directly (as the store would have written it back then)."""
     moment = int((datetime.now(UTC) - ago).timestamp())
-    set_modified = f"$o->set_date_modified({moment});" if modified else ""
-    store.wp(
-        f"foreach (array({','.join(map(str, order_ids))}) as $id) {{ $o = wc_get_order($id); "
-        f"$o->set_date_created({moment}); {set_modified} $o->save(); }}"
-    )
+    php = f"$o = wc_get_order($id); $o->set_date_created({moment});"
+    if modified:
+        php += f" $o->set_date_modified({moment});"
+    php += " $o->save();"
+    if modified and store.flavour.storage == "posts":
+        php += (
+            f" global $wpdb; $gmt = gmdate('Y-m-d H:i:s', {moment}); $wpdb->update($wpdb->posts, "
+            "array('post_modified_gmt' => $gmt, 'post_modified' => get_date_from_gmt($gmt)), array('ID' => $id));"
+            " clean_post_cache($id);"
+        )
+    store.wp(f"foreach (array({','.join(map(str, order_ids))}) as $id) {{ {php} }}")
 
 
 def set_status(store: RealStore, order_id: int, status: str) -> None:
@@ -100,14 +123,16 @@ def wcrecall_notes(store: RealStore, order_id: int) -> list[dict[str, Any]]:
     return [n for n in answer.json() if str(n.get("note", "")).startswith("wcrecall:")]
 
 
+def order_of(message: Any) -> int:
+    """The order a reminder is about, from the Message-ID wcrecall gives each step."""
+    match = re.search(r"<wcrecall\.(\d+)\.", str(message["Message-ID"]))
+    assert match, message["Message-ID"]
+    return int(match.group(1))
+
+
 def sent_per_order(smtp: SmtpServer) -> Counter[int]:
-    """How many reminders reached the SMTP server per order (from the Message-ID wcrecall gives each step)."""
-    counts: Counter[int] = Counter()
-    for received in smtp.messages:
-        match = re.search(r"<wcrecall\.(\d+)\.", str(received.message["Message-ID"]))
-        assert match, received.message["Message-ID"]
-        counts[int(match.group(1))] += 1
-    return counts
+    """How many reminders reached the SMTP server per order."""
+    return Counter(order_of(received.message) for received in smtp.messages)
 
 
 def body_text(smtp_message: Any) -> str:

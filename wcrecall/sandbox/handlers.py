@@ -403,8 +403,8 @@ def system_status(call: Call) -> dict[str, Any]:
     home = store.home_url
     environment = {
         "home_url": home, "site_url": home, "version": store.wc_version,
-        "log_directory": "/var/www/html/wp-content/uploads/wc-logs/",
-        "log_directory_writable": True, "wp_version": versions.wordpress(store.wc_version), "wp_multisite": False, "wp_memory_limit": 536870912,
+        "log_directory": "/var/www/html/wp-content/uploads/wc-logs/", "log_directory_writable": True,
+        "wp_version": versions.wordpress(store.wc_version), "wp_multisite": False, "wp_memory_limit": 536870912,
         "wp_debug_mode": False, "wp_cron": store.wp_cron, "language": "en_US", "external_object_cache": None,
         "server_info": "PHP 8.2.36 Development Server", "php_version": "8.2.36", "php_post_max_size": 8388608,
         "php_max_execution_time": 120, "php_max_input_vars": 1000, "curl_version": "7.88.1, OpenSSL/3.0.19",

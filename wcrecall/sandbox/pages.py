@@ -3,7 +3,8 @@
 Messages and checks follow `includes/shortcodes/class-wc-shortcode-checkout.php::order_pay()` (domain.md §1):
 invalid key, registered customer logged out (login form), status that needs no payment, guest email verification
 (`templates/checkout/form-verify-email.php`; from 8.0 only after the 10-minute grace period,
-`src/Internal/Utilities/Users.php`, see versions.py). Everything taken from the order is HTML-escaped: order fields are hostile (fixtures README).
+`src/Internal/Utilities/Users.php`, see versions.py). Everything taken from the order is HTML-escaped: order fields
+are hostile (fixtures README).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """What the simulated WooCommerce version changes: each behaviour the sandbox shows on some versions only, with
 the release that brought it.
 
-Two versions are checked against real stores: 7.8.2 (the captures in fixtures/woocommerce-7.8.2, the default) and
-9.9.5 (the real-store contract test). Versions in between follow the releases named here.
+Two versions are checked against real stores: 7.8.2 (the default: the captures in fixtures/woocommerce-7.8.2, and
+the pay page in tests/realstore/test_contract_paypage.py) and 9.9.5 (tests/realstore/test_contract*.py). Versions in
+between follow the releases named here.
 """
 
 from __future__ import annotations

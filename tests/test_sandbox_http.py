@@ -263,7 +263,8 @@ def test_sandbox_single_item_keeps_its_links_under_fields(store: SandboxStore) -
 
 def test_sandbox_9_9_links_and_labels_as_a_real_9_9_store() -> None:
     """9.9.5 on WordPress 6.8.3: `self` links carry targetHints, orders link their email templates, the invoice
-    email is "Order details", system status reports WordPress 6.8.3. 7.8.2 (the captures) has none of it."""
+    email is "Order details", system status reports WordPress 6.8.3, no-cache headers add no-store. 7.8.2 (the
+    captures) has none of it."""
     with SandboxStore(wc_version="9.9.5") as newer, SandboxStore() as older:
         for store, new in ((newer, True), (older, False)):
             order = call(store, "POST", "orders", json={"status": "failed"}).json()
@@ -274,8 +275,10 @@ def test_sandbox_9_9_links_and_labels_as_a_real_9_9_store() -> None:
             assert note.get("targetHints") == ({"allow": ["GET", "DELETE"]} if new else None)
             groups = {g["id"]: g["label"] for g in call(store, "GET", "settings").json()}
             assert groups["email_customer_invoice"] == ("Order details" if new else "Customer invoice / Order details")
-            wordpress = call(store, "GET", "system_status").json()["environment"]["wp_version"]
-            assert wordpress == ("6.8.3" if new else "6.1.9")
+            status = call(store, "GET", "system_status")
+            assert status.json()["environment"]["wp_version"] == ("6.8.3" if new else "6.1.9")
+            no_store = ", no-store, private" if new else ""  # wp_get_nocache_headers(), WordPress 6.8
+            assert status.headers["Cache-Control"] == "no-cache, must-revalidate, max-age=0" + no_store
         assert links["self"][0] == {"href": f"{older.url}/wp-json/wc/v3/orders/{order['id']}"}
         newest = call(newer, "GET", "orders").json()[0]["_links"]
         assert newest["self"][0]["targetHints"] == {"allow": ["GET", "POST", "PUT", "PATCH", "DELETE"]}

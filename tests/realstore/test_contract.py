@@ -38,7 +38,7 @@ from wcrecall.sandbox.catalog import Product
 from wcrecall.store import Store
 
 # Headers a client reads. `Link` is compared by its relations only: its URL echoes the signed query string.
-COMPARED_HEADERS = ("Content-Type", "X-WP-Total", "X-WP-TotalPages", "Location", "Allow")
+COMPARED_HEADERS = ("Content-Type", "X-WP-Total", "X-WP-TotalPages", "Location", "Allow", "Cache-Control", "Vary")
 ID_KEYS = frozenset({"id", "order_id", "product_id", "customer_id", "parent_id", "variation_id"})
 # Parts of a body left out of the comparison (dotted paths, `*` for every key or item), each with the reason.
 LEFT_OUT: dict[str, tuple[set[str], str]] = {

@@ -62,7 +62,10 @@ class Rest:
         if route is not None and method == "OPTIONS":
             # WP_REST_Server answers OPTIONS with the route's description from the index.
             data = views.with_home(catalog.wc_v3_index()["routes"].get(route.pattern, {}), self.store.home_url)
-            headers = wp_headers(self.store.home_url, [], user=user, method=method, allow=", ".join(route.handlers))
+            headers = wp_headers(
+                self.store.home_url, [], user=user, method=method, allow=", ".join(route.handlers),
+                no_store=self._wordpress_6_8,
+            )  # fmt: skip
             return Response(200, views.php_json(data), headers, route=route.template)
         if route is None or method not in route.handlers:
             no_route = RestError(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -90,11 +93,18 @@ class Rest:
                 # WP_REST_Server::response_to_data() adds a single item's links after rest_filter_response_fields();
                 # in a list they are part of each item and go unless `_fields` names them.
                 data["_links"] = links
-        if versions.at_least(self.store.wc_version, versions.WORDPRESS_6_8) and data is not None:
+        if self._wordpress_6_8 and data is not None:
             data = _with_target_hints(data, self.store.home_url)
         body = b"" if request.method == "HEAD" else views.php_json(data)
-        headers = wp_headers(self.store.home_url, call.extra_headers, user=user, method=request.method, allow=allow)
+        headers = wp_headers(
+            self.store.home_url, call.extra_headers, user=user, method=request.method, allow=allow,
+            no_store=self._wordpress_6_8,
+        )  # fmt: skip
         return Response(call.status, body, headers, route=route.template)
+
+    @property
+    def _wordpress_6_8(self) -> bool:
+        return versions.at_least(self.store.wc_version, versions.WORDPRESS_6_8)
 
     def _authenticate(self, request: Request, path: str, query: PhpParams) -> ApiKey | None:
         assert self.auth is not None
@@ -117,15 +127,24 @@ class Rest:
     def _error(
         self, error: RestError, request: Request, *, user: ApiKey | None, allow: str | None, template: str = ""
     ) -> Response:
-        headers = wp_headers(self.store.home_url, [], user=user, method=request.method, allow=allow)
+        headers = wp_headers(
+            self.store.home_url, [], user=user, method=request.method, allow=allow, no_store=self._wordpress_6_8
+        )
         body = b"" if request.method == "HEAD" else views.php_json(error.body())
         return Response(error.status, body, headers, route=template)
 
 
 def wp_headers(
-    home: str, extra: list[tuple[str, str]], *, user: ApiKey | None, method: str, allow: str | None
+    home: str,
+    extra: list[tuple[str, str]],
+    *,
+    user: ApiKey | None,
+    method: str,
+    allow: str | None,
+    no_store: bool = False,
 ) -> list[tuple[str, str]]:
-    """The headers WordPress sends, in the captured order (after Host, Date and Connection)."""
+    """The headers WordPress sends, in the captured order (after Host, Date and Connection); `no_store`: WordPress
+    6.8's wp_get_nocache_headers() adds `no-store, private` to Cache-Control."""
     headers = [
         ("X-Powered-By", "PHP/8.2.36"),
         ("Content-Type", JSON_TYPE),
@@ -146,7 +165,7 @@ def wp_headers(
     if user is not None:
         headers += [
             ("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"),
-            ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
+            ("Cache-Control", "no-cache, must-revalidate, max-age=0" + (", no-store, private" if no_store else "")),
         ]
     return headers
 

@@ -222,6 +222,11 @@ def test_sandbox_customer_failed_email_settings_exist_from_wc_9_5() -> None:
     with SandboxStore(wc_version="9.5.1") as newer:
         response = call(newer, "GET", "settings/email_customer_failed_order")
         assert response.status_code == 200 and response.json()[0]["id"] == "enabled"
+        # as a real 9.9.5 store lists it: on, no additional content (get_default_additional_content() is ''),
+        # placeholders including {store_email}
+        settings = {s["id"]: s for s in response.json()}
+        assert settings["enabled"]["value"] == "yes" and settings["additional_content"]["value"] == ""
+        assert "{store_email}" in settings["subject"]["description"]
         assert call(newer, "GET", "system_status").json()["environment"]["version"] == "9.5.1"
     with SandboxStore() as older:
         older.set_setting("email_customer_failed_order", "enabled", "no")  # set explicitly: it exists

@@ -151,6 +151,11 @@ def scenario(side: Side, product_id: int) -> dict[str, requests.Response]:
         ("hold stock", store, store.hold_stock_minutes),
         ("customer failed-order email", store, lambda: store.get_setting("email_customer_failed_order", "enabled")),
         ("abandoned-cart email", store, lambda: store.get_setting("email_customer_abandoned_cart_recovery", "enabled")),
+        (
+            "settings: customer failed-order email",
+            store,
+            lambda: store._call("GET", "settings/email_customer_failed_order"),
+        ),
         ("settings groups", store, lambda: store._call("GET", "settings")),
         ("settings: general", store, lambda: store._call("GET", "settings/general")),
         ("payment gateways", store, store.payment_gateways),
@@ -194,7 +199,7 @@ EXCHANGES = [
     "create 0", "create 1", "create 2", "sync page 1 and 2", "sync page 1 and 2 #2", "doctor: orders",
     "audit and report: orders", "audit and report: orders #2", "order",
     "notes", "add note", "notes after the note", "write probe", "hold stock", "hold stock #2",
-    "customer failed-order email", "abandoned-cart email", "settings groups", "settings: general", "payment gateways",
+    "customer failed-order email", "abandoned-cart email", "settings: customer failed-order email", "settings groups", "settings: general", "payment gateways",
     "system status", "404: order", "404: notes", "400: per_page", "400: status", "read-only key: write probe",
     "read-only key: add note", "401: wrong secret", "401: unknown key",
 ]  # fmt: skip

@@ -197,9 +197,9 @@ def recording(store: Store, seen: dict[str, requests.Response], name: str) -> It
 
 EXCHANGES = [
     "create 0", "create 1", "create 2", "sync page 1 and 2", "sync page 1 and 2 #2", "doctor: orders",
-    "audit and report: orders", "audit and report: orders #2", "order",
-    "notes", "add note", "notes after the note", "write probe", "hold stock", "hold stock #2",
-    "customer failed-order email", "abandoned-cart email", "settings: customer failed-order email", "settings groups", "settings: general", "payment gateways",
+    "audit and report: orders", "audit and report: orders #2", "order", "notes", "add note", "notes after the note",
+    "write probe", "hold stock", "hold stock #2", "customer failed-order email", "abandoned-cart email",
+    "settings: customer failed-order email", "settings groups", "settings: general", "payment gateways",
     "system status", "404: order", "404: notes", "400: per_page", "400: status", "read-only key: write probe",
     "read-only key: add note", "401: wrong secret", "401: unknown key",
 ]  # fmt: skip

@@ -147,6 +147,40 @@ def test_customer_failed_order_email_enabled_warns(tmp_path: Path) -> None:
     assert "two emails" in result.stdout
 
 
+CUSTOMER_FAILED_SECTION = "wp-admin/admin.php?page=wc-settings&tab=email&section=wc_email_customer_failed_order"
+
+
+def test_doctor_on_woocommerce_9_9_warns_of_its_own_failed_order_email_and_says_how_to_turn_it_off(
+    tmp_path: Path,
+) -> None:
+    """9.5+ sends buyers "Your order at ... was unsuccessful" by default: doctor WARNs, naming the email as WP admin
+    labels it (class-wc-email-customer-failed-order.php) and linking its settings; turned off, the check is OK."""
+    with SandboxStore(wc_version="9.9.5") as store:
+        store.set_now(NOW)
+        config = write_config(tmp_path, store.url)
+        result = cli(["doctor"], config=config, now=NOW)
+        assert result.exit_code == 0, result.stdout
+        line = line_of(result.stdout, "other senders")
+        assert line.startswith("WARN"), result.stdout
+        text = " ".join(result.stdout.split())
+        assert '"Your order at ... was unsuccessful"' in text and "two emails" in text
+        assert 'WooCommerce > Settings > Emails > "Failed order" (recipient: Customer)' in text
+        assert 'untick "Enable this email notification"' in text
+        assert f"{store.url}/{CUSTOMER_FAILED_SECTION}" in result.stdout  # on one line, to click or copy
+        store.set_setting("email_customer_failed_order", "enabled", "no")
+        again = cli(["doctor"], config=config, now=NOW)
+        assert line_of(again.stdout, "other senders").startswith("OK")
+
+
+def test_doctor_on_woocommerce_7_8_says_nothing_of_a_customer_failed_order_email(
+    tmp_path: Path, store: SandboxStore
+) -> None:
+    """7.8.2 has no customer "Failed order" email (its settings group answers 404): the check is OK, no fix."""
+    result = cli(["doctor"], config=write_config(tmp_path, store.url), now=NOW)
+    assert line_of(result.stdout, "other senders").startswith("OK")
+    assert "Failed order" not in result.stdout and CUSTOMER_FAILED_SECTION not in result.stdout
+
+
 def test_wrong_smtp_password_fails_the_mail_login(tmp_path: Path, store: SandboxStore) -> None:
     """The SMTP server refuses the login: FAIL naming the settings to check; nothing is sent."""
     with SmtpServer(username="shop", password="another-password") as smtp:

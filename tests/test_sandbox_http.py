@@ -222,10 +222,75 @@ def test_sandbox_customer_failed_email_settings_exist_from_wc_9_5() -> None:
     with SandboxStore(wc_version="9.5.1") as newer:
         response = call(newer, "GET", "settings/email_customer_failed_order")
         assert response.status_code == 200 and response.json()[0]["id"] == "enabled"
+        # as a real 9.9.5 store lists it: on, no additional content (get_default_additional_content() is ''),
+        # placeholders including {store_email}
+        settings = {s["id"]: s for s in response.json()}
+        assert settings["enabled"]["value"] == "yes" and settings["additional_content"]["value"] == ""
+        assert "{store_email}" in settings["subject"]["description"]
         assert call(newer, "GET", "system_status").json()["environment"]["version"] == "9.5.1"
     with SandboxStore() as older:
         older.set_setting("email_customer_failed_order", "enabled", "no")  # set explicitly: it exists
         assert call(older, "GET", "settings/email_customer_failed_order").json()[0]["value"] == "no"
+
+
+def test_sandbox_9_9_lists_its_new_settings_groups_and_counts_its_gateways() -> None:
+    """9.9.5: settings gain `site-visibility` and `email_customer_failed_order` (under `email`), GET
+    /payment_gateways sends X-WP-Total and X-WP-TotalPages. 7.8.2 (the default) has none of them."""
+    with SandboxStore(wc_version="9.9.5") as newer, SandboxStore() as older:
+        for store, present in ((newer, True), (older, False)):
+            groups = {g["id"]: g for g in call(store, "GET", "settings").json()}
+            assert ("site-visibility" in groups) is present
+            assert ("email_customer_failed_order" in groups["email"]["sub_groups"]) is present
+            assert (call(store, "GET", "settings/site-visibility").status_code == 200) is present
+            gateways = call(store, "GET", "payment_gateways")
+            totals = (gateways.headers.get("X-WP-Total"), gateways.headers.get("X-WP-TotalPages"))
+            assert totals == (("3", "1") if present else (None, None))
+
+
+def test_sandbox_order_created_through_rest_gets_its_status_note() -> None:
+    """REST saves a new order as pending, then sets the status asked for: the transition writes its note (seen on a
+    real 9.9.5 store; WC_REST_Orders_Controller::save_object() does the same in 7.8.2)."""
+    for version in ("7.8.2", "9.9.5"):
+        with SandboxStore(wc_version=version) as store:
+            failed = call(store, "POST", "orders", json={"status": "failed", "billing": {"email": "a@example.com"}})
+            notes = call(store, "GET", f"orders/{failed.json()['id']}/notes").json()
+            assert [n["note"] for n in notes] == ["Order status changed from Pending payment to Failed."], version
+            pending = call(store, "POST", "orders", json={"billing": {"email": "a@example.com"}})
+            assert call(store, "GET", f"orders/{pending.json()['id']}/notes").json() == [], version
+
+
+def test_sandbox_single_item_keeps_its_links_under_fields(store: SandboxStore) -> None:
+    """`_fields` trims a single item's data but WordPress adds its `_links` afterwards; list items lose them."""
+    single = call(store, "GET", "orders/14", {"_fields": "id,status"}).json()
+    assert list(single) == ["id", "status", "_links"]
+    assert list(call(store, "GET", "orders", {"_fields": "id,status"}).json()[0]) == ["id", "status"]
+
+
+def test_sandbox_9_9_links_and_labels_as_a_real_9_9_store() -> None:
+    """9.9.5 on WordPress 6.8.3: `self` links carry targetHints, orders link their email templates, the invoice
+    email is "Order details", system status reports WordPress 6.8.3, no-cache headers add no-store. 7.8.2 (the
+    captures) has none of it."""
+    with SandboxStore(wc_version="9.9.5") as newer, SandboxStore() as older:
+        for store, new in ((newer, True), (older, False)):
+            order = call(store, "POST", "orders", json={"status": "failed"}).json()
+            links = order["_links"]
+            assert ("targetHints" in links["self"][0]) is new
+            assert ("email_templates" in links) is new
+            note = call(store, "GET", f"orders/{order['id']}/notes").json()[0]["_links"]["self"][0]
+            assert note.get("targetHints") == ({"allow": ["GET", "DELETE"]} if new else None)
+            groups = {g["id"]: g["label"] for g in call(store, "GET", "settings").json()}
+            assert groups["email_customer_invoice"] == ("Order details" if new else "Customer invoice / Order details")
+            status = call(store, "GET", "system_status")
+            assert status.json()["environment"]["wp_version"] == ("6.8.3" if new else "6.1.9")
+            no_store = ", no-store, private" if new else ""  # wp_get_nocache_headers(), WordPress 6.8
+            assert status.headers["Cache-Control"] == "no-cache, must-revalidate, max-age=0" + no_store
+        assert links["self"][0] == {"href": f"{older.url}/wp-json/wc/v3/orders/{order['id']}"}
+        newest = call(newer, "GET", "orders").json()[0]["_links"]
+        assert newest["self"][0]["targetHints"] == {"allow": ["GET", "POST", "PUT", "PATCH", "DELETE"]}
+        assert newest["email_templates"] == [
+            {"embeddable": True, "href": f"{newer.url}/wp-json/wc/v3/orders/{newest['self'][0]['href'].split('/')[-1]}"
+             "/actions/email_templates"}
+        ]  # fmt: skip
 
 
 def test_sandbox_index_routes(store: SandboxStore) -> None:

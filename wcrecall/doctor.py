@@ -30,6 +30,10 @@ from wcrecall.errors import (
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 KEYS_PAGE = "WooCommerce > Settings > Advanced > REST API"
+# The customer "Failed order" email's settings section (strtolower of its class name, class-wc-settings-emails.php)
+# and the label of every WooCommerce email's on/off checkbox (WC_Email::init_form_fields).
+CUSTOMER_FAILED_SECTION = "wc_email_customer_failed_order"
+EMAIL_ENABLE_LABEL = "Enable this email notification"
 CLOCK_WARN = timedelta(minutes=5)
 CLOCK_FAIL = timedelta(
     minutes=15
@@ -107,21 +111,32 @@ def check_hold_stock(manage_stock: Any, hold_minutes: Any, first_pending: timede
     return Check(name, OK, message)
 
 
-def check_conflicting_senders(customer_failed: Any, abandoned_cart: Any) -> Check:
-    """WARN when WooCommerce itself also emails the buyer about the same order (values: "yes"/"no"; None: absent)."""
-    both = []
+def check_conflicting_senders(customer_failed: Any, abandoned_cart: Any, *, store_url: str = "") -> Check:
+    """WARN when WooCommerce itself also emails the buyer about the same order (values: "yes"/"no"; None: absent).
+
+    The fix names each email as WP admin lists it (WC_Email::$title, and "Customer" in its recipient column, since
+    the admin "Failed order" email has the same title) and, with `store_url`, links its settings section."""
+    emails, fixes = [], []
     if str(customer_failed or "") == "yes":
-        both.append('"Failed order" (to customers, WooCommerce 9.5+)')
+        emails.append('"Failed order" email to customers (WooCommerce 9.5+: "Your order at ... was unsuccessful")')
+        link = f" ({_email_settings_url(store_url, CUSTOMER_FAILED_SECTION)})" if store_url else ""
+        fixes.append(f'"Failed order" (recipient: Customer) > untick "{EMAIL_ENABLE_LABEL}" > Save changes{link}')
     if str(abandoned_cart or "") == "yes":
-        both.append('"Abandoned cart recovery" (WooCommerce 11.0+)')
-    if not both:
+        emails.append('"Abandoned cart recovery" email (WooCommerce 11.0+)')
+        fixes.append('"Abandoned cart recovery" > turn it off')
+    if not emails:
         return Check("other senders", OK, "WooCommerce sends no failed-payment email of its own to buyers")
     return Check(
         "other senders",
         WARN,
-        f"WooCommerce's own {' and '.join(both)} email is enabled: buyers would get two emails",
-        "turn it off under WooCommerce > Settings > Emails, or keep it and lengthen recall.delays",
+        f"WooCommerce's own {' and '.join(emails)} {'are' if len(emails) > 1 else 'is'} enabled: buyers would get "
+        "two emails",
+        f"in WP admin, WooCommerce > Settings > Emails > {'; and '.join(fixes)}. Or keep it and lengthen recall.delays",
     )
+
+
+def _email_settings_url(store_url: str, section: str) -> str:
+    return f"{store_url.rstrip('/')}/wp-admin/admin.php?page=wc-settings&tab=email&section={section}"
 
 
 def check_clock(now: datetime, store_date: str | None) -> Check:
@@ -203,7 +218,7 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
                     f"create a key with Read/Write permission under {KEYS_PAGE} and put it in the config",
                 ))  # fmt: skip
         checks.append(_settings_check(store, settings))
-        checks.append(_senders_check(store))
+        checks.append(_senders_check(store, url))
         checks.append(check_clock(now, date))
     return checks
 
@@ -230,13 +245,13 @@ def _settings_check(store: Any, settings: Settings) -> Check:
     return check_hold_stock(manage, held, delays[0] if delays else None)
 
 
-def _senders_check(store: Any) -> Check:
+def _senders_check(store: Any, store_url: str) -> Check:
     try:
         failed = _setting(store, "email_customer_failed_order", "enabled")
         abandoned = _setting(store, "email_customer_abandoned_cart_recovery", "enabled")
     except StoreError as exc:
         return Check("other senders", WARN, f"could not be read: {exc}")
-    return check_conflicting_senders(failed, abandoned)
+    return check_conflicting_senders(failed, abandoned, store_url=store_url)
 
 
 def _mail_checks(settings: Settings) -> list[Check]:
@@ -392,7 +407,7 @@ def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = Fa
         if check.fix and check.level != OK:
             lines += textwrap.wrap(
                 f"fix: {check.fix}", width=width, initial_indent="      ", subsequent_indent="           ",
-                break_on_hyphens=False,
+                break_on_hyphens=False, break_long_words=False,  # a link stays in one piece
             )  # fmt: skip
     fails = sum(c.level == FAIL for c in checks)
     warns = sum(c.level == WARN for c in checks)

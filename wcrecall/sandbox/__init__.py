@@ -1,8 +1,9 @@
 """The built-in sandbox WooCommerce store: a real HTTP server on 127.0.0.1 speaking the REST v3 subset wcrecall uses.
 
 It answers like the WooCommerce 7.8.2 store captured in fixtures/woocommerce-7.8.2 (shapes, headers, pagination,
-OAuth 1.0a, error bodies) and adds a simulated clock, hold-stock auto-cancel, a pay page, counters, latency and
-fault injection for tests, the demo and benchmarks::
+OAuth 1.0a, error bodies), or with `wc_version="9.9.5"` like a real 9.9.5 store (versions.py lists what changes;
+tests/realstore/test_contract*.py hold it to that), and adds a simulated clock, hold-stock auto-cancel, a pay page,
+counters, latency and fault injection for tests, the demo and benchmarks::
 
     with SandboxStore() as store:
         seed_fixture_store(store)

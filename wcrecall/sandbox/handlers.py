@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.oauth import ApiKey, php_parse_str, php_urlencode
 from wcrecall.sandbox.params import (
     Params,
@@ -126,6 +126,7 @@ def _order_view(call: Call, order: Any) -> dict[str, Any]:
         include_meta=[str(k) for k in parse_list(p.get("include_meta", []))],
         exclude_meta=[str(k) for k in parse_list(p.get("exclude_meta", []))],
         display_meta_only=to_bool(p.get("order_item_display_meta", False)),
+        email_templates_link=call.store.email_templates_link,
     )
 
 
@@ -212,7 +213,7 @@ def create_order(call: Call) -> dict[str, Any]:
         if not line.get("name") and to_int(line.get("product_id") or 0) not in call.store.products:
             raise RestError(400, "woocommerce_rest_invalid_product_id", "Product ID provided is invalid.")
     fields: dict[str, Any] = {
-        "status": body.get("status") or "pending",
+        "status": "pending",
         "billing": billing,
         "shipping": given_shipping,
         "created_via": "rest-api",
@@ -233,6 +234,11 @@ def create_order(call: Call) -> dict[str, Any]:
     created = store.create_order(**fields)
     order = store.order(created["id"])
     assert order is not None
+    status = str(body.get("status") or "pending")
+    if status != "pending":
+        # The order is saved as pending, then set to the requested status and saved again
+        # (WC_REST_Orders_Controller::save_object()): the transition writes its note, e.g. Pending payment to Failed.
+        store.set_status(order.id, status)
     if to_bool(body.get("set_paid", False)):
         store.pay(order.id)
     call.status = 201
@@ -319,8 +325,11 @@ def delete_note(call: Call) -> dict[str, Any]:
 
 
 def list_gateways(call: Call) -> list[dict[str, Any]]:
-    """GET /payment_gateways."""
-    return [views.gateway_json(g, call.store.home_url) for g in call.store.gateways()]
+    """GET /payment_gateways; from 9.8 with X-WP-Total and X-WP-TotalPages (1, or 0 when there are none)."""
+    gateways = [views.gateway_json(g, call.store.home_url) for g in call.store.gateways()]
+    if versions.at_least(call.store.wc_version, versions.GATEWAYS_TOTAL_HEADERS):
+        call.extra_headers += [("X-WP-Total", str(len(gateways))), ("X-WP-TotalPages", "1" if gateways else "0")]
+    return gateways
 
 
 def get_gateway(call: Call) -> dict[str, Any]:
@@ -335,13 +344,14 @@ def list_setting_groups(call: Call) -> list[dict[str, Any]]:
     """GET /settings: the groups of settings_groups_oauth_http.http."""
     home, store = call.store.home_url, call.store
     groups = []
-    customer_failed = store.settings_group("email_customer_failed_order") is not None
+    absent = {gid for gid in versions.SETTINGS_GROUPS_SINCE if store.settings_group(gid) is None}
+    renamed = versions.at_least(store.wc_version, versions.ORDER_DETAILS_EMAIL_TITLE)
     for gid, label, description, parent in catalog.SETTING_GROUPS:
-        if gid == "email_customer_failed_order" and not customer_failed:
+        if gid in absent:
             continue
-        subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid]
-        if gid == "email" and not customer_failed:
-            subs.remove("email_customer_failed_order")
+        if renamed and gid == "email_customer_invoice":
+            label, description = catalog.ORDER_DETAILS_EMAIL
+        subs = [g[0] for g in catalog.SETTING_GROUPS if g[3] == gid and g[0] not in absent]
         groups.append(
             {
                 "id": gid,
@@ -394,8 +404,8 @@ def system_status(call: Call) -> dict[str, Any]:
     home = store.home_url
     environment = {
         "home_url": home, "site_url": home, "version": store.wc_version,
-        "log_directory": "/var/www/html/wp-content/uploads/wc-logs/",
-        "log_directory_writable": True, "wp_version": "6.1.9", "wp_multisite": False, "wp_memory_limit": 536870912,
+        "log_directory": "/var/www/html/wp-content/uploads/wc-logs/", "log_directory_writable": True,
+        "wp_version": versions.wordpress(store.wc_version), "wp_multisite": False, "wp_memory_limit": 536870912,
         "wp_debug_mode": False, "wp_cron": store.wp_cron, "language": "en_US", "external_object_cache": None,
         "server_info": "PHP 8.2.36 Development Server", "php_version": "8.2.36", "php_post_max_size": 8388608,
         "php_max_execution_time": 120, "php_max_input_vars": 1000, "curl_version": "7.88.1, OpenSSL/3.0.19",

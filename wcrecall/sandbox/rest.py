@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.handlers import Call, Route, find_route, route_args
 from wcrecall.sandbox.oauth import (
     ApiKey,
@@ -62,7 +62,10 @@ class Rest:
         if route is not None and method == "OPTIONS":
             # WP_REST_Server answers OPTIONS with the route's description from the index.
             data = views.with_home(catalog.wc_v3_index()["routes"].get(route.pattern, {}), self.store.home_url)
-            headers = wp_headers(self.store.home_url, [], user=user, method=method, allow=", ".join(route.handlers))
+            headers = wp_headers(
+                self.store.home_url, [], user=user, method=method, allow=", ".join(route.handlers),
+                no_store=self._wordpress_6_8,
+            )  # fmt: skip
             return Response(200, views.php_json(data), headers, route=route.template)
         if route is None or method not in route.handlers:
             no_route = RestError(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -84,10 +87,24 @@ class Rest:
             return self._error(error, request, user=user, allow=allow, template=route.template)
         fields = params.get("_fields")
         if isinstance(fields, str) and data is not None:
+            links = data.get("_links") if isinstance(data, dict) else None
             data = views.filter_fields(data, fields)
+            if links is not None:
+                # WP_REST_Server::response_to_data() adds a single item's links after rest_filter_response_fields();
+                # in a list they are part of each item and go unless `_fields` names them.
+                data["_links"] = links
+        if self._wordpress_6_8 and data is not None:
+            data = _with_target_hints(data, self.store.home_url)
         body = b"" if request.method == "HEAD" else views.php_json(data)
-        headers = wp_headers(self.store.home_url, call.extra_headers, user=user, method=request.method, allow=allow)
+        headers = wp_headers(
+            self.store.home_url, call.extra_headers, user=user, method=request.method, allow=allow,
+            no_store=self._wordpress_6_8,
+        )  # fmt: skip
         return Response(call.status, body, headers, route=route.template)
+
+    @property
+    def _wordpress_6_8(self) -> bool:
+        return versions.at_least(self.store.wc_version, versions.WORDPRESS_6_8)
 
     def _authenticate(self, request: Request, path: str, query: PhpParams) -> ApiKey | None:
         assert self.auth is not None
@@ -110,15 +127,24 @@ class Rest:
     def _error(
         self, error: RestError, request: Request, *, user: ApiKey | None, allow: str | None, template: str = ""
     ) -> Response:
-        headers = wp_headers(self.store.home_url, [], user=user, method=request.method, allow=allow)
+        headers = wp_headers(
+            self.store.home_url, [], user=user, method=request.method, allow=allow, no_store=self._wordpress_6_8
+        )
         body = b"" if request.method == "HEAD" else views.php_json(error.body())
         return Response(error.status, body, headers, route=template)
 
 
 def wp_headers(
-    home: str, extra: list[tuple[str, str]], *, user: ApiKey | None, method: str, allow: str | None
+    home: str,
+    extra: list[tuple[str, str]],
+    *,
+    user: ApiKey | None,
+    method: str,
+    allow: str | None,
+    no_store: bool = False,
 ) -> list[tuple[str, str]]:
-    """The headers WordPress sends, in the captured order (after Host, Date and Connection)."""
+    """The headers WordPress sends, in the captured order (after Host, Date and Connection); `no_store`: WordPress
+    6.8's wp_get_nocache_headers() adds `no-store, private` to Cache-Control."""
     headers = [
         ("X-Powered-By", "PHP/8.2.36"),
         ("Content-Type", JSON_TYPE),
@@ -139,9 +165,28 @@ def wp_headers(
     if user is not None:
         headers += [
             ("Expires", "Wed, 11 Jan 1984 05:00:00 GMT"),
-            ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
+            ("Cache-Control", "no-cache, must-revalidate, max-age=0" + (", no-store, private" if no_store else "")),
         ]
     return headers
+
+
+def _with_target_hints(data: Any, home: str) -> Any:
+    """WordPress 6.7+ (WP_REST_Server::get_target_hints_for_link()): each `self` link gets `targetHints.allow`, the
+    methods of the route it points to (all of them: the key's user is an administrator)."""
+    if isinstance(data, list):
+        return [_with_target_hints(item, home) for item in data]
+    if not isinstance(data, dict):
+        return data
+    links = data.get("_links")
+    if isinstance(links, dict) and isinstance(links.get("self"), list):
+        prefix = f"{home}/wp-json"
+        for link in links["self"]:
+            href = str(link.get("href", ""))
+            route, _ = find_route(href[len(prefix) :].split("?")[0]) if href.startswith(prefix) else (None, {})
+            methods = catalog.wc_v3_index()["routes"].get(route.pattern, {}).get("methods") if route else None
+            if methods:
+                link["targetHints"] = {"allow": list(methods)}
+    return data
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:

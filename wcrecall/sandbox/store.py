@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wcrecall.sandbox import catalog, views
+from wcrecall.sandbox import catalog, versions, views
 from wcrecall.sandbox.catalog import STATUS_LABELS, Product
 from wcrecall.sandbox.records import (
     BILLING_FIELDS,
@@ -286,7 +286,12 @@ class Store:
             return self._json(order) if order else None
 
     def _json(self, order: Order) -> dict[str, Any]:
-        return views.order_json(order, home=self.home_url, tz=self.tz)
+        return views.order_json(order, home=self.home_url, tz=self.tz, email_templates_link=self.email_templates_link)
+
+    @property
+    def email_templates_link(self) -> bool:
+        """Whether orders list `email_templates` among their `_links` (versions.ORDER_EMAIL_TEMPLATES_LINK)."""
+        return versions.at_least(self.wc_version, versions.ORDER_EMAIL_TEMPLATES_LINK)
 
     def _need(self, order_id: int) -> Order:
         order = self._orders.get(order_id)
@@ -489,16 +494,12 @@ class Store:
     def settings_group(self, group: str) -> dict[str, Any] | None:
         """Current values of a group, or None if the store has no such group."""
         with self.lock:
-            hidden = group == "email_customer_failed_order" and not self.has_customer_failed_email()
+            since = versions.SETTINGS_GROUPS_SINCE.get(group)
+            hidden = since is not None and not versions.at_least(self.wc_version, since)
             if hidden and group not in self._set_groups:
                 return None
             values = self._settings.get(group)
             return dict(values) if values is not None else None
-
-    def has_customer_failed_email(self) -> bool:
-        """The customer "Failed order" email exists from WooCommerce 9.5 on (woocommerce/woocommerce#51778)."""
-        version = tuple(int(p) for p in self.wc_version.split(".")[:2] if p.isdigit())
-        return version >= catalog.CUSTOMER_FAILED_EMAIL_SINCE
 
     def set_setting(self, group: str, setting_id: str, value: Any) -> None:
         """Set a setting value, e.g. ("products", "woocommerce_hold_stock_minutes", "30"); "" disables hold stock."""

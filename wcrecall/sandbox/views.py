@@ -57,8 +57,9 @@ def order_json(
     include_meta: Iterable[str] = (),
     exclude_meta: Iterable[str] = (),
     display_meta_only: bool = False,
+    email_templates_link: bool = False,
 ) -> dict[str, Any]:
-    """One order as GET /orders/{id} returns it."""
+    """One order as GET /orders/{id} returns it (`email_templates_link`: 9.8+, versions.py)."""
     zero = money(0, dp)
     only, skip = set(include_meta), set(exclude_meta)
     meta = [
@@ -66,12 +67,15 @@ def order_json(
         for m in order.meta
         if (not only or m.key in only) and m.key not in skip
     ]
-    rel = {
-        "self": f"{home}{API}/orders/{order.id}",
-        "collection": f"{home}{API}/orders",
-    }
+    rel: dict[str, list[dict[str, Any]]] = links(
+        self=f"{home}{API}/orders/{order.id}", collection=f"{home}{API}/orders"
+    )
+    if email_templates_link:
+        rel["email_templates"] = [
+            {"embeddable": True, "href": f"{home}{API}/orders/{order.id}/actions/email_templates"}
+        ]
     if order.customer_id:
-        rel["customer"] = f"{home}{API}/customers/{order.customer_id}"
+        rel.update(links(customer=f"{home}{API}/customers/{order.customer_id}"))
     return {
         "id": order.id,
         "parent_id": order.parent_id,
@@ -120,7 +124,7 @@ def order_json(
         "date_completed_gmt": gmt_iso(order.completed) if order.completed is not None else None,
         "date_paid_gmt": gmt_iso(order.paid) if order.paid is not None else None,
         "currency_symbol": catalog.CURRENCY_SYMBOLS.get(order.currency, order.currency),
-        "_links": links(**rel),
+        "_links": rel,
     }
 
 

@@ -63,7 +63,9 @@ def _request_via_session(
     session = _session.get()
     # The body is read by `Store._read_body`, bounded in size and time; a redirect is reported, never followed (it
     # would lose Basic auth or break the OAuth signature, and could point anywhere).
-    kwargs.update(stream=True, allow_redirects=False, hooks={"response": _stop_at_redirect})
+    # A request's hooks replace the session's in `requests`: keep the session's after ours.
+    hooks = [_stop_at_redirect, *(session.hooks.get("response", []) if session is not None else [])]
+    kwargs.update(stream=True, allow_redirects=False, hooks={"response": hooks})
     if "oauth_signature=" in url:
         # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
         # last of duplicate keys so it works, but the URL doubles. The signed URL alone is the request.
@@ -455,7 +457,10 @@ class Store:
                 response.raw.release_conn()  # read to the end: the connection is kept for the next call
             else:
                 response.close()
-        return b"".join(parts)
+        body = b"".join(parts)
+        # Read once, here: the response carries its body like any `requests` answer (`.content`, `.json()`).
+        response._content, response._content_consumed = body, True
+        return body
 
     # -- orders ---------------------------------------------------------------------------------------------------
 

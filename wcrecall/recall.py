@@ -323,18 +323,25 @@ class Tick:
                     window.rows.add(order_id)
                     if order_id in seen:
                         continue
-                    try:
-                        order = parse_order(raw)
-                    except BadOrder as exc:
-                        self._bad_order(raw, order_id, str(exc), retry)
+                    order = self._take(raw, order_id, retry)
+                    if order is None:
                         continue
                     seen.add(order.id)
                     window.newest = max(window.newest, order.date_modified) if window.newest else order.date_modified
-                    self._handle_listed(order, retry)
                 window.next_page = number + 1
         finally:
             if progress:
                 self.progress.end()
+
+    def _take(self, raw: Any, order_id: Any, retry: RetryList) -> Order | None:
+        """Parse and handle one order the store sent; one that cannot be parsed is reported once, retried by id."""
+        try:
+            order = parse_order(raw)
+        except BadOrder as exc:
+            self._bad_order(raw, order_id, str(exc), retry)
+            return None
+        self._handle_listed(order, retry)
+        return order
 
     def _handle_listed(self, order: Order, retry: RetryList) -> None:
         """Handle one listed (or re-read) order; a failure is reported once and the order retried by id later."""
@@ -377,12 +384,7 @@ class Tick:
                         if honoured:
                             retry.done(order_id)  # deleted or trashed since: nothing left to do
                         continue
-                    try:
-                        order = parse_order(raw)
-                    except BadOrder as exc:
-                        self._bad_order(raw, order_id, str(exc), retry)
-                        continue
-                    self._handle_listed(order, retry)
+                    self._take(raw, order_id, retry)
 
     def _bad_order(self, raw: Any, order_id: Any, reason: str, retry: RetryList) -> None:
         """An order whose data cannot be used: reported once (then retried by id, silently), with a `status` row

@@ -60,7 +60,7 @@ class Received:
 @dataclass
 class SmtpServer:
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # a secret: never in a failing test's printout
     fail_mail: str | None = None
     fail_rcpt: Mapping[str, str] = field(default_factory=dict)
     fail_data_command: str | None = None

@@ -271,6 +271,26 @@ def test_a_pending_reminder_too_close_to_the_cancel_is_skipped_with_its_reason(
     assert row["steps"][0]["state"] == "skipped" and "hold stock" in row["steps"][0]["why"]
 
 
+def test_a_hold_stock_time_changed_after_the_recall_opened_is_the_one_that_counts(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The shop cuts hold stock from 60 to 40 minutes after the recall opened: at the 30-minute reminder only 10
+    minutes are left, so it is skipped rather than promising the buyer an hour that WooCommerce will not keep."""
+    _hold_stock(store, 60)
+    order_id = _pending_checkout_order(store, "anna@example.de", created_ago=5, modified_ago=5)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0  # opened; reminder 1 due 30 min after the change
+    _hold_stock(store, 40)
+    later = NOW + timedelta(minutes=25)
+    store.set_now(later)
+
+    result = cli(["-v", "run"], config=config, now=later)
+
+    assert result.exit_code == 0, result.stderr
+    assert smtp.messages == []
+    assert f"order {order_id}: reminder 1 skipped: only 10 min before WooCommerce cancels the order" in result.stdout
+
+
 def test_the_hold_time_carries_the_date_when_it_is_not_the_buyers_today() -> None:
     """00:45 on 27 November in Los Angeles: just the time for a buyer whose today is the 27th, the date too for one
     still on the 26th; in the buyer's language."""

@@ -655,6 +655,8 @@ class Tick:
             self.end(recall, NOT_CONTACTED, refusal, note=False)
             return
         recall.modified = order.date_modified.isoformat()
+        if recall.hold_minutes and order.status == "pending":
+            recall.hold_minutes = self.hold_minutes()  # the shop's setting now, not when the recall opened
         deadline = hold_deadline(order.date_modified, recall.hold_minutes) if order.status == "pending" else None
         if (too_late := too_close_to_cancel(deadline, recall.hold_minutes, self.now)) is not None:
             skip(recall, n, too_late, self.now)

@@ -304,3 +304,13 @@ def test_state_at_the_old_place_that_names_a_store_is_not_taken(tmp_path: Path) 
     other.save()
     state = State(new, legacy=old, store_url="https://shop.example.com").load()
     assert state.recalls == {} and old.exists()
+
+
+def test_a_command_that_only_reads_a_damaged_state_moves_nothing_and_says_so(tmp_path: Path) -> None:
+    """`status` or `--dry-run` on a damaged state file: no `.broken-*` copy is claimed or made; the next run does it."""
+    path = tmp_path / "shop.state.json"
+    path.write_text("{ not json", encoding="utf-8")
+    state = State(path, read_only=True).load()
+    assert len(state.problems) == 1 and "kept as" not in state.problems[0]
+    assert "the next `wcrecall run` keeps it aside" in state.problems[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.state.json"]

@@ -311,10 +311,14 @@ class State:
     def _keep_broken(self, path: Path, why: str) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         broken = path.with_name(f"{path.name}.broken-{stamp}")
+        if self.read_only:  # nothing is moved by a command that only reads: say what the next run will do
+            self.problems.append(
+                f"state file {path.name} {why}; the next `wcrecall run` keeps it aside and rebuilds from the store's notes"
+            )
+            return
         self.problems.append(f"state file {path.name} {why}; kept as {broken.name} and rebuilt from the store's notes")
-        if not self.read_only:
-            shutil.copy2(path, broken)
-            path.unlink()
+        shutil.copy2(path, broken)
+        path.unlink()
 
     def _load_snapshot(self) -> None:
         if self.path.is_dir():

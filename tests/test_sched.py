@@ -176,6 +176,34 @@ def test_an_unforeseen_error_is_one_error_line_and_a_traceback_only_with_v(
     assert DEFAULT_CONSUMER_SECRET not in loud.stderr
 
 
+def test_a_reader_that_went_away_is_not_an_error(tmp_path: Path, store: SandboxStore) -> None:
+    """`wcrecall explain N | head -1`: the pipe closes before the command writes; it ends quietly, with no `Error:`
+    line and no traceback for cron's mail."""
+    import os
+    import subprocess
+    import sys
+
+    from subproc import env_for
+
+    order_id = failed_order(store, "ana@example.com")
+    config = write_config(tmp_path, store.url)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "wcrecall", "explain", str(order_id)],
+            env=env_for(config, NOW),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_escapes_and_markup_in_store_text_reach_the_terminal_inert(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:

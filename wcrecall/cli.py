@@ -100,6 +100,8 @@ def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, TyperException):
         raise  # the command line's own exits and usage errors
+    except BrokenPipeError:
+        raise  # the reader went away (`wcrecall status | head`): Click ends quietly, as for any pipe
     except Exception as exc:  # noqa: BLE001  # anything unforeseen: one line for cron's mail, never a traceback
         if obj.verbose:
             typer.echo(hide(traceback.format_exc(), obj.secrets), err=True, nl=False)

@@ -395,3 +395,27 @@ def test_sandbox_stop_closes_the_socket_and_keepalive_connections() -> None:
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     session.close()
+
+
+def test_the_standalone_sandbox_keeps_time_with_the_wall_clock() -> None:
+    """`python -m wcrecall.sandbox` for trying wcrecall by hand: its clock runs, so `doctor`'s clock check and OAuth
+    (15 minutes) keep working however long the owner tries it."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wcrecall.sandbox", "--seed", "none", "--no-auth"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" at ", 1)[1].split()[0]
+        first = requests.get(f"{url}/wp-json/wc/v3/orders", timeout=10).headers["Date"]
+        time.sleep(1.2)  # the Date header counts whole seconds
+        second = requests.get(f"{url}/wp-json/wc/v3/orders", timeout=10).headers["Date"]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert second != first

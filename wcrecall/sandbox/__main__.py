@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
 
     now = datetime.now(UTC).replace(microsecond=0)
     store = SandboxStore(port=args.port, auth=not args.no_auth, latency=args.latency, timezone=args.timezone,
-                         close_connections=args.close_connections, now=now)  # fmt: skip
+                         close_connections=args.close_connections, now=now, ticking_clock=True)  # fmt: skip
     with store:
         if args.seed == "demo":
             seed_demo(store, now)

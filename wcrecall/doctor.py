@@ -350,7 +350,14 @@ def _state_checks(settings: Settings) -> list[Check]:
     try:
         state = State.of(settings, read_only=True).load()
     except WcrecallError as exc:
-        checks.append(Check("state file", FAIL, str(exc), "see the message; upgrade wcrecall or move the file away"))
+        checks.append(
+            Check(
+                "state file",
+                FAIL,
+                str(exc),
+                "the message says what to change (state.path, store.url, or the wcrecall version)",
+            )
+        )
     else:
         if state.problems:
             checks.append(

@@ -189,7 +189,12 @@ def run(
 @app.command()
 def status(
     ctx: typer.Context,
-    open_only: Annotated[bool, typer.Option("--open", help="Only recalls that may still send.")] = False,
+    open_only: Annotated[
+        bool,
+        typer.Option(
+            "--open", help="Only recalls not yet ended (still sending, or waiting for payment after the last reminder)."
+        ),
+    ] = False,
     recovered: Annotated[bool, typer.Option("--recovered", help="Only recalls that ended in a payment.")] = False,
     since: Annotated[
         str | None, typer.Option("--since", help="Only recalls opened this recently, e.g. 7d or 24h.")

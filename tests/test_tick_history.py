@@ -170,3 +170,10 @@ def test_a_newer_paid_order_of_the_same_customer_account_ends_the_recall(
     assert cli(["run"], config=config, now=later).exit_code == 0
     status = json.loads(cli(["status", "--json"], config=config, now=later).stdout)
     assert {r["order"]: r["outcome"] for r in status["recalls"]}[order_id] == "recovered_new_order"
+
+
+def test_a_country_rule_gives_its_buyers_their_own_quiet_hours(make_tick: MakeTick) -> None:
+    """countries.<CC>.quiet_hours (any case in the file) replaces regional.quiet_hours for buyers from that country."""
+    tick = make_tick([], '[regional.countries.de]\nquiet_hours = "20:00-09:00"\n')
+    assert str(tick.quiet(recall(1))) == "20:00-09:00"
+    assert str(tick.quiet(replace(recall(1), country="FR"))) == "off"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from wcrecall.recall import note_tag, parse_note_tags, pay_link
@@ -84,3 +89,20 @@ def test_another_woocommerce_version_is_refused_naming_both_versions(monkeypatch
         adapt("3.1.0")
     assert "version 3.1.0" in str(caught.value) and f"woocommerce=={WRITTEN_FOR}" in str(caught.value)
     assert caught.value.exit_code == 2 and woocommerce.api.request is untouched
+
+
+def test_wcrecall_with_another_woocommerce_version_stops_with_one_error_line(tmp_path: Path) -> None:
+    """`wcrecall run` with another woocommerce version installed: `Error:` naming both versions, exit 2, no traceback."""
+    from e2e import write_config
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")  # never reached: the check comes first
+    code = (
+        "import sys, woocommerce; woocommerce.__version__ = '3.1.0'; "
+        "from wcrecall.cli import main; sys.argv[0] = 'wcrecall'; main()"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WCRECALL_")}
+    proc = subprocess.run([sys.executable, "-c", code, "--config", str(config), "run"],
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("Error: the installed woocommerce package is version 3.1.0, but wcrecall was written")
+    assert "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from e2e import NOW, SMTP_PASSWORD
+from prerequisites import SKIPPED
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
@@ -31,3 +32,9 @@ def smtp() -> Iterator[SmtpServer]:
     """The test SMTP server with the login the end-to-end configs use (tests/e2e.py write_config)."""
     with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
         yield server
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat, at the end of the run, which tests were skipped for a missing prerequisite (tests/prerequisites.py)."""
+    for what, why in SKIPPED.items():
+        terminalreporter.write_line(f"{what.upper()} SKIPPED: {why}", yellow=True, bold=True)

@@ -7,7 +7,6 @@ Runs in `make test`; skipped (with the reason shown) only where Chromium is miss
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from prerequisites import require
 
 from wcrecall import browser
 from wcrecall.config import BrandSettings
@@ -30,10 +30,8 @@ STEPS = (1, 2, 3)
 
 @pytest.fixture(scope="module", autouse=True)
 def chromium() -> None:
-    if browser.find_chromium() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but Chromium is missing: .ci/run must install it (apt-get install chromium)")
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); the email layout checks did not run")
+    missing = None if browser.find_chromium() else "Chromium is not installed (Debian: apt-get install chromium)"
+    require("email layout tests", missing)
 
 
 def long_order() -> Order:

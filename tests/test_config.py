@@ -89,6 +89,34 @@ def test_bad_values_name_the_key(tmp_path: Path) -> None:
         load_settings(write(tmp_path, GOOD + '\n[recall]\ndelays = { failed = ["24h", "1h"] }\n'), env={})
 
 
+def test_each_kind_of_value_is_converted_to_its_settings_type(tmp_path: Path) -> None:
+    """Whole numbers, durations, lists, and tables of numbers and of country rules arrive typed, from the file or
+    from the environment's text."""
+    extra = """
+[recall]
+lookback = "2d"
+statuses = ["failed"]
+
+[throttle]
+max_per_week = 2
+domain_caps = { "Gmail.com" = 200 }
+
+[regional.countries.de]
+max_steps = 1
+send = false
+"""
+    settings = load_settings(write(tmp_path, GOOD + extra), env={"WCRECALL_THROTTLE_MIN_GAP": "8h"})
+    assert settings.recall.lookback == timedelta(days=2) and settings.recall.statuses == ("failed",)
+    assert settings.throttle.max_per_week == 2 and settings.throttle.min_gap == timedelta(hours=8)
+    assert settings.throttle.domain_caps == {"gmail.com": 200}
+    rule = settings.regional.countries["DE"]
+    assert rule.max_steps == 1 and rule.send is False
+    from_env = load_settings(write(tmp_path, GOOD), env={"WCRECALL_RECALL_STATUSES": "failed, pending"})
+    assert from_env.recall.statuses == ("failed", "pending")
+    with pytest.raises(ConfigError, match=r"^throttle\.domain_caps\.x\.com: expected a whole number"):
+        load_settings(write(tmp_path, GOOD + '\n[throttle]\ndomain_caps = { "x.com" = "many" }\n'), env={})
+
+
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     """A config path that does not exist is named."""
     with pytest.raises(ConfigError, match="config file not found"):

@@ -182,11 +182,11 @@ def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
     from zoneinfo import ZoneInfo
 
     from wcrecall.decide import fit
-    from wcrecall.regional import DEFAULT_QUIET_HOURS
+    from wcrecall.regional import parse_quiet_hours
 
     late = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)  # 22:00 in Berlin
     berlin = ZoneInfo("Europe/Berlin")
-    at, why = fit(late, contacts=[], policy=POLICY, zone=berlin, quiet=DEFAULT_QUIET_HOURS, now=late)
+    at, why = fit(late, contacts=[], policy=POLICY, zone=berlin, quiet=parse_quiet_hours("21:00-08:00"), now=late)
     assert at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     assert why == ("waits for the end of quiet hours (21:00-08:00, Europe/Berlin)",)
 
@@ -221,18 +221,18 @@ def test_quiet_hours_never_push_a_pending_reminder_past_the_hold_stock_cancel() 
     from zoneinfo import ZoneInfo
 
     from wcrecall.decide import fit
-    from wcrecall.regional import DEFAULT_QUIET_HOURS
+    from wcrecall.regional import parse_quiet_hours
 
     at = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # 06:30 in Seattle
     zone = ZoneInfo("America/Los_Angeles")
-    moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=DEFAULT_QUIET_HOURS, now=at)
+    moved, _ = fit(at, contacts=[], policy=POLICY, zone=zone, quiet=parse_quiet_hours("21:00-08:00"), now=at)
     assert moved == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
     kept, why = fit(
         at,
         contacts=[],
         policy=POLICY,
         zone=zone,
-        quiet=DEFAULT_QUIET_HOURS,
+        quiet=parse_quiet_hours("21:00-08:00"),
         now=at,
         deadline=at + timedelta(minutes=30),
     )

@@ -10,23 +10,20 @@ import pytest
 
 from wcrecall import regional
 from wcrecall.regional import (
-    DEFAULT_QUIET_HOURS,
-    LANGUAGE_META_KEYS,
     SUPPORTED_LANGUAGES,
     QuietHours,
     buyer_zone,
     choose_language,
-    country_languages,
     format_local_datetime,
     normalize_language,
     outside_quiet_hours,
     parse_quiet_hours,
-    quiet_hours_for,
 )
 from wcrecall.render import format_money
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
+NIGHT = parse_quiet_hours("21:00-08:00")
 
 
 def quiet(text: str) -> QuietHours:
@@ -55,7 +52,6 @@ def test_each_plugin_meta_key_sets_the_language(key: str) -> None:
 def test_meta_keys_are_tried_in_priority_order() -> None:
     """WPML wins over Polylang, Polylang over TranslatePress, TranslatePress over Weglot."""
     meta = {"weglot_language": "it", "trp_language": "fr_FR", "lang": "es", "wpml_language": "nl"}
-    assert LANGUAGE_META_KEYS == ("wpml_language", "lang", "trp_language", "weglot_language")
     assert choose_language(meta=meta, country="US", default="en").lang == "nl"
     del meta["wpml_language"]
     assert choose_language(meta=meta, country="US", default="en").lang == "es"
@@ -225,7 +221,6 @@ def test_country_table_covers_the_world_in_catalog_tag_form() -> None:
     for country, langs in regional._COUNTRY_LANGUAGES.items():
         assert len(country) == 2 and country.isupper() and langs
         assert all(normalize_language(lang) == lang for lang in langs), country
-    assert country_languages("ch", "ch-ti") == ("it", "de", "fr")
 
 
 # --- time zones ----------------------------------------------------------------------------------------------------
@@ -404,19 +399,6 @@ def test_bad_quiet_hours_are_a_clear_error(text: str, message: str) -> None:
         parse_quiet_hours(text)
 
 
-def test_default_quiet_hours_are_nine_pm_to_eight_am() -> None:
-    """21:00-08:00 local, crossing midnight."""
-    assert QuietHours(time(21), time(8)) == DEFAULT_QUIET_HOURS and str(DEFAULT_QUIET_HOURS) == "21:00-08:00"
-
-
-def test_per_country_quiet_hours_override_the_default() -> None:
-    """A configured country (any case) gets its own window; others keep the default."""
-    overrides = {"de": quiet("20:00-09:00"), "JP": quiet("off")}
-    assert quiet_hours_for("DE", DEFAULT_QUIET_HOURS, overrides) == quiet("20:00-09:00")
-    assert not quiet_hours_for("jp", DEFAULT_QUIET_HOURS, overrides).enabled
-    assert quiet_hours_for("FR", DEFAULT_QUIET_HOURS, overrides) == DEFAULT_QUIET_HOURS
-
-
 def local(zone: ZoneInfo, *parts: int) -> datetime:
     year, month, day, hour, minute = parts
     return datetime(year, month, day, hour, minute, tzinfo=zone)
@@ -445,7 +427,7 @@ def test_steps_inside_the_window_wait_for_its_end_across_midnight(
 ) -> None:
     """21:00-08:00: evenings wait until the next morning, small hours until the same morning; others go now."""
     moment = local(BERLIN, *at)
-    result = outside_quiet_hours(moment, BERLIN, DEFAULT_QUIET_HOURS)
+    result = outside_quiet_hours(moment, BERLIN, NIGHT)
     if expected is None:
         assert result is moment
     else:
@@ -472,15 +454,15 @@ def test_no_quiet_hours_never_delay() -> None:
 def test_naive_datetimes_are_refused() -> None:
     """A naive `at` would silently mean the machine's zone: it is a programming error."""
     with pytest.raises(ValueError, match="aware"):
-        outside_quiet_hours(datetime(2026, 1, 16, 3, 0), BERLIN, DEFAULT_QUIET_HOURS)
+        outside_quiet_hours(datetime(2026, 1, 16, 3, 0), BERLIN, NIGHT)
 
 
 def test_quiet_hours_are_the_buyers_local_time() -> None:
     """06:00 UTC is 07:00 in Berlin (quiet) but 01:00 in New York (quiet, ends later) and 15:00 in Tokyo (not)."""
     at = datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
-    assert outside_quiet_hours(at, BERLIN, DEFAULT_QUIET_HOURS) == datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
-    assert outside_quiet_hours(at, NEW_YORK, DEFAULT_QUIET_HOURS) == datetime(2026, 1, 15, 13, 0, tzinfo=UTC)
-    assert outside_quiet_hours(at, ZoneInfo("Asia/Tokyo"), DEFAULT_QUIET_HOURS) is at
+    assert outside_quiet_hours(at, BERLIN, NIGHT) == datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    assert outside_quiet_hours(at, NEW_YORK, NIGHT) == datetime(2026, 1, 15, 13, 0, tzinfo=UTC)
+    assert outside_quiet_hours(at, ZoneInfo("Asia/Tokyo"), NIGHT) is at
 
 
 @pytest.mark.parametrize(
@@ -500,7 +482,7 @@ def test_window_end_follows_daylight_saving_changes(
     zone: ZoneInfo, at_utc: tuple[int, ...], end_utc: tuple[int, ...]
 ) -> None:
     """On the night the clocks change, the window still ends at 08:00 on the wall clock."""
-    assert outside_quiet_hours(utc(at_utc), zone, DEFAULT_QUIET_HOURS) == utc(end_utc)
+    assert outside_quiet_hours(utc(at_utc), zone, NIGHT) == utc(end_utc)
 
 
 @pytest.mark.parametrize(

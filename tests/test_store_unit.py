@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from wcrecall.recall import note_tag, parse_note_tags, pay_link
@@ -66,3 +71,38 @@ def test_notes_with_malformed_dates_are_read_without_crashing() -> None:
     )
     assert [n.text for n in notes] == ["Payment failed: Your card was declined.", "Order status changed."]
     assert notes[0].date is None and notes[1].date is not None and notes[1].date.utcoffset() is not None
+
+
+def test_another_woocommerce_version_is_refused_naming_both_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package is adapted only in the version the adaptation was written for; another is a setup error (exit 2)
+    naming both versions, and nothing of the package is replaced."""
+    import woocommerce.api
+
+    from wcrecall.errors import WooCommercePackageError
+    from wcrecall.wcadapter import WRITTEN_FOR, adapt
+
+    def untouched(*args: object, **kwargs: object) -> None:
+        raise AssertionError("not to be called")
+
+    monkeypatch.setattr(woocommerce.api, "request", untouched)
+    with pytest.raises(WooCommercePackageError) as caught:
+        adapt("3.1.0")
+    assert "version 3.1.0" in str(caught.value) and f"woocommerce=={WRITTEN_FOR}" in str(caught.value)
+    assert caught.value.exit_code == 2 and woocommerce.api.request is untouched
+
+
+def test_wcrecall_with_another_woocommerce_version_stops_with_one_error_line(tmp_path: Path) -> None:
+    """`wcrecall run` with another woocommerce version installed: `Error:` naming both versions, exit 2, no traceback."""
+    from e2e import write_config
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")  # never reached: the check comes first
+    code = (
+        "import sys, woocommerce; woocommerce.__version__ = '3.1.0'; "
+        "from wcrecall.cli import main; sys.argv[0] = 'wcrecall'; main()"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WCRECALL_")}
+    proc = subprocess.run([sys.executable, "-c", code, "--config", str(config), "run"],
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("Error: the installed woocommerce package is version 3.1.0, but wcrecall was written")
+    assert "Traceback" not in proc.stderr

@@ -65,8 +65,6 @@ CLASS_LABELS: dict[str, str] = {
     "unknown": "unknown",
 }
 
-LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "code")
-
 # Authors whose notes are WooCommerce's or a gateway's own. The REST API reports notes written without a logged-in
 # user as "system" (class-wc-rest-order-notes-controller.php); older stores and direct reads show "WooCommerce".
 SYSTEM_AUTHORS = frozenset({"system", "woocommerce"})
@@ -95,11 +93,6 @@ class Classification:
     evidence: str  # the note text (HTML stripped, at most ~200 chars) that matched; "" if none
     note_index: int | None  # index in the notes list of the note that decided it
     language: str  # "en", "de", "fr", "es", or "code" for a locale-independent token
-
-    @property
-    def confident(self) -> bool:
-        """True if the class says something about the buyer's situation (anything but `unknown`)."""
-        return self.failure_class != "unknown"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -215,10 +208,6 @@ class _Rule:
     also: tuple[str, ...] = ()  # other families that share this vocabulary (Mollie reuses Stripe's code names)
     lowered: bool = False  # True: the pattern is lower-case and runs on the lower-cased note
     keys: frozenset[str] | None = None  # the pattern cannot match unless one of these occurs; None: always try
-
-    def could_match(self, text: str) -> bool:
-        """Cheap substring pre-check (a few `in` tests) that spares most regex searches on a typical note."""
-        return self.keys is None or any(key in text for key in self.keys)
 
     def rule_id(self, match: re.Match[str], family_hint: str) -> str:
         family = family_hint if family_hint in self.also else self.family
@@ -1026,7 +1015,8 @@ def _classify_plain(plain: str, payment_method: str) -> Classification | None:
         lower_part = gateway_part.lower()
         for rule in _RULES:
             subject = lower_part if rule.lowered else gateway_part
-            # Inlined `rule.could_match(subject)`: this loop runs ~100 times per note, a call would double its cost.
+            # The pre-check: a few `in` tests spare most regex searches. Written out here, not as a method: this
+            # loop runs ~100 times per note, and a call would double its cost.
             if rule.keys is not None:
                 for key in rule.keys:
                     if key in subject:

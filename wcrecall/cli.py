@@ -747,4 +747,9 @@ def cron(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except WcrecallError as exc:
+        # Raised before a command reaches `guarded`: importing the store checks the installed woocommerce package.
+        err(f"Error: {exc}")
+        raise SystemExit(exc.exit_code) from None

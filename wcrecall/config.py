@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -418,31 +418,31 @@ _PY_NAMES = {v: k for k, v in _TOML_NAMES.items()}
 
 def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None) -> Any:
     key = f"{section}.{_TOML_NAMES.get(name, name)}"
-    text = str(hint)
-    if hint is bool or text == "bool":
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
         raise ConfigError(f"{key}: expected true or false, got {value!r}")
-    if hint is int or text == "int":
+    if hint is int:
         try:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
-    if hint is float or text == "float":
+    if hint is float:
         try:
             return float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key}: expected a number, got {value!r}") from None
-    if hint is timedelta or text == "timedelta":
+    if hint is timedelta:
         return parse_duration(value, key)
-    if text.startswith("tuple[str"):
+    if origin is tuple and args == (str, ...):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple):
             raise ConfigError(f'{key}: expected a list like ["failed", "pending"], got {value!r}')
         return tuple(str(i).strip() for i in items if str(i).strip())
-    if text.startswith("collections.abc.Mapping[str, tuple[datetime.timedelta"):
+    if origin is Mapping and args == (str, tuple[timedelta, ...]):
         if not isinstance(value, Mapping):
             raise ConfigError(f'{key}: expected a table like {{ failed = ["1h", "24h"] }}')
         # An entry left out keeps its default schedule.
@@ -453,11 +453,11 @@ def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None
                 raise ConfigError(f'{key}.{sub}: expected a list of durations like ["1h", "24h"]')
             out[str(sub)] = tuple(parse_duration(s, f"{key}.{sub}") for s in steps)
         return out
-    if text.startswith("collections.abc.Mapping[str, int]"):
+    if origin is Mapping and args == (str, int):
         if not isinstance(value, Mapping):
             raise ConfigError(f'{key}: expected a table like {{ "gmail.com" = 100 }}')
         return {str(k).lower(): _convert(section, f"{name}.{k}", int, v) for k, v in value.items()}
-    if text.startswith("collections.abc.Mapping[str, wcrecall.config.CountryRule]"):
+    if origin is Mapping and args == (str, CountryRule):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key}: expected tables like [countries.DE]")
         return {str(cc).upper(): _country_rule(f"{key}.{cc}", rule) for cc, rule in value.items()}

@@ -35,16 +35,6 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Slot:
-    """When a step can go out: `base` from the schedule, `at` after the buyer's caps and quiet hours, and why."""
-
-    n: int
-    base: datetime
-    at: datetime
-    why: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Due:
     """The next step of a recall: `n` is due at `at`; `skipped` lists earlier steps given up, with why."""
 

@@ -50,6 +50,12 @@ class StoreNotFound(StoreError):
     """The store answered 404 for an order or route."""
 
 
+class WooCommercePackageError(WcrecallError):
+    """The installed `woocommerce` package is not the version wcrecall adapts (wcadapter.py): reinstall it (exit 2)."""
+
+    exit_code = 2
+
+
 class MailError(WcrecallError):
     """Sending a message failed."""
 

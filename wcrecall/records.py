@@ -26,7 +26,6 @@ ENDED_UNPAID = "ended_unpaid"  # every step done or skipped, never paid
 NOT_CONTACTED = "not_contacted"  # wcrecall decided not to email (reason in end_reason)
 SUPERSEDED = "superseded"  # a newer order of the same buyer and cart carries the recall
 BASELINE = "baseline"  # adopted by `run --baseline` without mailing
-FINAL_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER, CLOSED, ENDED_UNPAID, NOT_CONTACTED, SUPERSEDED, BASELINE})
 RECOVERED_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER})
 
 

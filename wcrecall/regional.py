@@ -22,7 +22,6 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
 __all__ = [
-    "DEFAULT_QUIET_HOURS",
     "LANGUAGE_META_KEYS",
     "SUPPORTED_LANGUAGES",
     "LanguageChoice",
@@ -35,7 +34,6 @@ __all__ = [
     "normalize_language",
     "outside_quiet_hours",
     "parse_quiet_hours",
-    "quiet_hours_for",
 ]
 
 # The languages wcrecall ships catalogs for (emails/locale/<lang>/LC_MESSAGES/wcrecall.mo), spelled as the renderer
@@ -961,7 +959,6 @@ class QuietHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M}" if self.enabled else "off"
 
 
-DEFAULT_QUIET_HOURS = QuietHours(time(21, 0), time(8, 0))
 _QUIET_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})\s*")
 _QUIET_OFF = frozenset({"off", "none", "no", "false", "0"})
 
@@ -980,15 +977,6 @@ def parse_quiet_hours(text: str) -> QuietHours:
                 f"quiet hours {text.strip()!r}: {hour:02d}:{minute:02d} is not a time of day (00:00-23:59)"
             )
     return QuietHours(time(start_h, start_m), time(end_h, end_m))
-
-
-def quiet_hours_for(country: str, default: QuietHours, overrides: Mapping[str, QuietHours]) -> QuietHours:
-    """The window for a billing country: its override if configured (keys are ISO codes, any case), else `default`."""
-    code = country.strip().upper()
-    for key, quiet in overrides.items():
-        if key.strip().upper() == code:
-            return quiet
-    return default
 
 
 def outside_quiet_hours(at: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:

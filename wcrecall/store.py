@@ -3,18 +3,16 @@
 Built on the `woocommerce` package's `API` (wc/v3): https uses Basic auth, http uses OAuth 1.0a one-legged. Every
 attempt, retries included, goes through `API` again and so is signed anew: WooCommerce rejects a replayed OAuth
 nonce (fixtures: err_401_oauth_nonce_replayed_http). One `requests.Session` carries every call of a tick, so the
-store sees one TCP connection instead of one per request.
+store sees one TCP connection instead of one per request; how the package is adapted for that is in wcadapter.py.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import math
 import random
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,14 +24,13 @@ from urllib.parse import urlsplit
 import requests
 import tenacity
 import urllib3.exceptions
-import woocommerce.api
-import woocommerce.oauth
 from woocommerce import API
 
 from wcrecall import __version__
 from wcrecall.config import StoreSettings
 from wcrecall.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.order import ORDER_FIELDS, format_gmt
+from wcrecall.wcadapter import Redirected, session_var
 
 log = logging.getLogger(__name__)
 
@@ -50,55 +47,6 @@ _READ_SIZE = 64 * 1024
 
 # What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
 SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
-
-# The session used by `woocommerce.API` calls made inside `Store.session()`. woocommerce 3.0.0 calls the
-# module-level `requests.request` for every call, which opens a new connection each time; routing that one name
-# through a context variable gives each tick its own keep-alive session without copying the package's signing code.
-_session: contextvars.ContextVar[requests.Session | None] = contextvars.ContextVar("wcrecall_session", default=None)
-
-
-def _request_via_session(
-    method: str, url: str, params: Mapping[str, Any] | None = None, **kwargs: Any
-) -> requests.Response:
-    session = _session.get()
-    # The body is read by `Store._read_body`, bounded in size and time; a redirect is reported, never followed (it
-    # would lose Basic auth or break the OAuth signature, and could point anywhere).
-    # A request's hooks replace the session's in `requests`: keep the session's after ours.
-    hooks = [_stop_at_redirect, *(session.hooks.get("response", []) if session is not None else [])]
-    kwargs.update(stream=True, allow_redirects=False, hooks={"response": hooks})
-    if "oauth_signature=" in url:
-        # woocommerce 3.0.0 signs the query into the URL and then passes the same parameters again; PHP keeps the
-        # last of duplicate keys so it works, but the URL doubles. The signed URL alone is the request.
-        params = None
-    if session is None:
-        return requests.request(method, url, params=params, **kwargs)
-    return session.request(method, url, params=params, **kwargs)
-
-
-woocommerce.api.request = _request_via_session
-
-
-class _Redirected(Exception):
-    def __init__(self, status: int, location: str) -> None:
-        super().__init__(status, location)
-        self.status = status
-        self.location = location
-
-
-def _stop_at_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A response hook: runs before requests looks at `Location` at all (it would raise on a malformed one)."""
-    if 300 <= response.status_code < 400 and "Location" in response.headers:
-        response.close()
-        raise _Redirected(response.status_code, response.headers["Location"])
-
-
-def _nonce() -> str:
-    """128 random bits. woocommerce 3.0.0 draws 8 decimal digits, so a tick of a few hundred requests has a real
-    chance of repeating a nonce within WooCommerce's 15-minute window, which the store refuses as a replay (401)."""
-    return secrets.token_hex(16)
-
-
-woocommerce.oauth.OAuth.generate_nonce = staticmethod(_nonce)
 
 
 class _Transient(Exception):
@@ -379,7 +327,7 @@ class Store:
                 raise ValueError(method)
         except requests.Timeout:
             raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
-        except _Redirected as exc:
+        except Redirected as exc:
             raise StoreError(
                 f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
                 "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
@@ -617,11 +565,11 @@ class _SessionScope:
 
     def __enter__(self) -> requests.Session:
         self._http = requests.Session()
-        self._token = _session.set(self._http)
+        self._token = session_var.set(self._http)
         return self._http
 
     def __exit__(self, *exc: object) -> None:
-        _session.reset(self._token)
+        session_var.reset(self._token)
         self._http.close()
 
 

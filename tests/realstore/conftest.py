@@ -7,15 +7,14 @@ packages the tests are skipped with the reason, except with `CI` set, where that
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prerequisites import require
 from wpstore import FLAVOURS, MariaDB, RealStore, check_archives, missing
 
 HERE = Path(__file__).resolve().parent
-_why_not: list[str] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -24,25 +23,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.realstore)
 
 
-def _require() -> None:
-    why = missing()
-    if why is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but the real store cannot be built: {why}")
-    if not _why_not:
-        _why_not.append(why)
-    pytest.skip(f"real-store tests skipped: {why}")
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _why_not:
-        terminalreporter.write_line(f"REAL-STORE TESTS SKIPPED: {_why_not[0]}", yellow=True, bold=True)
-
-
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
-    _require()
+    require("real-store tests", missing())
     check_archives()
     with MariaDB(tmp_path_factory.mktemp("mariadb")) as db:
         yield db

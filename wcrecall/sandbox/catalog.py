@@ -30,8 +30,6 @@ LIST_STATUS_ENUM = (
     "any", "trash", "auto-draft", "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
     "checkout-draft",
 )  # fmt: skip
-# The `status` enum of POST/PUT /orders (wp_json_index_wc_v3: /wc/v3/orders/(?P<id>[\d]+)).
-EDIT_STATUS_ENUM = LIST_STATUS_ENUM[2:]
 # WP_Query `post_status=any` leaves out statuses registered with exclude_from_search.
 HIDDEN_FROM_ANY = frozenset({"trash", "auto-draft"})
 # `woocommerce_valid_order_statuses_for_payment` (class-wc-order.php::needs_payment).

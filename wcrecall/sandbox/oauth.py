@@ -291,8 +291,3 @@ class Authenticator:
             if nonce in used:
                 raise _auth_error("Invalid nonce - nonce has already been used.")
             used[nonce] = now
-
-    def forget_nonces(self) -> None:
-        """Forget every used nonce (a fresh store)."""
-        with self._lock:
-            self._nonces.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -213,7 +213,6 @@ class DemoSeed:
     invalid_email: int
     registered_customer: int  # customer_id > 0: the pay link asks to log in
     pending_to_be_cancelled: tuple[int, ...]  # checkout orders hold-stock will cancel within the hour
-    descriptions: dict[int, str] = field(default_factory=dict)
 
 
 def seed_demo(store: Store, now: datetime) -> DemoSeed:
@@ -231,7 +230,6 @@ def seed_demo(store: Store, now: datetime) -> DemoSeed:
         }
     )
     made: dict[str, int] = {}
-    notes: dict[int, str] = {}
 
     # `note` is the gateway's text; set_status() appends core's " Order status changed from A to B." to it.
     def order(tag: str, buyer: dict[str, str], currency: str, gateway: str, hours: float, status: str,
@@ -260,7 +258,6 @@ def seed_demo(store: Store, now: datetime) -> DemoSeed:
             f'<span class="woocommerce-Price-currencySymbol">{symbol}</span>{data["total"]}</bdi></span>'
         )
         note = note.replace("{amount}", price)
-        notes[oid] = tag
         if status != "pending":
             _at(store, created + timedelta(minutes=minutes), lambda: store.set_status(oid, status, note))
         return oid
@@ -338,7 +335,6 @@ def seed_demo(store: Store, now: datetime) -> DemoSeed:
         invalid_email=made["invalid_email"],
         registered_customer=made["registered_customer"],
         pending_to_be_cancelled=(made["pending_3ds"], made["pending_paypal"]),
-        descriptions=notes,
     )
 
 

@@ -143,8 +143,9 @@ def _checked(cls: type[T], data: dict[str, Any]) -> T:
     values = {name: data[name] for name in types if name in data}
     for name, value in values.items():
         allowed = types[name]
-        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {type(value).__name__}")
-        if name in _TIMES and isinstance(value, str) and value and datetime.fromisoformat(value).tzinfo is None:
+        kind = type(value)
+        if kind not in allowed and (not isinstance(value, allowed) or kind is bool and bool not in allowed):
+            raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {kind.__name__}")
+        if name in _TIMES and kind is str and value and datetime.fromisoformat(value).tzinfo is None:
             raise ValueError(f"{name}: {value!r} has no time zone")
     return cls(**values)

@@ -6,7 +6,7 @@ country, total. No names, addresses, phone numbers or items (those are read from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import UnionType
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
@@ -99,7 +99,10 @@ class Recall:
         return max((t for t in times if t), default=None)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """`dataclasses.asdict(self)`, which deep-copies field by field; every field but `steps` is a plain value."""
+        data = dict(vars(self))
+        data["steps"] = [dict(vars(step)) for step in self.steps]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recall:

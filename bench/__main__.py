@@ -144,6 +144,15 @@ def main(argv: list[str] | None = None) -> int:
         if naive_problems:
             first = naive_problems[0].split("?")[0]  # never the signed query string
             print(f"  note: the naive poller reported {len(naive_problems)} problem(s), e.g. {first}")
+    for result in results:
+        rows = result.extra.get("profile")
+        if rows:
+            print(
+                f"{result.name}: wcrecall's tick under cProfile at 0 ms, top {len(rows)} by own time (socket waits left out):"
+            )
+            print(f"  {'calls':>8}  {'own s':>7}  {'cum s':>7}  function")
+            for calls, own, cumulative, where in rows:
+                print(f"  {calls:>8,}  {own:>7.3f}  {cumulative:>7.3f}  {where}")
     print(f"wall times marked (modelled) = measured wall at 0 ms + requests x {MODEL_LATENCY * 1000:.0f} ms")
     for problem in problems:
         print(f"ACCOUNTING: {problem}")

@@ -12,11 +12,14 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+
+T = TypeVar("T")
 
 _WAIT = [0.0]
 _send = requests.Session.send
@@ -126,7 +129,11 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     transport = NullTransport()
     tick = MeasuredTick(settings, now=now, store=store, transport_factory=lambda: transport)
-    report = tick.run()
+    top: list[list[Any]] = []
+    if cmd.get("profile"):
+        report, top = profiled(tick.run, int(cmd["profile"]))
+    else:
+        report = tick.run()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     state_bytes = sum(p.stat().st_size for p in (settings.state_path, tick.state.journal_path) if p.exists())
     return {
@@ -149,6 +156,7 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
         "step_journal_max_s": max(tick.step_journal, default=0.0),
         "state_bytes": state_bytes,
         "recalls": len(tick.state.recalls),
+        "profile": top,
     }
 
 
@@ -216,6 +224,39 @@ def render(cmd: dict[str, Any]) -> dict[str, Any]:
         )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     return {"emails": n, "wall_s": wall, "tick_cpu_s": cpu, "setup_s": setup}
+
+
+# Waits on the store's socket: its time is the store's, not the host's.
+_SOCKET_WAITS = ("recv_into", "sendall", "recv", "connect", "poll", "select")
+
+
+def profiled(run: Callable[[], T], top: int) -> tuple[T, list[list[Any]]]:
+    """`run()` under cProfile, and the `top` functions that took the most time of their own (socket waits left
+    out), as `[calls, own seconds, cumulative seconds, function]` rows."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(run)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    rows = []
+    for (filename, line, name), (_, calls, own, cumulative, _) in stats.items():
+        if filename == "~" and any(f"'{wait}'" in name for wait in _SOCKET_WAITS):
+            continue
+        where = name if filename == "~" else f"{_short_path(filename)}:{line}({name})"
+        rows.append([calls, own, cumulative, where])
+    rows.sort(key=lambda row: -row[1])
+    return result, rows[:top]
+
+
+def _short_path(filename: str) -> str:
+    """A source file as `package/module.py` (site-packages and the checkout's own folders left out)."""
+    parts = Path(filename).parts
+    for anchor in ("site-packages", "wcrecall", "bench"):
+        if anchor in parts:
+            index = parts.index(anchor)
+            return "/".join(parts[index + 1 :] if anchor == "site-packages" else parts[index:])
+    return Path(filename).name
 
 
 OPS = {"wcrecall_tick": wcrecall_tick, "naive_tick": naive_tick, "render": render}

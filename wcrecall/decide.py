@@ -164,7 +164,8 @@ def fit(
         if ordered and at < ordered[-1] + policy.min_gap:
             at = ordered[-1] + policy.min_gap
             _add(why, f"at least {_hours(policy.min_gap)} after the last email to this buyer")
-        recent = [t for t in ordered if at - timedelta(days=7) < t <= at]
+        week_before = at - timedelta(days=7)
+        recent = [t for t in ordered if week_before < t <= at]
         if len(recent) >= policy.max_per_week:
             at = recent[len(recent) - policy.max_per_week] + timedelta(days=7)
             _add(why, f"at most {policy.max_per_week} emails to one buyer in 7 days")

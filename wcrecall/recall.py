@@ -965,7 +965,8 @@ class Tick:
             languages = sorted(
                 {r.lang for r in self.state.open_recalls() if r.lang} | {self.settings.regional.default_language}
             )
-            renderer.check(steps=steps, languages=languages)
+            record = None if self.dry_run else self.state.path.with_name(self.state.path.name + ".templates-checked")
+            renderer.check_once(steps=steps, languages=languages, record=record)
             self._renderer = renderer
         return self._renderer
 

@@ -6,7 +6,7 @@ country, total. No names, addresses, phone numbers or items (those are read from
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import UnionType
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
@@ -98,7 +98,10 @@ class Recall:
         return max((t for t in times if t), default=None)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """`dataclasses.asdict(self)`, which deep-copies field by field; every field but `steps` is a plain value."""
+        data = dict(vars(self))
+        data["steps"] = [dict(vars(step)) for step in self.steps]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recall:
@@ -142,8 +145,9 @@ def _checked(cls: type[T], data: dict[str, Any]) -> T:
     values = {name: data[name] for name in types if name in data}
     for name, value in values.items():
         allowed = types[name]
-        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {type(value).__name__}")
-        if name in _TIMES and isinstance(value, str) and value and datetime.fromisoformat(value).tzinfo is None:
+        kind = type(value)
+        if kind not in allowed and (not isinstance(value, allowed) or kind is bool and bool not in allowed):
+            raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {kind.__name__}")
+        if name in _TIMES and kind is str and value and datetime.fromisoformat(value).tzinfo is None:
             raise ValueError(f"{name}: {value!r} has no time zone")
     return cls(**values)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -963,6 +964,7 @@ _QUIET_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{
 _QUIET_OFF = frozenset({"off", "none", "no", "false", "0"})
 
 
+@lru_cache(maxsize=64)  # asked for every open recall on every tick, from a handful of settings
 def parse_quiet_hours(text: str) -> QuietHours:
     """ "21:00-08:00" -> QuietHours(21:00, 08:00); "off" -> no quiet hours. Raises ValueError saying what is wrong."""
     if text.strip().lower() in _QUIET_OFF:

@@ -19,6 +19,7 @@ compiled when the `Renderer` is built, so a broken owner template is reported be
 from __future__ import annotations
 
 import gettext
+import hashlib
 import html
 import re
 import traceback
@@ -43,9 +44,11 @@ from babel.numbers import format_currency, format_decimal, is_currency
 from babel.support import Translations
 from markupsafe import Markup
 
+from wcrecall import __version__
 from wcrecall.config import BrandSettings
 from wcrecall.errors import TemplateError
 from wcrecall.order import LineItem, Order
+from wcrecall.state import atomic_write
 
 __all__ = ["KINDS", "MAX_ITEMS", "REASONS", "RenderedEmail", "Renderer", "format_money", "html_to_text"]
 
@@ -345,6 +348,10 @@ def _sample_order(*, guest: bool, items: int) -> Order:
     )
 
 
+RECORD_KEEP = 8  # fingerprints of passed template checks remembered (one per set of languages in use, mostly)
+_FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}")
+
+
 # --- the renderer --------------------------------------------------------------------------------------------------
 
 
@@ -449,6 +456,38 @@ class Renderer:
                                 payment_methods=methods,
                             )
                             self._check_output(email, order.payment_url, self.template_for(step))
+
+    def fingerprint(self, *, steps: int, languages: Sequence[str]) -> str:
+        """One hash of everything `check` depends on: wcrecall's version, the brand, the steps and languages checked,
+        and the name and content of every file in the emails folder and the translation folders."""
+        digest = hashlib.sha256()
+        for part in (__version__, repr(self._brand), str(steps), ",".join(sorted(set(languages)))):
+            digest.update(part.encode("utf-8") + b"\0")
+        for folder in (self.directory, *self._locale_dirs):
+            for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
+    def check_once(self, *, steps: int, languages: Sequence[str], record: Path | None) -> None:
+        """`check`, unless the file `record` lists the fingerprint of these very templates as passed. A missing or
+        unreadable record means check again; a change to any template, translation or brand setting changes the
+        fingerprint. A passed check is added to the record (the last RECORD_KEEP fingerprints are kept)."""
+        fingerprint = self.fingerprint(steps=steps, languages=languages)
+        known: list[str] = []
+        if record is not None:
+            try:
+                known = [line for line in record.read_text(encoding="ascii").split() if _FINGERPRINT_RE.fullmatch(line)]
+            except (OSError, UnicodeDecodeError):
+                known = []
+            if fingerprint in known:
+                return
+        self.check(steps=steps, languages=languages)
+        if record is not None:
+            kept = [*known[-(RECORD_KEEP - 1) :], fingerprint]
+            try:
+                atomic_write(record, ("\n".join(kept) + "\n").encode("ascii"))
+            except OSError:
+                pass  # only a saving: the next run checks again
 
     def _check_output(self, email: RenderedEmail, pay_url: str, name: str) -> None:
         where = self.directory / name

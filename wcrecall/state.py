@@ -327,10 +327,11 @@ class State:
         if not self.path.exists():
             return
         try:
-            db = TinyDB(str(self.path), storage=AtomicJSONStorage)
-            meta_docs = db.table("meta").all()
+            # TinyDB's own layout ({table: {doc id: document}}), read without building a Document per recall.
+            tables = AtomicJSONStorage(str(self.path)).read() or {}
+            meta_docs = list(tables.get("meta", {}).values())
             meta = _checked_meta(dict(meta_docs[0]) if meta_docs else {})
-            recalls = [Recall.from_dict(dict(doc)) for doc in db.table("recalls").all()]
+            recalls = [Recall.from_dict(dict(doc)) for doc in tables.get("recalls", {}).values()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
             return

@@ -1,0 +1,90 @@
+"""The store client's request path: what `requests` takes from the environment is worked out once per tick, and
+every request still goes out signed with its own nonce, through the environment's proxy when one is set."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from wcrecall.config import StoreSettings
+from wcrecall.errors import StoreError
+from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
+from wcrecall.store import Store
+
+
+def _store(url: str) -> Store:
+    settings = StoreSettings(url=url, consumer_key=DEFAULT_CONSUMER_KEY, consumer_secret=DEFAULT_CONSUMER_SECRET)
+    return Store(settings, max_retry_time=0)
+
+
+def _order(store: SandboxStore) -> int:
+    return int(store.create_order(status="failed", billing={"email": "ana@example.com"})["id"])
+
+
+def test_a_tick_works_out_the_environment_settings_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxies, CA bundle and netrc for the store's address are looked up once per session, not once per request
+    (a lookup walks the whole environment)."""
+    looked_up: list[str] = []
+    merge = requests.Session.merge_environment_settings
+
+    def counted(self: requests.Session, url: str, *args: Any) -> dict[str, Any]:
+        looked_up.append(url)
+        return merge(self, url, *args)
+
+    monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
+    with SandboxStore() as sandbox:
+        order_id = _order(sandbox)
+        store = _store(sandbox.url)
+        with store.session():
+            for _ in range(3):
+                assert store.get_order(order_id)["id"] == order_id
+            store.get_notes(order_id)
+            store.add_note(order_id, "wcrecall: test")
+        assert store.traffic.requests == 5
+    assert len(looked_up) == 1
+
+
+def test_every_request_is_signed_with_its_own_128_bit_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request of a session carries an OAuth signature and a fresh 32-hex-digit nonce; the sandbox, which checks
+    signatures and refuses a replayed nonce, answers every one."""
+    sent: list[str] = []
+    send = requests.Session.send
+
+    def recorded(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        sent.append(str(request.url))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", recorded)
+    with SandboxStore() as sandbox:
+        order_id = _order(sandbox)
+        store = _store(sandbox.url)
+        with store.session():
+            store.get_order(order_id)
+            store.add_note(order_id, "wcrecall: test")
+            store.get_notes(order_id)
+    queries = [parse_qs(urlsplit(url).query) for url in sent]
+    nonces = [q["oauth_nonce"][0] for q in queries]
+    assert len(nonces) == 3 and len(set(nonces)) == 3
+    assert all(len(n) == 32 and int(n, 16) >= 0 for n in nonces)
+    assert all(q["oauth_signature"][0] for q in queries)
+
+
+def test_a_proxy_set_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY pointing at a port where nothing listens: the request goes there, and fails, rather than going
+    around the proxy to the store."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    with SandboxStore() as sandbox:
+        order_id = _order(sandbox)
+        store = _store(sandbox.url)
+        with store.session(), pytest.raises(StoreError, match="connection to 127.0.0.1 failed"):
+            store.get_order(order_id)
+        assert sandbox.count() == 0

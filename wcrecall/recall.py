@@ -169,6 +169,7 @@ class Tick:
         self._failures_by_email: dict[str, list[datetime]] = defaultdict(list)
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
+        self._notes_read: set[int] = set()  # orders whose notes this tick read when their recall opened
         self._reported_hosts: set[str] | None = None
         self._may_write = False  # the key's write permission, checked before the tick's first email
         self._compact = False
@@ -480,6 +481,7 @@ class Tick:
             self.flag(recall, blocked)
             return
         notes = self.store.get_notes(order.id)
+        self._notes_read.add(order.id)
         self._restore_from_notes(recall, notes)
         verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
         recall.reason, recall.reason_rule = verdict.failure_class, verdict.rule
@@ -764,7 +766,12 @@ class Tick:
     def _sent_elsewhere(self, recall: Recall, n: int) -> bool:
         """Read the order's notes right before step `n` goes out: another state for this store (a second config)
         may have sent it since this recall opened. If its note shows the step, record it as sent by another state;
-        if the notes cannot be read, the step waits for the next tick. True: do not send now."""
+        if the notes cannot be read, the step waits for the next tick. True: do not send now.
+
+        A recall opened in this tick had its notes read moments ago, and any step they showed was restored then:
+        reading them again would cost a request per new buyer and show nothing newer."""
+        if recall.id in self._notes_read:
+            return False
         try:
             notes = self.store.get_notes(recall.id)
         except StoreAuthError:

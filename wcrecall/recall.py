@@ -216,8 +216,9 @@ class Tick:
                     # The sync stopped part-way: the watermark stays where it was, so the next tick reads it all again.
                     self.report.fatal = exc
                     return
+                self.post_pending_notes()  # first what the sync ended: a read-only key stops here, before any email
                 self.send_due()
-                self.post_pending_notes()
+                self.post_pending_notes()  # then what the sends ended
                 # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
                 self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
         finally:
@@ -710,9 +711,10 @@ class Tick:
                 order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
             )
             return
-        if not self._may_write:
+        if not self._may_write and not self.store.wrote:
             # A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
-            # without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask.
+            # without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask, nor ticks whose
+            # pending notes (written before any email) already showed the key may write.
             failpoints.hit("before_write_probe")
             self.store.check_write()
             failpoints.hit("after_write_probe")

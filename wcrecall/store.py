@@ -231,6 +231,7 @@ class Store:
         self._deadline: float | None = None
         self._sleep = sleep
         self.host = urlsplit(settings.url).hostname or "store"
+        self.wrote = False  # a note was posted: the key may write
 
     # -- connection -------------------------------------------------------------------------------------------
 
@@ -511,6 +512,7 @@ class Store:
     def add_note(self, order_id: int, text: str) -> None:
         """Post a PRIVATE note. `customer_note` stays false: true would make WooCommerce email the buyer."""
         self._call("POST", f"orders/{int(order_id)}/notes", data={"note": text, "customer_note": False})
+        self.wrote = True  # the key has write permission: no separate check needed before this session's emails
 
     def get_setting(self, group: str, setting_id: str) -> Any:
         body, _ = self._call("GET", f"settings/{group}/{setting_id}")

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from e2e import NOW, SMTP_PASSWORD, Result, cli, failed_order, write_config
+from e2e import NOW, Result, cli, failed_order, write_config
 from hostile_front import HostileFront, head, raw
 from smtp_server import SmtpServer
 from subproc import deliveries, finish, start
@@ -37,12 +37,6 @@ def front() -> Iterator[HostileFront]:
     with HostileFront() as running:
         running.sandbox.set_now(NOW)
         yield running
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def watermark(tmp_path: Path) -> object:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from jsonshape import shape
 from prerequisites import require
 
 from wcrecall.sandbox import SandboxStore, seed_fixture_store
@@ -127,17 +128,6 @@ def replay(store: SandboxStore, capture: Capture, wall: list[float]) -> requests
     prepared.url = store.url + parts.path + (f"?{parts.query}" if parts.query else "")
     with requests.Session() as session:
         return session.send(prepared, timeout=10)
-
-
-def shape(value: object) -> object:
-    """Keys (in order) and value types, recursively; int and float are both JSON numbers."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return type(value).__name__
-    return "number" if isinstance(value, int | float) else type(value).__name__
 
 
 def without(data: object, paths: set[str]) -> object:

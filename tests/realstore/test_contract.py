@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import requests
+from jsonshape import shape
 from wpstore import RealStore
 
 import wcrecall.store as store_module
@@ -299,14 +300,3 @@ def _mask(value: Any, home: str, key: str) -> Any:
         value = re.sub(r"/\d+(?=[/?]|$)", "/<id>", value)
         return re.sub(r"key=wc_order_\w+", "key=<key>", value)
     return value
-
-
-def shape(value: object) -> object:
-    """Keys (in order) and value types, recursively; int and float are both JSON numbers."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return type(value).__name__
-    return "number" if isinstance(value, int | float) else type(value).__name__

@@ -147,13 +147,19 @@ def normalize_email(email: str) -> str:
     local, at, domain = email.strip().rpartition("@")
     if not at:
         return email.strip().lower()
+    return f"{local.lower()}@{ascii_domain(domain)}"
+
+
+def ascii_domain(domain: str) -> str:
+    """A domain or host as two spellings of it compare equal: lower-case, no trailing dot, in its ASCII (IDNA) form;
+    one that is not a valid international name stays as written (and so matches no real one)."""
     domain = domain.rstrip(".").lower()
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
-            pass  # not a valid international name: compared as written
-    return f"{local.lower()}@{domain}"
+            pass
+    return domain
 
 
 def person_name(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wcrecall.errors import BadOrder
+from wcrecall.order import ascii_domain
 
 UTM = {"utm_source": "wcrecall", "utm_medium": "email", "utm_campaign": "payment-recovery"}
 
@@ -26,13 +27,7 @@ class BadPayLink(BadOrder):
 
 def site_host(host: str) -> str:
     """A host as compared with the store's: lower-case ASCII (IDNA), without a trailing dot or a leading `www.`."""
-    host = host.lower().rstrip(".")
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass  # not a valid international name: compared as written, so it matches no real store host
-    return host[4:] if host.startswith("www.") else host
+    return ascii_domain(host).removeprefix("www.")
 
 
 def host_of(url: str) -> str:

@@ -41,6 +41,7 @@ from tinydb.table import Document
 
 from wcrecall.errors import LockHeld, StateError
 from wcrecall.order import normalize_email
+from wcrecall.paylink import site_host
 from wcrecall.records import CLAIMED, UNCERTAIN, Recall
 
 if TYPE_CHECKING:
@@ -83,13 +84,7 @@ def store_identity(url: str) -> str:
     slash, query or credentials. `https://www.Shop.example.com/` and `http://shop.example.com` are one store;
     another host, port or path (a WordPress multisite sub-site) is another."""
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").rstrip(".")
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass  # not a valid IDN: compared as written
-    host = host.lower().removeprefix("www.")
+    host = site_host(parts.hostname or "")
     if ":" in host:
         host = f"[{host}]"  # IPv6
     try:

@@ -87,11 +87,11 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
     """One `wcrecall run`, as cli.run does it (the CLI module is imported so its start-up cost counts)."""
     from collections import defaultdict
 
-    import wcrecall.cli  # noqa: F401  # what cron pays for on every run
-    from wcrecall.config import load_settings
-    from wcrecall.recall import Tick
-    from wcrecall.render import Renderer
-    from wcrecall.store import Store
+    import wcrecall.cli.app  # noqa: F401  # what cron pays for on every run
+    from wcrecall.config.settings import load_settings
+    from wcrecall.recall.tick import Tick
+    from wcrecall.render.renderer import Renderer
+    from wcrecall.store.client import Store
 
     times: dict[str, float] = defaultdict(float)
 
@@ -198,10 +198,10 @@ def render(cmd: dict[str, Any]) -> dict[str, Any]:
             build_email(orders[i % len(orders)], 1 + i % 3, "Example Shop <shop@example.com>").as_bytes()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         return {"emails": n, "wall_s": wall, "tick_cpu_s": cpu, "setup_s": 0.0}
-    from wcrecall.config import load_settings
-    from wcrecall.order import parse_order
-    from wcrecall.paylink import host_of, pay_link
-    from wcrecall.render import Renderer
+    from wcrecall.config.settings import load_settings
+    from wcrecall.model.order import parse_order
+    from wcrecall.plan.paylink import host_of, pay_link
+    from wcrecall.render.renderer import Renderer
 
     settings = load_settings(cmd["config"], env={})
     parsed = [parse_order(o) for o in orders]

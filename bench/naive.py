@@ -27,7 +27,7 @@ from woocommerce.oauth import OAuth
 # Importing wcrecall's store module gives the package 128-bit OAuth nonces, as wcrecall signs: the package's own
 # 8 random digits repeat within WooCommerce's 15-minute nonce window over the naive poller's thousands of requests,
 # and the store refuses the repeat (401), which would end the comparison rather than measure it.
-import wcrecall.store  # noqa: F401,E402
+import wcrecall.store.client  # noqa: F401,E402
 
 TAG = "naive-poller: reminder"
 DELAYS = {

@@ -391,10 +391,10 @@ def profile_busy(scale: Scale, log: Callable[[str], None], top: int = 5) -> list
 
 
 def _live_recall(store: SandboxStore, oid: int, state: Any, policy: Any, now: datetime) -> Any:
-    from wcrecall.decide import next_due
-    from wcrecall.mail import message_id_for
-    from wcrecall.order import mask_email, parse_order
-    from wcrecall.records import SENT, Recall, Step, iso
+    from wcrecall.mail.transport import message_id_for
+    from wcrecall.model.order import mask_email, parse_order
+    from wcrecall.model.records import SENT, Recall, Step, iso
+    from wcrecall.plan.decide import next_due
 
     order = parse_order(store.get_order(oid))
     created = order.date_created
@@ -417,9 +417,9 @@ def _live_recall(store: SandboxStore, oid: int, state: Any, policy: Any, now: da
 
 def write_live_state(store: SandboxStore, side: Side, ids: range, *, watermark: datetime, busy_at: datetime) -> int:
     """wcrecall's state after earlier ticks: one open recall per order of `ids`, reminders 1 and 2 sent, noted."""
-    from wcrecall.config import load_settings
-    from wcrecall.decide import Policy
-    from wcrecall.state import State
+    from wcrecall.config.settings import load_settings
+    from wcrecall.plan.decide import Policy
+    from wcrecall.state.db import State
 
     settings = load_settings(side.config, env={})
     policy = Policy(statuses=settings.recall.statuses, lookback=settings.recall.lookback, delays=settings.recall.delays)

@@ -10,7 +10,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from wcrecall.cli import app
+from wcrecall.cli.app import app
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
 
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # daytime for buyers in the Americas and Europe

@@ -30,7 +30,7 @@ from typing import Any, Self, cast
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from wcrecall.config import MailSettings
+from wcrecall.config.settings import MailSettings
 
 HOST = "127.0.0.1"
 

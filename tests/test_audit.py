@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from wcrecall import charts
-from wcrecall.audit import AuditAggregator, NaturalRecovery, projection, to_html, to_text, week_of
-from wcrecall.htmlpage import Section, Table, render_page
-from wcrecall.order import parse_order
+from wcrecall.insight import charts
+from wcrecall.insight.audit import AuditAggregator, NaturalRecovery, projection, to_html, to_text, week_of
+from wcrecall.insight.htmlpage import Section, Table, render_page
+from wcrecall.model.order import parse_order
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 H = 3600.0

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from prerequisites import require
 
-from wcrecall import browser
-from wcrecall.config import BrandSettings
-from wcrecall.order import LineItem, Order
-from wcrecall.recall import pay_link
-from wcrecall.render import RenderedEmail, Renderer
+from wcrecall.config.settings import BrandSettings
+from wcrecall.model.order import LineItem, Order
+from wcrecall.recall.tick import pay_link
+from wcrecall.render import browser
+from wcrecall.render.renderer import RenderedEmail, Renderer
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 WIDTHS = {375: 667, 640: 900}

@@ -1,7 +1,7 @@
-"""Failure-reason classification of WooCommerce order notes (wcrecall.classify).
+"""Failure-reason classification of WooCommerce order notes (wcrecall.plan.classify).
 
 The table holds notes in the exact formats the gateways write (see docs: domain notes §3; sources are cited next to
-each rule in wcrecall/classify.py), with realistic ids, amounts in wc_price() markup and core's status-transition
+each rule in wcrecall/plan/classify.py), with realistic ids, amounts in wc_price() markup and core's status-transition
 suffix in the site language.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from wcrecall import classify
-from wcrecall.classify import (
+from wcrecall.plan import classify
+from wcrecall.plan.classify import (
     FAILURE_CLASSES,
     Classification,
     Note,

@@ -63,8 +63,8 @@ def test_sync_asks_only_for_changed_orders_oldest_first(monkeypatch: pytest.Monk
     tie-breaker), 100 per page, all statuses, limited fields, pages built as page=N."""
     from datetime import datetime, timezone
 
-    from wcrecall.config import StoreSettings
-    from wcrecall.store import Page, Store
+    from wcrecall.config.settings import StoreSettings
+    from wcrecall.store.client import Page, Store
 
     seen: list[tuple[dict[str, object], int]] = []
 
@@ -236,7 +236,7 @@ def test_smtp_login_failure_exits_2_and_records_nothing(tmp_path: Path, store: S
 
 def test_second_run_while_locked_exits_75(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
     """A run that finds the lock held exits 75 at once and does nothing."""
-    from wcrecall.state import RunLock
+    from wcrecall.state.db import RunLock
 
     failed_order(store, "ana@example.com")
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
@@ -249,8 +249,8 @@ def test_second_run_while_locked_exits_75(tmp_path: Path, store: SandboxStore, s
 
 def test_claimed_but_unconfirmed_step_is_never_resent(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
     """A step claimed by a run that died mid-send shows as uncertain and is not sent again."""
-    from wcrecall.records import Step
-    from wcrecall.state import State
+    from wcrecall.model.records import Step
+    from wcrecall.state.db import State
 
     order_id = failed_order(store, "ana@example.com")
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
@@ -361,8 +361,8 @@ def test_demo_writes_emails_and_prints_status(tmp_path: Path) -> None:
 
 def test_first_sync_of_many_pages_reports_progress(tmp_path: Path, store: SandboxStore) -> None:
     """A sync of more than two pages drives the progress bar (on a terminal) page by page; a short one does not."""
-    from wcrecall.config import load_settings
-    from wcrecall.recall import run_tick
+    from wcrecall.config.settings import load_settings
+    from wcrecall.recall.tick import run_tick
 
     class Recorder:
         def __init__(self) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from wcrecall.config import HIDDEN, load_settings, parse_duration
-from wcrecall.errors import ConfigError
+from wcrecall.config.settings import HIDDEN, load_settings, parse_duration
+from wcrecall.model.errors import ConfigError
 
 GOOD = """
 [store]

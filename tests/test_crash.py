@@ -22,11 +22,11 @@ from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries, finish, start
 
-from wcrecall.failpoints import POINTS, armed
-from wcrecall.records import SENT, SKIPPED, UNCERTAIN, from_iso
+from wcrecall.model.records import SENT, SKIPPED, UNCERTAIN, from_iso
+from wcrecall.recall.failpoints import POINTS, armed
 from wcrecall.sandbox import SandboxStore
 from wcrecall.sandbox import server as sandbox_server
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 POINT_LIST = sorted(POINTS)
 
@@ -258,7 +258,7 @@ def test_broken_state_is_reported_in_one_line_without_traceback(
 
 def test_event_after_a_torn_journal_line_is_not_lost(tmp_path: Path) -> None:
     """A torn last journal line is cut off, so the next run's first event survives a second crash."""
-    from wcrecall.records import Recall
+    from wcrecall.model.records import Recall
 
     path = tmp_path / "s.json"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from e2e import NOW, cli, write_config
 
-from wcrecall.cron import choose_interval, cron_line, install
+from wcrecall.setup.cron import choose_interval, cron_line, install
 
 
 def fake_crontab(tmp_path: Path) -> Path:

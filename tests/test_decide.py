@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from wcrecall.decide import Policy, candidate_problem, ending, is_newer_paid_order, next_due
-from wcrecall.order import Order
-from wcrecall.records import CLOSED, RECOVERED, SENT, SKIPPED, Recall, Step
+from wcrecall.model.order import Order
+from wcrecall.model.records import CLOSED, RECOVERED, SENT, SKIPPED, Recall, Step
+from wcrecall.plan.decide import Policy, candidate_problem, ending, is_newer_paid_order, next_due
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -157,8 +157,8 @@ def test_all_steps_done_means_nothing_due() -> None:
 
 def test_fit_keeps_16_hours_between_emails_to_one_buyer() -> None:
     """A step due soon after another email to the same buyer waits for the gap."""
-    from wcrecall.decide import fit
-    from wcrecall.regional import QuietHours
+    from wcrecall.plan.decide import fit
+    from wcrecall.plan.regional import QuietHours
 
     off = QuietHours(time(0, 0), time(0, 0))
     at, why = fit(NOW, contacts=[NOW - 2 * H], policy=POLICY, zone=None, quiet=off, now=NOW)
@@ -167,8 +167,8 @@ def test_fit_keeps_16_hours_between_emails_to_one_buyer() -> None:
 
 def test_fit_caps_emails_per_week() -> None:
     """A fourth email within 7 days waits until the oldest of the three leaves the window."""
-    from wcrecall.decide import fit
-    from wcrecall.regional import QuietHours
+    from wcrecall.plan.decide import fit
+    from wcrecall.plan.regional import QuietHours
 
     off = QuietHours(time(0, 0), time(0, 0))
     contacts = [NOW - timedelta(days=5), NOW - timedelta(days=3), NOW - timedelta(days=1)]
@@ -181,8 +181,8 @@ def test_fit_waits_for_the_end_of_quiet_hours_in_the_buyers_zone() -> None:
     """22:00 in Berlin moves to 08:00 Berlin the next morning."""
     from zoneinfo import ZoneInfo
 
-    from wcrecall.decide import fit
-    from wcrecall.regional import parse_quiet_hours
+    from wcrecall.plan.decide import fit
+    from wcrecall.plan.regional import parse_quiet_hours
 
     late = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)  # 22:00 in Berlin
     berlin = ZoneInfo("Europe/Berlin")
@@ -205,7 +205,7 @@ def test_steps_follow_the_failure_class_and_hold_stock(
     reason: str, kind: str, hold: int, expected: tuple[timedelta, ...]
 ) -> None:
     """Failed orders use their class's delays; pending ones are pulled before the hold-stock cancel."""
-    from wcrecall.decide import steps_for
+    from wcrecall.plan.decide import steps_for
 
     policy = Policy(
         statuses=POLICY.statuses, lookback=POLICY.lookback, delays=POLICY.delays,
@@ -220,8 +220,8 @@ def test_quiet_hours_never_push_a_pending_reminder_past_the_hold_stock_cancel() 
     """06:30 in Seattle is quiet, but waiting until 08:00 would come after the cancel: the reminder goes now."""
     from zoneinfo import ZoneInfo
 
-    from wcrecall.decide import fit
-    from wcrecall.regional import parse_quiet_hours
+    from wcrecall.plan.decide import fit
+    from wcrecall.plan.regional import parse_quiet_hours
 
     at = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)  # 06:30 in Seattle
     zone = ZoneInfo("America/Los_Angeles")

@@ -9,7 +9,12 @@ import pytest
 from e2e import NOW, cli, write_config
 from smtp_server import SmtpServer
 
-from wcrecall.doctor import (
+from wcrecall.sandbox import (
+    READONLY_CONSUMER_KEY,
+    READONLY_CONSUMER_SECRET,
+    SandboxStore,
+)
+from wcrecall.setup.doctor import (
     FAIL,
     OK,
     WARN,
@@ -19,11 +24,6 @@ from wcrecall.doctor import (
     check_hold_stock,
     check_https,
     format_report,
-)
-from wcrecall.sandbox import (
-    READONLY_CONSUMER_KEY,
-    READONLY_CONSUMER_SECRET,
-    SandboxStore,
 )
 
 

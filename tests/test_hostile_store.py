@@ -24,7 +24,7 @@ from smtp_server import SmtpServer
 from subproc import deliveries, finish, start
 
 from wcrecall.sandbox.wire import Request, Response
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 LISTING = r"/wp-json/wc/v3/orders"
 JSON = [("Content-Type", "application/json; charset=UTF-8")]

@@ -21,10 +21,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from wcrecall.config import BrandSettings
-from wcrecall.order import LineItem, Order
-from wcrecall.regional import SUPPORTED_LANGUAGES, choose_language
-from wcrecall.render import MAX_ITEMS, RenderedEmail, Renderer
+from wcrecall.config.settings import BrandSettings
+from wcrecall.model.order import LineItem, Order
+from wcrecall.plan.regional import SUPPORTED_LANGUAGES, choose_language
+from wcrecall.render.renderer import MAX_ITEMS, RenderedEmail, Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAILS = ROOT / "emails"

@@ -10,9 +10,10 @@ from e2e import NOW, SMTP_PASSWORD, cli, failed_order
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 
-from wcrecall.cli import app
-from wcrecall.errors import ConfigError
-from wcrecall.init import (
+from wcrecall.cli.app import app
+from wcrecall.model.errors import ConfigError
+from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
+from wcrecall.setup.init import (
     Answers,
     complete,
     render_toml,
@@ -21,7 +22,6 @@ from wcrecall.init import (
     validate_sender,
     validate_url,
 )
-from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
 
 
 def dirs(tmp_path: Path) -> dict[str, str]:

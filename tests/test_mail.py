@@ -17,15 +17,8 @@ from typing import cast
 import pytest
 from smtp_server import SmtpServer, free_port
 
-from wcrecall.config import MailSettings
-from wcrecall.errors import (
-    MailAuthError,
-    MailError,
-    MailRecipientRefused,
-    MailTemporaryError,
-    MailUncertain,
-)
-from wcrecall.mail import (
+from wcrecall.config.settings import MailSettings
+from wcrecall.mail.transport import (
     FileTransport,
     SendmailTransport,
     SmtpTransport,
@@ -34,7 +27,14 @@ from wcrecall.mail import (
     message_id_for,
     open_transport,
 )
-from wcrecall.render import RenderedEmail
+from wcrecall.model.errors import (
+    MailAuthError,
+    MailError,
+    MailRecipientRefused,
+    MailTemporaryError,
+    MailUncertain,
+)
+from wcrecall.render.renderer import RenderedEmail
 
 STORE = "https://shop.example.com"
 SECRET = "pw-Sekr3t-do-not-show"

@@ -11,7 +11,7 @@ from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries
 
-from wcrecall.multistore import worst_exit
+from wcrecall.cli.multistore import worst_exit
 from wcrecall.sandbox import SandboxStore
 
 

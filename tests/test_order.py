@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from wcrecall.errors import BadOrder
-from wcrecall.order import is_valid_email, mask_email, parse_order
+from wcrecall.model.errors import BadOrder
+from wcrecall.model.order import is_valid_email, mask_email, parse_order
 
 RAW = {
     "id": 15,

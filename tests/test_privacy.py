@@ -11,10 +11,10 @@ from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries
 
-from wcrecall.privacy import blocked, prune, suppress_domain, suppress_email
-from wcrecall.records import Recall
+from wcrecall.model.records import Recall
 from wcrecall.sandbox import SandboxStore
-from wcrecall.state import State
+from wcrecall.state.db import State
+from wcrecall.state.privacy import blocked, prune, suppress_domain, suppress_email
 
 
 def rows(config: Path, when: object = NOW) -> dict[int, dict[str, object]]:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wcrecall import regional
-from wcrecall.regional import (
+from wcrecall.plan import regional
+from wcrecall.plan.regional import (
     SUPPORTED_LANGUAGES,
     QuietHours,
     buyer_zone,
@@ -19,7 +19,7 @@ from wcrecall.regional import (
     outside_quiet_hours,
     parse_quiet_hours,
 )
-from wcrecall.render import format_money
+from wcrecall.render.renderer import format_money
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -34,7 +34,7 @@ def quiet(text: str) -> QuietHours:
 
 
 def test_supported_languages_are_spelled_as_the_renderer_looks_catalogs_up() -> None:
-    """Each tag round-trips through Babel unchanged, as render.py passes str(Locale) to Translations.load."""
+    """Each tag round-trips through Babel unchanged, as render/renderer.py passes str(Locale) to Translations.load."""
     from babel import Locale
 
     assert SUPPORTED_LANGUAGES[0] == "en" and "zh_Hans" in SUPPORTED_LANGUAGES and "ar" in SUPPORTED_LANGUAGES

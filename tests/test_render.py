@@ -18,10 +18,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 
-from wcrecall.config import BrandSettings
-from wcrecall.errors import TemplateError
-from wcrecall.order import LineItem, Order
-from wcrecall.render import (
+from wcrecall.config.settings import BrandSettings
+from wcrecall.model.errors import TemplateError
+from wcrecall.model.order import LineItem, Order
+from wcrecall.render.renderer import (
     MAX_ITEMS,
     RenderedEmail,
     Renderer,

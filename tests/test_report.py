@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from wcrecall.attribution import attribute
-from wcrecall.records import Recall, Step
-from wcrecall.report import build_report, to_html, to_text
+from wcrecall.insight.report import build_report, to_html, to_text
+from wcrecall.model.records import Recall, Step
+from wcrecall.plan.attribution import attribute
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

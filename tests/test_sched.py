@@ -15,7 +15,7 @@ from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
 from wcrecall.sandbox.wire import Request, Response
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 
 def test_an_overdue_step_waits_while_it_is_night_for_the_buyer(
@@ -166,7 +166,7 @@ def test_an_unforeseen_error_is_one_error_line_and_a_traceback_only_with_v(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"state\nis odd ({DEFAULT_CONSUMER_SECRET})")
 
-    monkeypatch.setattr("wcrecall.status.collect", broken)
+    monkeypatch.setattr("wcrecall.insight.status.collect", broken)
     quiet = cli(["status"], config=config, now=NOW)
     loud = cli(["-v", "status"], config=config, now=NOW)
 
@@ -324,7 +324,7 @@ def test_the_hold_time_carries_the_date_when_it_is_not_the_buyers_today() -> Non
     still on the 26th; in the buyer's language."""
     from zoneinfo import ZoneInfo
 
-    from wcrecall.render import format_hold_until
+    from wcrecall.render.renderer import format_hold_until
 
     deadline = datetime(2026, 11, 27, 8, 45, tzinfo=UTC)
     la = ZoneInfo("America/Los_Angeles")
@@ -338,7 +338,7 @@ def test_the_hold_time_carries_the_date_when_it_is_not_the_buyers_today() -> Non
 def test_doctor_says_how_long_buyers_get_to_pay_after_the_first_pending_reminder() -> None:
     """Hold stock minus the first pending delay (as the tick pulls it before the cancel), and a warning when that is
     too short for any pending reminder to be sent."""
-    from wcrecall.doctor import WARN, check_hold_stock
+    from wcrecall.setup.doctor import WARN, check_hold_stock
 
     assert "buyers get 30 min to pay after it" in check_hold_stock("yes", "60", timedelta(minutes=30)).message
     assert "buyers get 20 min to pay after it" in check_hold_stock("yes", "40", timedelta(minutes=30)).message
@@ -356,7 +356,7 @@ def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go
 ) -> None:
     """An unforeseen error while handling one order is its problem line (the secrets it carried hidden, in the -v
     traceback too); the other order is mailed."""
-    from wcrecall import recall
+    from wcrecall.recall import tick as recall
     from wcrecall.sandbox import DEFAULT_CONSUMER_SECRET
 
     bad = failed_order(store, "bad@example.com")
@@ -369,7 +369,7 @@ def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go
         return classify(**kwargs)
 
     store.add_note(bad, "bad luck")
-    caplog.set_level(logging.INFO, logger="wcrecall.recall")
+    caplog.set_level(logging.INFO, logger="wcrecall.recall.tick")
     monkeypatch.setattr(recall, "classify_order", flaky)
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     result = cli(["-v", "run"], config=config, now=NOW)
@@ -398,7 +398,7 @@ def test_explain_shows_an_escape_in_a_store_note_inert(tmp_path: Path, store: Sa
 
 def test_a_pay_link_on_the_stores_international_domain_is_its_own_site() -> None:
     """A store at https://xn--bcher-kva.de whose links read https://www.bücher.de/…: the same site."""
-    from wcrecall.paylink import link_problem
+    from wcrecall.plan.paylink import link_problem
 
     assert link_problem("https://www.bücher.de/checkout/order-pay/5/?key=k", {"xn--bcher-kva.de"}) is None
     assert link_problem("https://xn--bcher-kva.de/checkout/order-pay/5/?key=k", {"BÜCHER.de"}) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wcrecall.smtpreply import RECIPIENT, SENDER, TEMPORARY, classify
+from wcrecall.mail.smtpreply import RECIPIENT, SENDER, TEMPORARY, classify
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wcrecall.errors import LockHeld, StateError
-from wcrecall.records import CLAIMED, SENT, UNCERTAIN, Recall, Step
-from wcrecall.state import RunLock, State, store_identity
+from wcrecall.model.errors import LockHeld, StateError
+from wcrecall.model.records import CLAIMED, SENT, UNCERTAIN, Recall, Step
+from wcrecall.state.db import RunLock, State, store_identity
 
 
 def make(order_id: int = 14) -> Recall:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from e2e import NOW, cli, failed_order, write_config
 
-from wcrecall import privacy
 from wcrecall.sandbox import SandboxStore
-from wcrecall.state import State, store_identity
+from wcrecall.state import privacy
+from wcrecall.state.db import State, store_identity
 
 
 def _outbox_count(folder: Path) -> int:

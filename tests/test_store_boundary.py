@@ -22,7 +22,7 @@ from test_init import scripted
 
 from wcrecall.sandbox import DEFAULT_CONSUMER_SECRET, READONLY_CONSUMER_KEY, READONLY_CONSUMER_SECRET, SandboxStore
 from wcrecall.sandbox.wire import Request
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 NOTES = "/wp-json/wc/v3/orders/{id}/notes"
 
@@ -139,7 +139,7 @@ def test_a_secret_of_the_wrong_toml_type_is_not_printed(
 def test_salvaging_json_after_noise_does_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """A body of many openings followed by a long run that never closes: the salvage path reads each character a
     bounded number of times (the decoder's work, measured as characters it went through, stays within a few times the body)."""
-    from wcrecall import store as store_module
+    from wcrecall.store import client as store_module
 
     scanned = [0]
     real = json.JSONDecoder.raw_decode
@@ -162,7 +162,7 @@ def test_salvaging_json_after_noise_does_linear_work(monkeypatch: pytest.MonkeyP
 
 def test_salvaging_still_finds_json_after_php_noise() -> None:
     """The PHP notice before the JSON is skipped; brackets inside the notice do not confuse it."""
-    from wcrecall.store import parse_body
+    from wcrecall.store.client import parse_body
 
     noise = "<br />\n<b>Warning</b>: Array[0] {oops} in <b>x.php</b> on line <b>3</b><br />\n"
     assert parse_body(noise + '[{"id": 1}, {"id": 2}]', what="GET orders") == [{"id": 1}, {"id": 2}]

@@ -16,7 +16,7 @@ from smtp_server import SmtpServer
 from subproc import deliveries
 
 from wcrecall.sandbox import SandboxStore
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 ORDERS = "/wp-json/wc/v3/orders"
 FAST = {"WCRECALL_STORE_MAX_RETRY_TIME": "8", "WCRECALL_STORE_TIMEOUT": "1"}

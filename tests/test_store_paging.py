@@ -1,4 +1,4 @@
-"""The paging rule of `Store.iter_pages` and the sync position functions (syncpoint.py), without a store: pages come
+"""The paging rule of `Store.iter_pages` and the sync position functions (store/syncpoint.py), without a store: pages come
 from a fake `orders_page`, so any header the store (or a proxy) might send can be played."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wcrecall.config import StoreSettings
-from wcrecall.errors import StoreError
-from wcrecall.store import MAX_SYNC_PAGES, Page, PageCapReached, Store
-from wcrecall.syncpoint import CLOCK_SKEW, Resume, RetryList, trusted
+from wcrecall.config.settings import StoreSettings
+from wcrecall.model.errors import StoreError
+from wcrecall.store.client import MAX_SYNC_PAGES, Page, PageCapReached, Store
+from wcrecall.store.syncpoint import CLOCK_SKEW, Resume, RetryList, trusted
 
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
 

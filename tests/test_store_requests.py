@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from wcrecall.config import StoreSettings
-from wcrecall.errors import StoreError
+from wcrecall.config.settings import StoreSettings
+from wcrecall.model.errors import StoreError
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
-from wcrecall.store import Store
+from wcrecall.store.client import Store
 
 
 def _store(url: str) -> Store:

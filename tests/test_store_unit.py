@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wcrecall.recall import note_tag, parse_note_tags, pay_link
-from wcrecall.store import _Transient, parse_body
+from wcrecall.recall.tick import note_tag, parse_note_tags, pay_link
+from wcrecall.store.client import _Transient, parse_body
 
 
 def test_clean_json_parses() -> None:
@@ -60,7 +60,7 @@ def test_note_tags_round_trip() -> None:
 
 def test_notes_with_malformed_dates_are_read_without_crashing() -> None:
     """A note whose date is garbage keeps its text for the classifier and gets no date."""
-    from wcrecall.recall import to_notes
+    from wcrecall.recall.tick import to_notes
 
     notes = to_notes(
         [
@@ -78,8 +78,8 @@ def test_another_woocommerce_version_is_refused_naming_both_versions(monkeypatch
     naming both versions, and nothing of the package is replaced."""
     import woocommerce.api
 
-    from wcrecall.errors import WooCommercePackageError
-    from wcrecall.wcadapter import WRITTEN_FOR, adapt
+    from wcrecall.model.errors import WooCommercePackageError
+    from wcrecall.store.wcadapter import WRITTEN_FOR, adapt
 
     def untouched(*args: object, **kwargs: object) -> None:
         raise AssertionError("not to be called")
@@ -98,7 +98,7 @@ def test_wcrecall_with_another_woocommerce_version_stops_with_one_error_line(tmp
     config = write_config(tmp_path, "http://127.0.0.1:9")  # never reached: the check comes first
     code = (
         "import sys, woocommerce; woocommerce.__version__ = '3.1.0'; "
-        "from wcrecall.cli import main; sys.argv[0] = 'wcrecall'; main()"
+        "from wcrecall.cli.app import main; sys.argv[0] = 'wcrecall'; main()"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("WCRECALL_")}
     proc = subprocess.run([sys.executable, "-c", code, "--config", str(config), "run"],

@@ -17,7 +17,7 @@ from subproc import deliveries
 
 from wcrecall.sandbox import SandboxStore
 from wcrecall.sandbox.wire import Request, Response
-from wcrecall.state import State
+from wcrecall.state.db import State
 
 ORDERS = "/wp-json/wc/v3/orders"
 FAST = {"WCRECALL_STORE_MAX_RETRY_TIME": "1", "WCRECALL_STORE_TIMEOUT": "1"}
@@ -215,9 +215,9 @@ def test_a_window_longer_than_the_page_cap_goes_on_next_tick(
 ) -> None:
     """With a cap of 2 pages, 250 changed orders take two ticks: the first reads 2 pages and keeps the watermark,
     the second reads page 3 only and then moves it; every failed order is mailed once."""
-    import wcrecall.store
+    import wcrecall.store.client
 
-    monkeypatch.setattr(wcrecall.store, "MAX_SYNC_PAGES", 2)
+    monkeypatch.setattr(wcrecall.store.client, "MAX_SYNC_PAGES", 2)
     early = [failed_order(store, f"a{i}@example.com") for i in range(5)]
     for _ in range(240):
         store.create_order(status="processing", date_modified=NOW - timedelta(minutes=50))

@@ -12,7 +12,7 @@ from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries
 
-from wcrecall.render import Renderer
+from wcrecall.render.renderer import Renderer
 from wcrecall.sandbox import SandboxStore
 
 
@@ -38,7 +38,7 @@ def _owner_emails(tmp_path: Path) -> Path:
 
 
 def _brand() -> Any:
-    from wcrecall.config import BrandSettings
+    from wcrecall.config.settings import BrandSettings
 
     return BrandSettings(store_name="Example Shop", support_email="help@example.com")
 

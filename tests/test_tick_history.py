@@ -19,10 +19,10 @@ import pytest
 from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
-from wcrecall.config import load_settings
-from wcrecall.order import Order
-from wcrecall.recall import Tick
-from wcrecall.records import CLAIMED, NOT_CONTACTED, OPEN, SENT, SKIPPED, UNCERTAIN, Recall, Step
+from wcrecall.config.settings import load_settings
+from wcrecall.model.order import Order
+from wcrecall.model.records import CLAIMED, NOT_CONTACTED, OPEN, SENT, SKIPPED, UNCERTAIN, Recall, Step
+from wcrecall.recall.tick import Tick
 from wcrecall.sandbox import SandboxStore
 
 H = timedelta(hours=1)

@@ -15,7 +15,7 @@ Workflow after changing a template's wording: `all`, translate every entry that 
 `#, fuzzy` (a fuzzy entry is Babel's guess from a similar old message: review it and remove the flag), then
 `compile` again and run `pytest tests/test_i18n.py`, which fails on any empty, fuzzy or placeholder-breaking entry.
 
-The languages are `wcrecall.regional.SUPPORTED_LANGUAGES` minus English (the msgids are the English text).
+The languages are `wcrecall.plan.regional.SUPPORTED_LANGUAGES` minus English (the msgids are the English text).
 Extraction uses `emails/babel.cfg`: pybabel's jinja2 method with `jinja2.ext.i18n` and `trimmed = true`, the same
 policy the renderer compiles the templates with, so every msgid is the one the renderer looks up.
 
@@ -48,7 +48,7 @@ HEADER = (
 
 def _languages() -> list[str]:
     sys.path.insert(0, str(ROOT))  # the source tree's wcrecall, even when the package is not installed
-    from wcrecall.regional import SUPPORTED_LANGUAGES
+    from wcrecall.plan.regional import SUPPORTED_LANGUAGES
 
     return [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
 

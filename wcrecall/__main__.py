@@ -1,6 +1,6 @@
 """`python -m wcrecall` runs the command line."""
 
-from wcrecall.cli import main
+from wcrecall.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -23,11 +23,11 @@ import requests
 from jsonshape import shape
 from wpstore import RealStore
 
-import wcrecall.store as store_module
-from wcrecall.audit import AUDIT_FIELDS, order_stream
-from wcrecall.config import StoreSettings
-from wcrecall.errors import StoreError
-from wcrecall.progress import NoProgress
+import wcrecall.store.client as store_module
+from wcrecall.config.settings import StoreSettings
+from wcrecall.insight.audit import AUDIT_FIELDS, order_stream
+from wcrecall.model.errors import StoreError
+from wcrecall.model.progress import NoProgress
 from wcrecall.sandbox import (
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
@@ -36,7 +36,7 @@ from wcrecall.sandbox import (
     SandboxStore,
 )
 from wcrecall.sandbox.catalog import Product
-from wcrecall.store import Store
+from wcrecall.store.client import Store
 
 # Headers a client reads. `Link` is compared by its relations only: its URL echoes the signed query string.
 COMPARED_HEADERS = ("Content-Type", "X-WP-Total", "X-WP-TotalPages", "Location", "Allow", "Cache-Control", "Vary")

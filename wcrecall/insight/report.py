@@ -1,0 +1,346 @@
+"""`wcrecall report`: what recall won back, measured honestly. Pure over recall records plus a natural baseline.
+
+Attribution: a recall counts as recovered by wcrecall when its order (or a newer order of the same buyer) was paid
+within the attribution window after a reminder was sent, and after at least one reminder. Payments before the first
+reminder or after the window are shown apart and not credited. Next to the reminded buyers' rate the report puts the
+natural-recovery rate of buyers in the same period who got no reminder, measured with the audit's logic from the
+store's orders, so the uplift is not overstated. The two groups differ (buyers wcrecall chose not to mail, e.g.
+`do_not_contact`, are among the unreminded), so the difference is an estimate, and is labelled as one.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from wcrecall.model.records import (
+    BASELINE,
+    CLAIMED,
+    CLOSED,
+    ENDED_UNPAID,
+    NOT_CONTACTED,
+    OPEN,
+    RECOVERED,
+    RECOVERED_NEW_ORDER,
+    SUPERSEDED,
+    Recall,
+    from_iso,
+)
+from wcrecall.plan.attribution import CONTACTED_STATES, attribute
+
+DELAY_BUCKETS = ((1, "under 1 h"), (6, "1-6 h"), (24, "6-24 h"), (72, "1-3 days"), (None, "over 3 days"))
+
+
+def _contacted(recall: Recall) -> bool:
+    return any(s.state in CONTACTED_STATES for s in recall.steps)
+
+
+def _amount(recall: Recall) -> Decimal:
+    try:
+        return Decimal(recall.total)
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _group_rates(rows: Iterable[tuple[str, bool]]) -> list[dict[str, Any]]:
+    totals: Counter[str] = Counter()
+    won: Counter[str] = Counter()
+    for key, credited in rows:
+        totals[key] += 1
+        won[key] += credited
+    return [
+        {"key": key, "reminded": n, "recovered": won[key], "rate": _rate(won[key], n)}
+        for key, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def in_period(recalls: Iterable[Recall], *, now: datetime, since: timedelta) -> list[Recall]:
+    """Recalls opened within `since` before `now`."""
+    start = now - since
+    return [r for r in recalls if (opened := from_iso(r.opened)) is not None and start <= opened <= now]
+
+
+def build_report(
+    recalls: Sequence[Recall], *, now: datetime, since: timedelta, window: timedelta, natural: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The report's figures as plain data (what `--json` prints and the tables and charts show)."""
+    kept = in_period(recalls, now=now, since=since)
+    real = [r for r in kept if r.outcome != BASELINE]
+    attributions = {r.id: attribute(r, window) for r in real}
+    contacted = [r for r in real if _contacted(r)]
+    credited = [r for r in real if attributions[r.id].credited]
+    max_step = max((s.n for r in real for s in r.steps), default=3)
+    steps_sent = {
+        n: sum(1 for r in real if any(s.n == n and s.state in CONTACTED_STATES for s in r.steps))
+        for n in range(1, max(max_step, 3) + 1)
+    }
+    not_contacted = Counter(r.end_reason or "unspecified" for r in real if r.outcome == NOT_CONTACTED)
+    paid_uncredited = [
+        r for r in real if r.outcome in (RECOVERED, RECOVERED_NEW_ORDER) and not attributions[r.id].credited
+    ]
+    funnel = [
+        {"stage": "recalls opened", "count": len(real)},
+        *({"stage": f"reminder {n} sent", "count": c} for n, c in steps_sent.items()),
+        {"stage": "recovered on the same order", "count": sum(1 for r in credited if r.outcome == RECOVERED)},
+        {"stage": "recovered by a new order", "count": sum(1 for r in credited if r.outcome == RECOVERED_NEW_ORDER)},
+        {"stage": "paid, not credited (before a reminder or after the window)", "count": len(paid_uncredited)},
+        {"stage": "ended unpaid", "count": sum(1 for r in real if r.outcome == ENDED_UNPAID)},
+        {"stage": "not contacted", "count": sum(not_contacted.values())},
+        {"stage": "closed in the store", "count": sum(1 for r in real if r.outcome == CLOSED)},
+        {"stage": "merged into a newer order", "count": sum(1 for r in real if r.outcome == SUPERSEDED)},
+        {"stage": "still open", "count": sum(1 for r in real if r.outcome == OPEN)},
+    ]
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    daily: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for r in credited:
+        cur = r.currency or "?"
+        revenue[cur] += _amount(r)
+        paid = from_iso(r.paid_at) or from_iso(r.ended)
+        if paid is not None:
+            daily[cur][paid.date().isoformat()] += _amount(r)
+    cumulative: dict[str, list[dict[str, str]]] = {}
+    for cur, days in sorted(daily.items()):
+        running = Decimal(0)
+        cumulative[cur] = []
+        for day, amount in sorted(days.items()):
+            running += amount
+            cumulative[cur].append({"date": day, "total": str(running)})
+    hours = sorted(h for r in credited if (h := attributions[r.id].hours) is not None)
+    buckets = []
+    low = 0.0
+    for high, label in DELAY_BUCKETS:
+        buckets.append({"range": label, "count": sum(1 for h in hours if h >= low and (high is None or h < high))})
+        low = float(high or 0)
+    step_rows = [
+        {
+            "key": f"reminder {n}",
+            "reminded": sent,
+            "recovered": sum(1 for r in credited if attributions[r.id].step == n),
+            "rate": _rate(sum(1 for r in credited if attributions[r.id].step == n), sent),
+        }
+        for n, sent in steps_sent.items()
+    ]
+    reminded_rate = _rate(len(credited), len(contacted))
+    natural_rate = natural.get("rate") if natural else None
+    return {
+        "period": {
+            "since": (now - since).isoformat(),
+            "until": now.isoformat(),
+            "days": round(since.total_seconds() / 86400, 2),
+        },
+        "attribution_window_days": round(window.total_seconds() / 86400, 2),
+        "funnel": funnel,
+        "not_contacted_by_reason": dict(not_contacted.most_common()),
+        "baseline_adopted": sum(1 for r in kept if r.outcome == BASELINE),
+        "reminded": len(contacted),
+        "recovered": len(credited),
+        "recovery_rate": reminded_rate,
+        "recovered_revenue": {cur: str(v) for cur, v in sorted(revenue.items())},
+        "by_class": _group_rates((r.reason or "unclassified", attributions[r.id].credited) for r in contacted),
+        "by_country": _group_rates((r.country or "(none)", attributions[r.id].credited) for r in contacted),
+        # Buyer language is not recorded on every version of the state file.
+        "by_language": _group_rates((getattr(r, "lang", "") or "n/a", attributions[r.id].credited) for r in contacted),
+        "by_step": step_rows,
+        "time_to_payment": {"median_hours": round(statistics.median(hours), 2) if hours else None, "buckets": buckets},
+        "cumulative_revenue": cumulative,
+        "natural_recovery": dict(natural) if natural else None,
+        "uplift_points": round((reminded_rate - natural_rate) * 100, 1)
+        if reminded_rate is not None and natural_rate is not None
+        else None,
+    }
+
+
+def contacted_order_ids(recalls: Iterable[Recall]) -> set[int]:
+    """Orders whose buyer got (or may have got) a reminder: left out of the natural baseline."""
+    return {r.id for r in recalls if any(s.state in (*CONTACTED_STATES, CLAIMED) for s in r.steps)}
+
+
+def natural_baseline(orders: Iterable[Any], *, contacted: set[int], window: timedelta, end: datetime) -> dict[str, Any]:
+    """The audit's natural-recovery measure over `orders` (oldest first), leaving out buyers who got a reminder."""
+    from wcrecall.insight.audit import UNPAID_STATUSES, NaturalRecovery, buyer_keys
+
+    natural = NaturalRecovery(window)
+    for order in orders:
+        at = order.date_created.timestamp()
+        if order.status in UNPAID_STATUSES:
+            natural.failure(buyer_keys(order), at, excluded=order.id in contacted)
+        elif order.is_paid:
+            natural.paid(buyer_keys(order), at)
+    return natural.result(end.timestamp())
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Driver: state file + store.
+
+
+def run_report(
+    settings: Any, *, now: datetime, since: timedelta, window: timedelta, progress: Any = None, with_store: bool = True
+) -> tuple[dict[str, Any], list[str]]:
+    """Load the recalls, measure the natural baseline on the store's orders of the same period, build the report."""
+    from wcrecall.insight.audit import AUDIT_FIELDS, order_stream
+    from wcrecall.model.errors import BadOrder
+    from wcrecall.model.order import parse_order
+    from wcrecall.model.progress import NoProgress
+    from wcrecall.state.db import State
+    from wcrecall.store.client import Store
+
+    state = State.of(settings, read_only=True).load()
+    recalls = list(state.recalls.values())
+    natural = None
+    if with_store:
+        store = Store(settings.store)
+        start = now - since
+
+        def orders() -> Iterable[Any]:
+            for raw in order_stream(
+                store, start=start, end=now, fields=AUDIT_FIELDS, progress=progress or NoProgress()
+            ):
+                try:
+                    yield parse_order(raw)
+                except BadOrder:
+                    continue
+
+        with store.session():
+            natural = natural_baseline(orders(), contacted=contacted_order_ids(recalls), window=window, end=now)
+    return build_report(recalls, now=now, since=since, window=window, natural=natural), list(state.problems)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Presentation
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def sections(data: Mapping[str, Any], *, charts: bool) -> list[Any]:
+    from wcrecall.insight import charts as ch
+    from wcrecall.insight.htmlpage import Section, Table
+
+    out: list[Section] = []
+    days = data["attribution_window_days"]
+    nat = data["natural_recovery"]
+    headline = Section("Recovered, measured honestly")
+    headline.notes.append(
+        f"An order counts as recovered when it is paid within {days:g} days after a reminder. Reminded buyers: "
+        f"{data['recovered']} of {data['reminded']} recovered ({_pct(data['recovery_rate'])})."
+    )
+    if nat:
+        headline.notes.append(
+            f"For comparison, buyers with a failed or pending order in the same period who got no reminder paid by "
+            f"themselves within {nat['window_days']:g} days at {_pct(nat['rate'])} (of {nat['episodes_judged']}). "
+            + (
+                f"Estimated uplift: {data['uplift_points']:+g} percentage points "
+                "(the groups differ, so treat it as an estimate)."
+                if data["uplift_points"] is not None
+                else "Not enough data for an uplift estimate."
+            )
+        )
+    else:
+        headline.notes.append("Natural recovery was not measured (the store was not read).")
+    headline.tables.append(
+        Table(["currency", "recovered revenue"], list(data["recovered_revenue"].items()), numeric=(1,))
+    )
+    out.append(headline)
+
+    funnel = Section("Funnel")
+    funnel.tables.append(Table(["stage", "recalls"], [[f["stage"], f["count"]] for f in data["funnel"]], numeric=(1,)))
+    if data["not_contacted_by_reason"]:
+        funnel.tables.append(
+            Table(["not contacted because", "recalls"], list(data["not_contacted_by_reason"].items()), numeric=(1,))
+        )
+    if data["baseline_adopted"]:
+        funnel.notes.append(f"{data['baseline_adopted']} order(s) adopted with --baseline are not counted.")
+    if charts:
+        funnel.charts.append(
+            ch.bar(
+                "Recall funnel",
+                x_title="recalls",
+                y_title="stage",
+                horizontal=True,
+                labels=[f["stage"] for f in data["funnel"]],
+                values=[f["count"] for f in data["funnel"]],
+            )
+        )
+    out.append(funnel)
+
+    for key, heading in (
+        ("by_class", "failure class"),
+        ("by_country", "country"),
+        ("by_language", "language"),
+        ("by_step", "step"),
+    ):
+        section = Section(f"Recovery rate by {heading}")
+        rows = data[key]
+        section.tables.append(
+            Table(
+                [heading, "reminded", "recovered", "rate"],
+                [[g["key"], g["reminded"], g["recovered"], _pct(g["rate"])] for g in rows],
+                numeric=(1, 2, 3),
+            )
+        )
+        if charts and key in ("by_class", "by_country") and rows:
+            section.charts.append(
+                ch.bar(
+                    f"Recovery rate by {heading}",
+                    x_title=heading,
+                    y_title="reminded buyers who paid (%)",
+                    labels=[g["key"] for g in rows[:15]],
+                    values=[round((g["rate"] or 0) * 100, 1) for g in rows[:15]],
+                    value_format="{:.1f}%",
+                )
+            )
+        out.append(section)
+
+    timing = Section("Time from reminder to payment")
+    t = data["time_to_payment"]
+    median = "n/a" if t["median_hours"] is None else f"{t['median_hours']:g} h"
+    timing.notes.append(f"Median: {median} from the last reminder before payment.")
+    timing.tables.append(Table(["time", "recoveries"], [[b["range"], b["count"]] for b in t["buckets"]], numeric=(1,)))
+    out.append(timing)
+
+    if charts:
+        revenue = Section("Recovered revenue over time")
+        for cur, points in data["cumulative_revenue"].items():
+            revenue.charts.append(
+                ch.line(
+                    f"Cumulative recovered revenue ({cur})",
+                    x_title="date of payment",
+                    y_title=f"revenue ({cur})",
+                    labels=[p["date"] for p in points],
+                    series={cur: [float(p["total"]) for p in points]},
+                    value_format="{:,.2f}",
+                )
+            )
+        if not data["cumulative_revenue"]:
+            revenue.notes.append("No recovered revenue in this period yet.")
+        out.append(revenue)
+    return out
+
+
+def title(data: Mapping[str, Any]) -> tuple[str, str]:
+    period = data["period"]
+    return (
+        "wcrecall report",
+        f"Recalls opened {period['since'][:16]} to {period['until'][:16]} UTC ({period['days']:g} days).",
+    )
+
+
+def to_text(data: Mapping[str, Any]) -> str:
+    from wcrecall.insight.htmlpage import render_text
+
+    return render_text(*title(data), sections(data, charts=False))
+
+
+def to_html(data: Mapping[str, Any]) -> str:
+    from wcrecall.insight.htmlpage import render_page
+
+    return render_page(*title(data), sections(data, charts=True))

@@ -1,0 +1,102 @@
+"""What `wcrecall status` shows: one row per recall and a summary, from the state file alone (no store call)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
+from wcrecall.plan.attribution import outcome_label, recovered_by_recall
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusFilter:
+    open_only: bool = False
+    recovered_only: bool = False
+    since: timedelta | None = None
+
+    def keep(self, recall: Recall, now: datetime) -> bool:
+        if self.open_only and recall.outcome != OPEN:
+            return False
+        if self.recovered_only and not recovered_by_recall(recall):
+            return False
+        if self.since is not None:
+            opened = from_iso(recall.opened)
+            if opened is None or opened < now - self.since:
+                return False
+        return True
+
+
+def _steps(recall: Recall) -> str:
+    sent = sum(1 for s in recall.steps if s.state == SENT)
+    text = f"{sent}/{recall.planned}"
+    uncertain = [s.n for s in recall.steps if s.state == UNCERTAIN]
+    if uncertain:
+        text += " uncertain:" + ",".join(map(str, uncertain))
+    return text
+
+
+def row(recall: Recall) -> dict[str, Any]:
+    """One recall as `status --json` prints it: no email address, no name, no secret."""
+    outcome = recall.outcome
+    return {
+        "order": recall.id,
+        "number": recall.number,
+        "email": recall.email_masked,
+        "country": recall.country,
+        "total": recall.total,
+        "currency": recall.currency,
+        "order_status": recall.status,
+        "kind": recall.kind,
+        "reason": recall.reason,
+        "steps_sent": sum(1 for s in recall.steps if s.state == SENT),
+        "steps_planned": recall.planned,
+        "steps": [
+            {"n": s.n, "state": s.state, "at": s.at, **({"why": s.why} if s.state in (SKIPPED, UNCERTAIN) else {})}
+            for s in recall.steps
+        ],
+        "steps_text": _steps(recall),
+        "next_due": recall.next_due if outcome == OPEN else None,
+        "outcome": outcome,
+        "outcome_label": outcome_label(recall),
+        "recovered_by_recall": recovered_by_recall(recall),
+        "end_reason": recall.end_reason,
+        "opened": recall.opened,
+        "ended": recall.ended,
+        "paid_at": recall.paid_at,
+        "paid_order": recall.paid_order,
+        "language": recall.lang,
+        "warning": recall.warning,
+    }
+
+
+def summary(recalls: list[Recall]) -> dict[str, Any]:
+    counts: dict[str, int] = defaultdict(int)
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    recovered = 0
+    for recall in recalls:
+        counts[outcome_label(recall)] += 1
+        if recovered_by_recall(recall):
+            recovered += 1
+            try:
+                revenue[recall.currency or "?"] += Decimal(recall.total)
+            except InvalidOperation:
+                pass
+    uncertain = sum(1 for r in recalls for s in r.steps if s.state == UNCERTAIN)
+    return {
+        "recalls": len(recalls),
+        "open": counts.get(OPEN, 0),
+        "recovered": recovered,
+        "outcomes": dict(sorted(counts.items())),
+        "recovered_revenue": {cur: str(amount) for cur, amount in sorted(revenue.items())},
+        "uncertain_steps": uncertain,
+    }
+
+
+def collect(recalls: list[Recall], now: datetime, flt: StatusFilter) -> dict[str, Any]:
+    kept = [r for r in recalls if flt.keep(r, now)]
+    kept.sort(key=lambda r: (r.opened, r.id), reverse=True)
+    return {"summary": summary(kept), "recalls": [row(r) for r in kept]}

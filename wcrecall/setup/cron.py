@@ -1,0 +1,77 @@
+"""`wcrecall cron`: the crontab line to run wcrecall, how to add it in cPanel, and adding it to the crontab.
+
+The line uses absolute paths (cron starts with a bare PATH in the home folder). Ten minutes between runs is lock-safe:
+a tick normally takes seconds, and if one ever overlaps the next, the run lock makes the second exit 75 at once.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from wcrecall.model.errors import WcrecallError
+
+DEFAULT_INTERVAL = 10  # minutes
+MARKER = "# wcrecall: payment reminders for failed WooCommerce orders"
+
+
+def choose_interval(first_delays: Iterable[timedelta]) -> int:
+    """Minutes between runs: 10, or 5 when a first reminder is due sooner than 20 minutes after the order."""
+    shortest = min(first_delays, default=timedelta(hours=1))
+    return 5 if shortest < timedelta(minutes=20) else DEFAULT_INTERVAL
+
+
+def command(config: Path, *, all_stores: bool = False, python: str | None = None) -> str:
+    """`<python> -m wcrecall --config <config> run [--all]`, every path absolute and shell-quoted."""
+    exe = python or sys.executable
+    parts = [str(Path(exe).absolute()), "-m", "wcrecall", "--config", str(config.expanduser().absolute()), "run"]
+    if all_stores:
+        parts.append("--all")
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def cron_line(
+    config: Path, *, interval: int = DEFAULT_INTERVAL, all_stores: bool = False, python: str | None = None
+) -> str:
+    # cron ends the command at an unescaped `%` (the rest becomes its stdin): a `%` in a path must be written `\%`.
+    escaped = command(config, all_stores=all_stores, python=python).replace("%", "\\%")
+    return f"*/{interval} * * * * {escaped}"
+
+
+def cpanel_steps(line: str) -> list[str]:
+    """How to add the line by hand in cPanel (shared hosting without shell access to crontab)."""
+    schedule, cmd = " ".join(line.split()[:5]), line.split(None, 5)[5]
+    return [
+        "In cPanel: Advanced > Cron Jobs.",
+        "  1. Cron Email: your address (wcrecall is silent unless something needs you).",
+        f'  2. Add New Cron Job, Common Settings: "Once Per Ten Minutes" ({schedule}), or type it in.',
+        f"  3. Command: {cmd}",
+        "  4. Add New Cron Job. Check after the next run with: wcrecall status",
+    ]
+
+
+def install(line: str, *, crontab: str | None = None) -> bool:
+    """Add `line` to the user's crontab unless the same command is already there; True if it was added."""
+    binary = crontab or shutil.which("crontab")
+    if not binary:
+        raise WcrecallError(
+            "crontab is not installed here: add the line by hand (cPanel > Cron Jobs), as printed above"
+        )
+    listed = subprocess.run([binary, "-l"], capture_output=True, text=True, check=False)
+    if listed.returncode != 0 and "no crontab" not in listed.stderr.lower():
+        raise WcrecallError(f"crontab -l failed: {listed.stderr.strip()[:200]}")
+    current = listed.stdout if listed.returncode == 0 else ""
+    wanted = line.split(None, 5)[5]
+    for existing in current.splitlines():
+        if not existing.lstrip().startswith("#") and existing.split(None, 5)[5:] == [wanted]:
+            return False
+    new = current.rstrip("\n") + ("\n" if current.strip() else "") + f"{MARKER}\n{line}\n"
+    written = subprocess.run([binary, "-"], input=new, capture_output=True, text=True, check=False)
+    if written.returncode != 0:
+        raise WcrecallError(f"crontab could not be written: {written.stderr.strip()[:200]}")
+    return True

@@ -1,0 +1,103 @@
+"""`wcrecall demo`: the whole loop on the built-in sandbox store over a few simulated days, emails to files.
+
+Nothing here is staged: the sandbox is a real HTTP server on 127.0.0.1 speaking WooCommerce REST v3 with OAuth, and
+every tick is the same `run_tick` that `wcrecall run` calls. Only time is simulated: the store's clock and the tick's
+`now` move together, ten minutes per tick, and a few buyers act (one pays after the first reminder).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from wcrecall.config.settings import load_settings
+from wcrecall.insight.status import StatusFilter, collect
+from wcrecall.recall.tick import run_tick
+from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore, seed_demo
+from wcrecall.state.db import State
+
+TICK = timedelta(minutes=10)
+
+CONFIG = """\
+[store]
+url = "{url}"
+consumer_key = "{key}"
+consumer_secret = "{secret}"
+
+[mail]
+transport = "file"
+outbox = "{outbox}"
+from = "Maple & Pine Goods <orders@maple-pine.example>"
+
+[brand]
+store_name = "Maple & Pine Goods"
+support_email = "help@maple-pine.example"
+support_phone = "+1 614 555 0100"
+support_url = "https://maple-pine.example/help"
+accent_color = "#2f6f4e"
+
+[state]
+path = "{state}"
+"""
+
+
+def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None]) -> dict[str, Any]:
+    """Run `days` simulated days of ticks against a seeded sandbox; return what `status` shows at the end."""
+    outbox = outbox.resolve()
+    outbox.mkdir(parents=True, exist_ok=True)
+    for old in [*outbox.glob("*.eml"), *outbox.glob("*.html")]:
+        old.unlink()  # a re-run starts from an empty outbox so the count below is this run's
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    with tempfile.TemporaryDirectory(prefix="wcrecall-demo-") as work, SandboxStore() as store:
+        seed = seed_demo(store, start)
+        config = Path(work) / "demo.toml"
+        config.write_text(
+            CONFIG.format(
+                url=store.url,
+                key=DEFAULT_CONSUMER_KEY,
+                secret=DEFAULT_CONSUMER_SECRET,
+                outbox=outbox.as_posix(),
+                state=(Path(work) / "demo.state.json").as_posix(),
+            ),
+            encoding="utf-8",
+        )
+        config.chmod(0o600)
+        settings = load_settings(config, env={})
+        echo(
+            f"Sandbox store at {store.url} with {len(seed.order_ids)} orders; {days} simulated days, a tick every 10 minutes."
+        )
+        pay_at: datetime | None = None
+        now = start
+        end = start + timedelta(days=days)
+        problems = 0
+        while now <= end:
+            store.set_now(now)  # also runs the store's hold-stock auto-cancel
+            if pay_at is not None and now >= pay_at:
+                store.pay(seed.pays_after_first_email)
+                echo(
+                    f"{_clock(now, start)}  buyer of order #{seed.pays_after_first_email} pays from the reminder's link"
+                )
+                pay_at = None
+            report = run_tick(settings, now=now)
+            if report.fatal is not None:
+                raise report.fatal
+            problems += len(report.problems)
+            for line in report.lines:
+                echo(f"{_clock(now, start)}  {line}")
+                if pay_at is None and line.startswith(f"order {seed.pays_after_first_email}: sent reminder 1"):
+                    pay_at = now + timedelta(hours=2)
+            now += TICK
+        state = State.of(settings, read_only=True).load()
+        data = collect(list(state.recalls.values()), now, StatusFilter())
+    emails = sorted(outbox.glob("*.eml"))
+    echo(f"\n{len(emails)} emails written to {outbox} (open the .html files in a browser).")
+    if problems:
+        echo(f"{problems} problem(s) reported during the demo.")
+    return data
+
+
+def _clock(now: datetime, start: datetime) -> str:
+    return f"{now:%a %H:%M} UTC"

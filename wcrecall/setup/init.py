@@ -1,0 +1,312 @@
+"""`wcrecall init`: from "installed" to a tested config file in a few answers.
+
+Validation is a set of pure functions (`validate_*`, returning an error message or ""); `ask` is the interactive
+layer on top of them; `write_config` tests the store connection and the mail login with the new settings before the
+file is put in place (permissions 600), and never replaces an existing config unless told to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wcrecall.config.settings import HIDDEN, Settings, load_settings
+from wcrecall.model.errors import ConfigError
+
+TRANSPORTS = ("smtp", "sendmail", "file")
+SECURITIES = ("starttls", "ssl", "none")
+_EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answers:
+    """What `init` asks for; empty strings are not answered yet."""
+
+    url: str = ""
+    consumer_key: str = ""
+    consumer_secret: str = ""
+    transport: str = ""
+    smtp_host: str = ""
+    smtp_port: str = ""
+    smtp_security: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    outbox: str = ""
+    from_addr: str = ""
+    support_email: str = ""
+    store_name: str = ""
+    ca_bundle: str = ""  # a private CA's PEM file; a flag only, never asked
+
+
+# -- pure validation ----------------------------------------------------------------------------------------------
+
+
+def validate_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected the shop's address, like https://shop.example.com"
+    if "/wp-json" in parts.path or "/wp-admin" in parts.path:
+        return "give the shop's home address, without /wp-json or /wp-admin"
+    return ""
+
+
+def validate_key(value: str) -> str:
+    return (
+        ""
+        if re.fullmatch(r"ck_[0-9a-f]{20,64}", value.strip())
+        else "expected a consumer key like ck_1a2b... (40 letters after ck_)"
+    )
+
+
+def validate_secret(value: str) -> str:
+    return (
+        ""
+        if re.fullmatch(r"cs_[0-9a-f]{20,64}", value.strip())
+        else "expected a consumer secret like cs_1a2b... (40 letters after cs_)"
+    )
+
+
+def validate_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return "" if value.strip() in choices else f"expected one of: {', '.join(choices)}"
+
+    return check
+
+
+def validate_port(value: str) -> str:
+    return "" if value.strip().isdigit() and 0 < int(value) < 65536 else "expected a port number like 587"
+
+
+def validate_email(value: str) -> str:
+    """The mail builder's own rule (mail.configured_address), as the config is checked at load."""
+    from wcrecall.mail.transport import configured_address
+
+    try:
+        configured_address(value, what="address", bare=True)
+    except ValueError:
+        return "expected an email address like help@example.com"
+    return ""
+
+
+def validate_sender(value: str) -> str:
+    from wcrecall.mail.transport import configured_address
+
+    try:
+        configured_address(value, what="sender")
+    except ValueError:
+        return 'expected an address like "Shop <shop@example.com>"'
+    return "" if "\n" not in value else 'expected an address like "Shop <shop@example.com>"'
+
+
+def validate_name(value: str) -> str:
+    return "" if value.strip() and "\n" not in value else "expected a name (the one buyers know the shop by)"
+
+
+def _any(value: str) -> str:
+    return ""
+
+
+# (field, question, validator, secret): asked in this order; `applies` decides per transport.
+QUESTIONS: tuple[tuple[str, str, Callable[[str], str], bool], ...] = (
+    ("url", "Store address", validate_url, False),
+    ("consumer_key", "REST API consumer key (WooCommerce > Settings > Advanced > REST API)", validate_key, False),
+    ("consumer_secret", "REST API consumer secret", validate_secret, True),
+    ("transport", "Mail transport (smtp, sendmail, file)", validate_choice(TRANSPORTS), False),
+    ("smtp_host", "SMTP server", validate_name, False),
+    ("smtp_security", "SMTP security (starttls, ssl, none)", validate_choice(SECURITIES), False),
+    ("smtp_port", "SMTP port", validate_port, False),
+    ("smtp_username", "SMTP user name (empty: no login)", _any, False),
+    ("smtp_password", "SMTP password", validate_name, True),
+    ("outbox", "Folder for the emails (file transport)", validate_name, False),
+    ("from_addr", "Sender, like Shop <shop@example.com>", validate_sender, False),
+    ("support_email", "Customer-service address shown in every email", validate_email, False),
+    ("store_name", "Shop name shown to buyers", validate_name, False),
+)
+FLAGS = {
+    "url": "--url", "consumer_key": "--key", "consumer_secret": "--secret", "transport": "--transport",
+    "smtp_host": "--smtp-host", "smtp_security": "--smtp-security", "smtp_port": "--smtp-port",
+    "smtp_username": "--smtp-user", "smtp_password": "--smtp-password", "outbox": "--outbox",
+    "from_addr": "--from", "support_email": "--support-email", "store_name": "--store-name",
+}  # fmt: skip
+
+
+def applies(name: str, answers: Answers) -> bool:
+    """Whether a question is asked, given the answers so far."""
+    if name.startswith("smtp_"):
+        if answers.transport != "smtp":
+            return False
+        return name != "smtp_password" or bool(answers.smtp_username)
+    if name == "outbox":
+        return answers.transport == "file"
+    return True
+
+
+def default_for(name: str, answers: Answers) -> str:
+    """The suggested answer, derived from the earlier ones."""
+    if name == "transport":
+        return "smtp"
+    if name == "smtp_host":
+        return "localhost"
+    if name == "smtp_security":
+        return "starttls"
+    if name == "smtp_port":
+        return {"ssl": "465", "starttls": "587", "none": "25"}.get(answers.smtp_security, "587")
+    if name == "outbox":
+        return "outbox"
+    host = urlsplit(answers.url).hostname or ""
+    if name == "from_addr" and host:
+        return f"{_shop_name(host)} <shop@{host.removeprefix('www.')}>"
+    if name == "support_email":
+        found = _EMAIL_RE.search(answers.from_addr)
+        return found.group(0) if found else ""
+    if name == "store_name" and host:
+        return _shop_name(host)
+    return ""
+
+
+def _shop_name(host: str) -> str:
+    return host.removeprefix("www.").split(".")[0].replace("-", " ").title()
+
+
+def missing(answers: Answers) -> list[str]:
+    """The questions still unanswered and without a default, as flags (for a scripted install)."""
+    return [
+        FLAGS[n]
+        for n, *_ in QUESTIONS
+        if applies(n, answers) and not getattr(answers, n) and not default_for(n, answers)
+    ]
+
+
+def complete(answers: Answers) -> Answers:
+    """Fill every applicable unanswered question with its default and check every answer; ConfigError names the flag."""
+    for name, _, validate, _ in QUESTIONS:
+        if not applies(name, answers):
+            continue
+        value = getattr(answers, name) or default_for(name, answers)
+        if not value and name == "smtp_username":
+            continue
+        problem = validate(value) if value else "required"
+        if problem:
+            raise ConfigError(f"{FLAGS[name]}: {problem}")
+        answers = replace(answers, **{name: value.strip() if name != "smtp_password" else value})
+    return answers
+
+
+def ask(answers: Answers, prompt: Callable[..., Any], echo: Callable[[str], None]) -> Answers:
+    """Ask each applicable question not answered yet; repeat a question until its answer is valid."""
+    for name, question, validate, secret in QUESTIONS:
+        if not applies(name, answers) or getattr(answers, name):
+            continue
+        default = default_for(name, answers)
+        while True:
+            optional = name == "smtp_username"
+            value = str(
+                prompt(
+                    question, default=default or ("" if optional else None), hide_input=secret, show_default=not secret
+                )
+            )
+            problem = validate(value) if value or not optional else ""
+            if not problem:
+                break
+            echo(f"  {problem}")
+        answers = replace(answers, **{name: value.strip() if not secret else value})
+    return answers
+
+
+# -- the file -------------------------------------------------------------------------------------------------------
+
+
+def _q(value: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_toml(a: Answers) -> str:
+    """The config file for complete answers."""
+    mail = [f"transport = {_q(a.transport)}"]
+    if a.transport == "smtp":
+        mail += [f"host = {_q(a.smtp_host)}", f"port = {int(a.smtp_port)}", f"security = {_q(a.smtp_security)}"]
+        if a.smtp_username:
+            mail += [f"username = {_q(a.smtp_username)}", f"password = {_q(a.smtp_password)}"]
+    elif a.transport == "file":
+        mail.append(f"outbox = {_q(a.outbox)}")
+    mail.append(f"from = {_q(a.from_addr)}")
+    ca_bundle = f"ca_bundle = {_q(str(Path(a.ca_bundle).expanduser().absolute()))}\n" if a.ca_bundle else ""
+    return (
+        "# wcrecall config, written by `wcrecall init`. Keep it private (chmod 600): it holds the API secret.\n\n"
+        f"[store]\nurl = {_q(a.url.rstrip('/'))}\nconsumer_key = {_q(a.consumer_key)}\n"
+        f"consumer_secret = {_q(a.consumer_secret)}\n{ca_bundle}\n"
+        "[mail]\n" + "\n".join(mail) + "\n\n"
+        f"[brand]\nstore_name = {_q(a.store_name)}\nsupport_email = {_q(a.support_email)}\n"
+    )
+
+
+def summary(settings: Settings) -> list[str]:
+    """The written settings as `key = value` lines, secrets as <hidden>."""
+    shown = ("store.url", "store.consumer_key", "store.consumer_secret", "store.ca_bundle", "mail.transport",
+             "mail.host", "mail.port", "mail.security", "mail.username", "mail.password", "mail.outbox", "mail.from",
+             "brand.store_name", "brand.support_email")  # fmt: skip
+    rows = dict(settings.describe())
+    out = []
+    for key in shown:
+        value = rows.get(key, "")
+        if key in ("store.consumer_secret", "mail.password") and value:
+            value = HIDDEN
+        if value:
+            out.append(f"  {key} = {value}")
+    return out
+
+
+def write_config(
+    answers: Answers,
+    path: Path,
+    *,
+    force: bool = False,
+    check: bool = True,
+    store_factory: Callable[..., Any] | None = None,
+) -> Settings:
+    """Validate, test the store connection and the mail login, then write `path` (mode 600); return the settings."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to replace it (or --config to write another file)")
+    answers = complete(answers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".toml.tmp", dir=path.parent)  # mode 600
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_toml(answers))
+        settings = load_settings(tmp, env={})
+        if check:
+            test_connections(settings, store_factory=store_factory)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    path.chmod(0o600)
+    return load_settings(path, env={})
+
+
+def test_connections(settings: Settings, *, store_factory: Callable[..., Any] | None = None) -> None:
+    """Read one order with the key, check it may write notes (writing nothing), and log in to the mail server;
+    raise the error that says what to fix."""
+    from wcrecall.mail.transport import open_transport
+    from wcrecall.store.client import Store
+
+    store = (store_factory or Store)(settings.store, max_attempts=2, max_retry_time=10.0)
+    with store.session():
+        store.orders_page({"status": "any", "per_page": 1, "_fields": "id"}, 1)
+        store.check_write()
+    open_transport(settings.mail, base_dir=settings.base_dir).check()
+
+
+def answers_from(values: dict[str, Any]) -> Answers:
+    """Answers from option values (None: not given)."""
+    known = {f.name for f in fields(Answers)}
+    return Answers(**{k: str(v) for k, v in values.items() if k in known and v is not None and v != ""})

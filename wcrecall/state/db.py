@@ -1,0 +1,492 @@
+"""The only module that imports tinydb: recalls, the sync watermark, and the run lock.
+
+Durability works in two layers, so that a send is recorded on disk in about a millisecond however many recalls the
+file holds:
+- a TinyDB snapshot (`<path>`), written atomically (temp file, fsync, rename) once per tick;
+- a journal (`<path>.journal`), one JSON line per change, fsync'ed before the change counts. A step is claimed in the
+  journal before its message goes to the mail server.
+Loading replays the journal over the snapshot. A torn last line (the process died mid-write) is ignored: the change
+it described never counted, and nothing was sent on its strength. A snapshot that cannot be read is kept beside
+itself as `<path>.broken-<time>` and the run starts from an empty state, which the next sync rebuilds from
+wcrecall's own order notes. So does a file that parses but holds wrong types (model/records.py checks each field), or an
+empty folder at the path.
+
+A state belongs to one store (`store_identity`, recorded on first load, refused for any other) and is reached by its
+real path (symlinks followed), so every spelling of it shares one lock. A state at the older default place is moved
+to the current one by the first run that needs it (`State.of`, `_adopt_legacy`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from wcrecall.model.errors import LockHeld, StateError
+from wcrecall.model.order import normalize_email
+from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall
+from wcrecall.plan.paylink import site_host
+
+if TYPE_CHECKING:
+    from wcrecall.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+COMPACT_MIN_BYTES = 256 * 1024  # below this the journal is kept rather than folded into the snapshot
+
+
+def _last_byte(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, 1, size - 1) if size else b""
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def real_path(path: Path) -> Path:
+    """The state file's own path, symlinks followed: a state reached through a link shares its lock, journal and
+    snapshot with the real file (and the atomic save replaces the file, never the link)."""
+    return path.expanduser().resolve()
+
+
+def journal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def store_identity(url: str) -> str:
+    """Which store a state belongs to: the store's address without scheme, `www.`, default port (80, 443), trailing
+    slash, query or credentials. `https://www.Shop.example.com/` and `http://shop.example.com` are one store;
+    another host, port or path (a WordPress multisite sub-site) is another."""
+    parts = urlsplit(url.strip())
+    host = site_host(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _checked_meta(meta: Any) -> dict[str, Any]:
+    """The state's settings as loaded, or `ValueError` when one has the wrong type (the file is then a lost state)."""
+    if not isinstance(meta, dict):
+        raise ValueError("meta: expected an object")
+    schema = meta.get("schema", SCHEMA_VERSION)
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise ValueError("schema: expected a whole number")
+    key = meta.get("hash_key", "0" * 64)
+    if not isinstance(key, str) or len(key) < 32 or len(bytes.fromhex(key)) * 2 != len(key):
+        raise ValueError("hash_key: expected hex digits")
+    watermark = meta.get("watermark")
+    if watermark is not None and (not isinstance(watermark, str) or datetime.fromisoformat(watermark).tzinfo is None):
+        raise ValueError("watermark: expected an ISO time with a time zone")
+    if not isinstance(meta.get("store", ""), str):
+        raise ValueError("store: expected the store's address")
+    suppressed = meta.get("suppressed", {})
+    if not isinstance(suppressed, dict) or not all(
+        isinstance(entries, dict) and all(isinstance(v, str) for v in entries.values())
+        for entries in suppressed.values()
+    ):
+        raise ValueError("suppressed: expected lists of reasons")
+    return meta
+
+
+def _unclaimed(path: Path) -> bool:
+    """True when the state at `path` names no store: one written before states recorded their store."""
+    return State(path, read_only=True).load().meta.get("store") is None
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            raise ValueError("the state file is empty")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("the state file does not hold a JSON object")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+class RunLock:
+    """An exclusive, non-blocking lock beside the state file: a second `run` exits 75 at once."""
+
+    def __init__(self, state_path: Path) -> None:
+        state_path = real_path(state_path)
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._handle: TextIO | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            raise StateError(f"state.path: cannot create the lock file {self.path} ({exc.strerror})") from None
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            self._handle = None
+            raise LockHeld("another wcrecall run is still working on this store; nothing was done") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+class State:
+    """Recalls by order id, the sync watermark and a few settings of the install. Call `load()` first."""
+
+    def __init__(self, path: Path, *, read_only: bool = False, store_url: str = "", legacy: Path | None = None) -> None:
+        self.path = real_path(path)
+        self.journal_path = journal_of(self.path)
+        self.read_only = read_only
+        self.store_url = store_url  # "": not checked (tests, tools); else the state must belong to this store
+        self.legacy = real_path(legacy) if legacy is not None else None  # an older default place of this state
+        self.recalls: dict[int, Recall] = {}
+        self.meta: dict[str, Any] = {}
+        self.problems: list[str] = []  # what went wrong while loading, for stderr
+        self.rebuilt = False  # True when the state was lost or broken and starts empty
+        self._journal: Any = None
+        self.journal_writes = 0
+        self.journal_seconds = 0.0
+
+    @classmethod
+    def of(cls, settings: Settings, *, read_only: bool = False) -> State:
+        """The state of the store `settings` describe: at `state.path`, checked against `store.url`."""
+        return cls(
+            settings.state_path,
+            read_only=read_only,
+            store_url=settings.store.url,
+            legacy=settings.legacy_state_path,
+        )
+
+    # -- loading ------------------------------------------------------------------------------------------------
+
+    def load(self) -> State:
+        """Read the snapshot and replay the journal. Writers must hold the RunLock first."""
+        self._adopt_legacy()
+        self._load_snapshot()
+        self._replay_journal()
+        self.rebuilt = bool(self.problems)
+        fresh: dict[str, Any] = {}
+        if self.rebuilt and self.meta.get("watermark"):
+            # Lost recalls come back only from a sync over the whole lookback, which reads their notes again.
+            fresh["watermark"] = None
+        if not self.meta.get("hash_key"):
+            fresh["hash_key"] = secrets.token_hex(32)
+            fresh["schema"] = SCHEMA_VERSION
+        if self.store_url:
+            store = store_identity(self.store_url)
+            recorded = self.meta.get("store")
+            if recorded is None:
+                fresh["store"] = store  # a new state, or one from before identities: it adopts this store, once
+            elif recorded != store:
+                raise StateError(
+                    f"state.path: {self.path} is the state of the store {recorded}, but store.url is {store}; a "
+                    f"state never serves another store (its buyers would get the wrong reminders). Set state.path "
+                    f"to a new file for {store} (it starts empty and rebuilds from the store's notes), or set "
+                    f"store.url back to {recorded}"
+                )
+        self.meta.update(fresh)
+        if fresh and not self.read_only:
+            # Durable before first use: recalls, throttles and suppressions are keyed by this hash key, so a run
+            # killed before its first save must not leave the next run with another one.
+            self._append({"op": "meta", "data": fresh}, durable=True)
+        if not self.read_only:
+            # A claim still open at start belongs to a run that died between the claim and the send's result.
+            for recall in self.recalls.values():
+                for step in recall.steps:
+                    if step.state == CLAIMED:
+                        step.state = UNCERTAIN
+                        step.why = "the run died while sending; not resent (at most once)"
+                        self.put(recall)
+        return self
+
+    def _adopt_legacy(self) -> None:
+        """Use a state left at an older default place (`<config name>.state.json`, before the default path told
+        apart configs of one name in different folders): move it here, under its old lock too, so a run of an
+        older wcrecall cannot write it meanwhile. A state that names its store was written by this version for
+        some config: it is never taken. Read-only commands read it where it is."""
+        old = self.legacy
+        if old is None or old == self.path or self.path.exists():
+            return
+        old_journal = journal_of(old)
+        if not old.exists() and not old_journal.exists():
+            return
+        if self.journal_path.exists() and old_journal.exists():
+            return  # both places have changes: nothing to merge safely; this path wins, the old one stays
+        if self.read_only:
+            if not self.journal_path.exists() and _unclaimed(old):
+                self.path, self.journal_path = old, old_journal
+            return
+        with RunLock(old):
+            if not _unclaimed(old):
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The journal first: a crash in between leaves the journal here and the snapshot there, which the next
+            # run completes; the other order could leave a snapshot here and its journal behind, unread.
+            if old_journal.exists():
+                os.replace(old_journal, self.journal_path)
+                _fsync_dir(self.path.parent)
+            if old.exists():
+                os.replace(old, self.path)
+                _fsync_dir(self.path.parent)
+            _fsync_dir(old.parent)
+        log.warning("state file moved from %s to %s", old, self.path)
+
+    def _keep_broken(self, path: Path, why: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        broken = path.with_name(f"{path.name}.broken-{stamp}")
+        if self.read_only:  # nothing is moved by a command that only reads: say what the next run will do
+            self.problems.append(
+                f"state file {path.name} {why}; the next `wcrecall run` keeps it aside and rebuilds from the store's notes"
+            )
+            return
+        self.problems.append(f"state file {path.name} {why}; kept as {broken.name} and rebuilt from the store's notes")
+        shutil.copy2(path, broken)
+        path.unlink()
+
+    def _load_snapshot(self) -> None:
+        if self.path.is_dir():
+            self._folder_at_path()
+            return
+        if not self.path.exists():
+            return
+        try:
+            # TinyDB's own layout ({table: {doc id: document}}), read without building a Document per recall.
+            tables = AtomicJSONStorage(str(self.path)).read() or {}
+            meta_docs = list(tables.get("meta", {}).values())
+            meta = _checked_meta(dict(meta_docs[0]) if meta_docs else {})
+            recalls = [Recall.from_dict(dict(doc)) for doc in tables.get("recalls", {}).values()]
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
+            return
+        except OSError as exc:
+            raise StateError(f"state.path: cannot read {self.path} ({exc.strerror or exc})") from None
+        self.meta = meta
+        schema = self.meta.get("schema", SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise StateError(
+                f"state.path: {self.path.name} was written by a newer wcrecall (schema {schema}); upgrade wcrecall"
+            )
+        self.recalls = {r.id: r for r in recalls}
+        self._upgrade(schema)
+
+    def _folder_at_path(self) -> None:
+        """A folder where the state file belongs (a `mkdir` or a container mount of a missing file): an empty one is
+        a lost state; one with files in it is the owner's, never touched."""
+        if any(self.path.iterdir()):
+            raise StateError(
+                f"state.path: {self.path} is a folder with files in it; set state.path to a file, "
+                f"e.g. {self.path / 'shop.state.json'}"
+            )
+        self.problems.append(
+            f"state file {self.path.name} was an empty folder; removed, and rebuilt from the store's notes"
+        )
+        if not self.read_only:
+            self.path.rmdir()
+
+    def _upgrade(self, schema: int) -> None:
+        """Bring an older snapshot up to SCHEMA_VERSION (none yet: version 1 is the first)."""
+        self.meta["schema"] = SCHEMA_VERSION
+
+    def _replay_journal(self) -> None:
+        if not self.journal_path.exists():
+            return
+        lines = self.journal_path.read_bytes().split(b"\n")
+        if lines[-1].strip() and not self.read_only and not _parses(lines[-1]):
+            # A torn last line never counted: cut it off, or the next event appended would be glued to it and lost.
+            os.truncate(self.journal_path, self.journal_path.stat().st_size - len(lines[-1]))
+        bad = 0
+        for number, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+                self._apply(event)
+            except (ValueError, TypeError, KeyError):
+                if number >= len(lines) - 2:
+                    continue  # a torn last line: the write never completed, so the change never counted
+                bad += 1
+        if bad:
+            self._keep_broken(self.journal_path, f"had {bad} unreadable line(s)")
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        op = event["op"]
+        if op == "put":
+            recall = Recall.from_dict(event["rec"])
+            self.recalls[recall.id] = recall
+        elif op == "del":
+            self.recalls.pop(int(event["id"]), None)
+        elif op == "meta":
+            self.meta.update(_checked_meta(event["data"]))
+        else:
+            raise KeyError(op)
+
+    # -- changes ------------------------------------------------------------------------------------------------
+
+    def _append(self, event: dict[str, Any], *, durable: bool) -> None:
+        if self.read_only:
+            return
+        started = time.perf_counter()
+        if self._journal is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            new = not self.journal_path.exists()
+            fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            self._journal = os.fdopen(fd, "ab")
+            if new:
+                _fsync_dir(self.path.parent)
+            elif _last_byte(fd) not in (b"", b"\n"):
+                self._journal.write(b"\n")  # a whole last event without its newline: keep the next one on its own line
+        self._journal.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n")
+        self._journal.flush()
+        if durable:
+            # One fsync makes this event and every one appended before it durable, in order.
+            os.fsync(self._journal.fileno())
+            self.journal_writes += 1
+            self.journal_seconds += time.perf_counter() - started
+
+    def put(self, recall: Recall, *, durable: bool = False) -> None:
+        """Record `recall` in the journal. `durable` waits for the disk (fsync) and so also secures every change
+        recorded before it: the recall loop asks for it when claiming a step, right before the message leaves, and
+        when releasing a claim. Other changes reach the disk with the next durable write or the end-of-tick save; a
+        crash in between loses only what the next tick re-derives (a sent mark becomes `uncertain`, never a resend)."""
+        self.recalls[recall.id] = recall
+        self._append({"op": "put", "rec": recall.to_dict()}, durable=durable)
+
+    def delete(self, order_id: int) -> None:
+        if self.recalls.pop(order_id, None) is not None:
+            self._append({"op": "del", "id": order_id}, durable=False)
+
+    def set_meta(self, **values: Any) -> None:
+        self.meta.update(values)
+        self._append({"op": "meta", "data": values}, durable=False)
+
+    def save(self, *, compact: bool = False) -> None:
+        """Make the tick's changes durable. The snapshot is rewritten (atomically) only when the journal has grown to
+        a quarter of it, or when `compact` asks for it (forgetting a buyer must leave no old line behind): with
+        thousands of recalls a full rewrite every tick would cost more than the tick itself."""
+        if self.read_only:
+            return
+        compact = compact or self.rebuilt  # what was read from a broken file must not depend on it any more
+        journal_size = self.journal_path.stat().st_size if self.journal_path.exists() else 0
+        snapshot_size = self.path.stat().st_size if self.path.exists() else 0
+        if not compact and self.path.exists() and journal_size < max(COMPACT_MIN_BYTES, snapshot_size // 4):
+            if self._journal is not None:
+                os.fsync(self._journal.fileno())
+            return
+        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
+        try:
+            meta = db.table("meta")
+            meta.truncate()
+            meta.insert(dict(self.meta))
+            table = db.table("recalls")
+            table.truncate()
+            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values())
+        finally:
+            db.close()  # CachingMiddleware flushes once, here
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self.journal_path.exists():
+            self.journal_path.unlink()
+            _fsync_dir(self.path.parent)
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    # -- derived ------------------------------------------------------------------------------------------------
+
+    def email_hash(self, email: str) -> str:
+        """A keyed hash of the normalised email: groups a buyer's orders without storing the address."""
+        key = bytes.fromhex(self.meta["hash_key"])
+        return hmac.new(key, normalize_email(email).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def open_recalls(self) -> Iterator[Recall]:
+        return (r for r in self.recalls.values() if r.is_open)
+
+    def suppressions(self) -> dict[str, dict[str, str]]:
+        """The suppression list (state/privacy.py): `{"emails": {keyed hash: reason}, "domains": {domain: reason}}`."""
+        data = self.meta.get("suppressed")
+        data = data if isinstance(data, dict) else {}
+        return {kind: dict(data.get(kind) or {}) for kind in ("emails", "domains")}
+
+    def set_suppressions(self, data: dict[str, dict[str, str]]) -> None:
+        """Replace the suppression list, durably."""
+        self.set_meta(suppressed=data)
+
+    @property
+    def watermark(self) -> datetime | None:
+        value = self.meta.get("watermark")
+        return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,641 @@
+"""The only module that talks HTTP to WooCommerce.
+
+Built on the `woocommerce` package's `API` (wc/v3): https uses Basic auth, http uses OAuth 1.0a one-legged. Every
+attempt, retries included, goes through `API` again and so is signed anew: WooCommerce rejects a replayed OAuth
+nonce (fixtures: err_401_oauth_nonce_replayed_http). One `requests.Session` carries every call of a tick, so the
+store sees one TCP connection instead of one per request; how the package is adapted for that is in store/wcadapter.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import tenacity
+import urllib3.exceptions
+from woocommerce import API
+
+from wcrecall import __version__
+from wcrecall.config.settings import StoreSettings
+from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
+from wcrecall.model.order import ORDER_FIELDS, format_gmt
+from wcrecall.store.wcadapter import Redirected, session_var
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_invalid_param
+# Pages one sync reads per tick (10,000 changed orders); a longer window goes on where it stopped on the next tick.
+MAX_SYNC_PAGES = 100
+
+# Bounds on what one answer may cost, whatever the store sends: the body after decompression (a page of 100 orders
+# is well under 1 MiB; a gzip bomb would be gigabytes), and how deeply its JSON may nest (an order nests 4 levels;
+# a plugin's meta value a few more).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+_READ_SIZE = 64 * 1024
+
+# What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
+SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
+
+
+class _Transient(Exception):
+    """A failure worth retrying: 429, 5xx, timeout, dropped connection, or a body that is not JSON."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.wait_too_long = False  # the store asked to wait longer than the retry budget has left
+
+
+@dataclass
+class Traffic:
+    """What the store was asked for during one session: for `-v`, the benchmark and tests."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    retries: int = 0
+
+
+class PageCapReached(StoreError):
+    """A listing stopped after its page cap; `next_page` is the first page not read."""
+
+    def __init__(self, next_page: int) -> None:
+        super().__init__(f"stopped before page {next_page} (page cap)")
+        self.next_page = next_page
+
+
+@dataclass(frozen=True)
+class Page:
+    orders: list[Any]
+    total: int
+    total_pages: int
+    date: str | None = None  # the store's `Date` header: its own "now"
+
+
+_OPENING = re.compile(r"[\[{]")
+_SPACE = re.compile(r"\s*")
+
+
+def parse_body(text: str, *, what: str) -> Any:
+    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON.
+
+    Linear in the body: the salvage tries positions of `[` and `{` in turn, and stops once the decoder has gone
+    through about twice the body's length in failed tries (or after 200 tries)."""
+    stripped = text.strip()
+    if not stripped:
+        raise _Transient(f"{what}: the store sent an empty body")
+    try:
+        return _bounded_depth(json.loads(stripped), what)
+    except RecursionError:
+        raise _too_deep(what) from None
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    # A plugin's PHP warning or an HTML fragment printed before the JSON: take the first position from which the
+    # rest of the body is one intact JSON value.
+    budget = 2 * len(stripped) + 4096
+    for tried, opening in enumerate(_OPENING.finditer(stripped)):
+        if tried >= 200 or budget <= 0:
+            break
+        index = opening.start()
+        try:
+            value, end = decoder.raw_decode(stripped, index)
+        except json.JSONDecodeError as exc:
+            budget -= exc.pos - index + 1
+            continue
+        except RecursionError:
+            raise _too_deep(what) from None
+        budget -= end - index
+        if _SPACE.match(stripped, end).end() == len(stripped):  # type: ignore[union-attr]
+            log.debug("%s: ignored %d characters of noise before the JSON", what, index)
+            return _bounded_depth(value, what)
+    snippet = " ".join(stripped[:200].split())
+    raise _Transient(f"{what}: the store's answer is not JSON: {snippet!r}")
+
+
+def _too_deep(what: str) -> StoreError:
+    return StoreError(f"{what}: the store's answer nests deeper than {MAX_JSON_DEPTH} levels; it is not used")
+
+
+def _bounded_depth(value: Any, what: str) -> Any:
+    """`value` if no list or object in it is nested deeper than MAX_JSON_DEPTH, else StoreError."""
+    if not isinstance(value, (list, dict)):
+        return value
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(what)
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (list, dict)):
+                stack.append((child, depth + 1))
+    return value
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """`Retry-After` in seconds (a number, or an HTTP date counted from the store's own `Date`); None if unusable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        try:
+            now = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            now = datetime.now(UTC)
+        if when.tzinfo is None or now.tzinfo is None:
+            return None
+        seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _redirect_target(location: str) -> str:
+    """Where a redirect points, for an error line: scheme, host and path only (a query may echo credentials)."""
+    try:
+        parts = urlsplit(location.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "a malformed address"
+    if parts.scheme not in ("http", "https") or not host:
+        return "a non-web address" if parts.scheme else "a malformed address"
+    shown = f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
+    return "".join(c for c in shown if c.isprintable())[:120]
+
+
+def _read_only(code: str, message: str) -> bool:
+    return (
+        "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message
+    )
+
+
+def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
+    if _read_only(code, message):
+        return (
+            "the REST API key has no write permission (it is read-only), so wcrecall could not write its order "
+            "notes and sends no email; create a key with Read/Write permission under "
+            "WooCommerce > Settings > Advanced > REST API"
+        )
+    hint = (
+        "check store.consumer_key and store.consumer_secret, and that the key has Read/Write permission "
+        "(WooCommerce > Settings > Advanced > REST API)"
+    )
+    if settings.url.startswith("http://"):
+        hint += "; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one"
+    return hint
+
+
+class Store:
+    """One WooCommerce store. Use `with store.session():` around a tick so all calls share a connection."""
+
+    def __init__(
+        self,
+        settings: StoreSettings,
+        *,
+        max_retry_time: float = 60.0,
+        max_attempts: int = 6,
+        max_tick_time: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = API(
+            url=settings.url.rstrip("/"),
+            consumer_key=settings.consumer_key,
+            consumer_secret=settings.consumer_secret,
+            version="wc/v3",
+            timeout=settings.timeout,
+            verify_ssl=(settings.ca_bundle or True) if settings.verify_tls else False,
+            user_agent=f"wcrecall/{__version__}",
+        )
+        self.traffic = Traffic()
+        self.max_retry_time = max_retry_time
+        self.max_attempts = max_attempts
+        # The tick's deadline: armed by `session()`, respected by every call, its retries and its reads.
+        self.max_tick_time = max_tick_time
+        self._deadline: float | None = None
+        self._sleep = sleep
+        self.host = urlsplit(settings.url).hostname or "store"
+        self.wrote = False  # a note was posted: the key may write
+
+    # -- connection -------------------------------------------------------------------------------------------
+
+    def session(self) -> _SessionScope:
+        if self.max_tick_time is not None:
+            self._deadline = time.monotonic() + self.max_tick_time
+        return _SessionScope()
+
+    def _time_left(self) -> float:
+        return math.inf if self._deadline is None else self._deadline - time.monotonic()
+
+    def _check_deadline(self, what: str) -> None:
+        if self._time_left() <= 0:
+            raise StoreDeadline(
+                f"{what}: this run reached store.max_tick_time ({self.max_tick_time:g} s) and stops here; "
+                "the next run carries on"
+            )
+
+    # -- one request, with retries ------------------------------------------------------------------------------
+
+    def _retry_left(self, state: tenacity.RetryCallState) -> float:
+        """Seconds this request may still spend retrying: its own budget, and what is left of the tick's."""
+        return min(self.max_retry_time - (state.seconds_since_start or 0.0), self._time_left())
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.max_attempts:
+            return True
+        left = self._retry_left(state)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None and exc.retry_after > left:
+            exc.wait_too_long = True  # waiting as asked would overrun the budget: give up now, not after a sleep
+            return True
+        return left <= 0
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        left = max(0.0, self._retry_left(state))
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, left)
+        # Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at 20 s.
+        return min(random.uniform(0, min(20.0, 0.5 * 2 ** (state.attempt_number - 1))), left)
+
+    def _call(
+        self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None
+    ) -> tuple[Any, requests.Response]:
+        what = f"{method} {endpoint.split('?')[0]}"
+        self._check_deadline(what)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Transient),
+            stop=self._stop,
+            wait=self._wait,
+            sleep=self._sleep or tenacity.nap.sleep,
+            reraise=True,
+            before_sleep=self._before_sleep,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return self._once(method, endpoint, params=params, data=data, what=what)
+        except _Transient as exc:
+            self._check_deadline(what)
+            if exc.wait_too_long:
+                raise StoreError(
+                    f"{exc}; it asked to retry after {exc.retry_after:g} s, more than the retry budget left "
+                    f"(store.max_retry_time = {self.max_retry_time:g} s); gave up after {attempts} attempt(s)"
+                ) from None
+            raise StoreError(f"{exc}; gave up after {attempts} attempt(s)") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self.traffic.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        log.info("store: %s; retrying (attempt %d)", exc, state.attempt_number + 1)
+
+    def _once(
+        self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str
+    ) -> tuple[Any, requests.Response]:
+        self._check_deadline(what)
+        self.traffic.requests += 1
+        call_params = dict(params or {})
+        # No single wait on the socket may outlast the tick.
+        self.api.timeout = min(self.settings.timeout, max(0.1, self._time_left()))
+        started = time.monotonic()
+        try:
+            if method == "GET":
+                response = self.api.get(endpoint, params=call_params)
+            elif method == "POST":
+                response = self.api.post(endpoint, data, params=call_params)
+            elif method == "PUT":
+                response = self.api.put(endpoint, data, params=call_params)
+            else:  # pragma: no cover - wcrecall only reads, adds notes and (in tests) updates
+                raise ValueError(method)
+        except requests.Timeout:
+            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except Redirected as exc:
+            raise StoreError(
+                f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
+                "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            raise StoreError(
+                f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); if the shop's "
+                "certificate comes from a private CA, set store.ca_bundle to that CA's PEM file; otherwise fix the "
+                "certificate or, only if you trust the network, set store.verify_tls = false"
+            ) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
+        except requests.RequestException as exc:  # never its text: it may hold the signed URL
+            raise StoreError(f"{what}: the request to {self.host} failed ({type(exc).__name__})") from None
+        body = self._read_body(response, what, started)
+        self.traffic.bytes_received += len(body)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Transient(
+                f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None
+            )
+        text = body.decode("utf-8", errors="replace")
+        if status >= 400:
+            try:
+                err = parse_body(text, what=what)
+            except _Transient:
+                err = {}
+            code = str(err.get("code", "")) if isinstance(err, dict) else ""
+            message = str(err.get("message", "")) if isinstance(err, dict) else ""
+            if status in (401, 403):
+                refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
+                raise refused(
+                    f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
+                )
+            if status == 404:
+                raise StoreNotFound(f"{what}: not found ({code or status})")
+            raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
+        return parse_body(text, what=what), response
+
+    def _read_body(self, response: requests.Response, what: str, started: float) -> bytes:
+        """The decoded body, at most MAX_BODY_BYTES, read within store.timeout of the request and the tick's deadline.
+
+        Read piece by piece as it arrives, so a body dripped byte by byte is cut off in time and a gzip bomb is
+        stopped after MAX_BODY_BYTES of output (urllib3 decompresses at most what is asked for)."""
+        limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            response.close()
+            raise StoreError(f"{what}: the store's answer is larger than {limit} ({int(declared)} bytes announced)")
+        parts: list[bytes] = []
+        size = 0
+        done = False
+        try:
+            while True:
+                chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise StoreError(f"{what}: the store's answer is larger than {limit}; it is not used")
+                parts.append(chunk)
+                if time.monotonic() - started > self.settings.timeout:
+                    raise _Transient(f"{what}: the store's answer took longer than {self.settings.timeout:g} s")
+                self._check_deadline(what)
+            done = True
+        except urllib3.exceptions.DecodeError:
+            encoding = "".join(c for c in response.headers.get("Content-Encoding", "") if c.isprintable())[:40]
+            raise _Transient(f"{what}: the store's answer is not valid {encoding or 'compressed data'}") from None
+        except urllib3.exceptions.ReadTimeoutError:
+            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Transient(f"{what}: the answer from {self.host} was cut off ({type(exc).__name__})") from None
+        finally:
+            if done:
+                response.raw.release_conn()  # read to the end: the connection is kept for the next call
+            else:
+                response.close()
+        body = b"".join(parts)
+        # Read once, here: the response carries its body like any `requests` answer (`.content`, `.json()`).
+        response._content, response._content_consumed = body, True
+        return body
+
+    # -- orders ---------------------------------------------------------------------------------------------------
+
+    def orders_page(self, params: Mapping[str, Any], page: int) -> Page:
+        """One page of `GET /orders`, with the totals the store announced."""
+        query = dict(params, page=page)
+        body, response = self._call("GET", "orders", params=query)
+        if not isinstance(body, list):
+            raise StoreError(f"GET orders page {page}: expected a list of orders, got {type(body).__name__}")
+        total = _int_header(response, "X-WP-Total")
+        pages = _int_header(response, "X-WP-TotalPages")
+        return Page(orders=body, total=total, total_pages=pages, date=response.headers.get("Date"))
+
+    def iter_pages(self, params: Mapping[str, Any], *, first: int = 1, max_pages: int | None = None) -> Iterator[Page]:
+        """The pages of an order listing from page `first`, built as `page=N` (never by following `Link`, which fails
+        under OAuth and echoes the credentials).
+
+        The listing ends at an empty page, or at a page shorter than `per_page` unless the headers announce more.
+        X-WP-Total / X-WP-TotalPages never end it early (proxies strip or cache them) and never keep it going past
+        an empty page (a huge X-WP-TotalPages would never end). After `max_pages` pages `PageCapReached` says where
+        to go on; a store that answers every page with the same orders (it ignores `page`) is an error.
+        """
+        per_page = int(params.get("per_page", 10))
+        previous: list[Any] | None = None
+        number = first
+        while True:
+            if max_pages is not None and number - first >= max_pages:
+                raise PageCapReached(number)
+            page = self.orders_page(params, number)
+            ids = [o.get("id") if isinstance(o, dict) else None for o in page.orders]
+            if ids and ids == previous:
+                raise StoreError(
+                    f"GET orders page {number}: the same orders as page {number - 1}; the store or a proxy in front "
+                    "of it ignores the page parameter"
+                )
+            yield page
+            if not page.orders or len(page.orders) < per_page and page.total_pages <= number:
+                return
+            previous = ids
+            number += 1
+
+    def changed_orders(
+        self, since: datetime, *, fields: Sequence[str] = SYNC_FIELDS, first_page: int = 1
+    ) -> Iterator[Page]:
+        """Orders of any status modified after `since`, in id order: the incremental sync.
+
+        Ordered by id, not by `modified`: WooCommerce adds no tie-breaker to `orderby=modified`, so orders saved in
+        the same second (a bulk edit, an import, a burst of checkouts) come in a different order on each page and
+        some are listed twice and others never, the same ones on every retry. Ids are unique, and an order changed
+        while the sync pages keeps its place. At most `MAX_SYNC_PAGES` pages per call (`PageCapReached`).
+        """
+        params = {
+            "status": "any",
+            # Naive UTC: a value ending in Z together with dates_are_gmt shifts the window by the store's UTC offset.
+            "modified_after": format_gmt(since),
+            # Without dates_are_gmt the store reads the date in its own time zone (fixtures README, Dates).
+            "dates_are_gmt": "true",
+            "orderby": "id",
+            "order": "asc",
+            "per_page": PER_PAGE,
+            "_fields": ",".join(fields),
+        }
+        return self.iter_pages(params, first=first_page, max_pages=MAX_SYNC_PAGES)
+
+    def orders_by_id(self, ids: Sequence[int], *, fields: Sequence[str] = SYNC_FIELDS) -> list[Any]:
+        """The orders with these ids that still exist (any status but trash), one request per 100."""
+        found: list[Any] = []
+        wanted = sorted({int(i) for i in ids})
+        for start in range(0, len(wanted), PER_PAGE):
+            chunk = wanted[start : start + PER_PAGE]
+            params = {
+                "status": "any",
+                "include": ",".join(str(i) for i in chunk),
+                "orderby": "id",
+                "order": "asc",
+                "per_page": PER_PAGE,
+                "_fields": ",".join(fields),
+            }
+            found += self.orders_page(params, 1).orders
+        return found
+
+    def get_order(self, order_id: int) -> Any:
+        body, _ = self._call("GET", f"orders/{int(order_id)}", params={"_fields": ",".join(ORDER_FIELDS)})
+        if not isinstance(body, dict):
+            raise StoreError(f"GET order {order_id}: expected an order object")
+        answered = body.get("id")
+        if type(answered) is not int or answered != int(order_id):
+            # Its buyer must not get this order's reminder, nor this order a note about someone else's email.
+            shown = "".join(c for c in str(answered) if c.isprintable())[:24]
+            raise StoreError(f"GET order {order_id}: the store answered with another order (id {shown}); not used")
+        return body
+
+    def get_notes(self, order_id: int) -> list[Any]:
+        """The order's notes, newest first (GET /orders/{id}/notes)."""
+        body, _ = self._call("GET", f"orders/{int(order_id)}/notes", params={"type": "internal"})
+        if not isinstance(body, list):
+            raise StoreError(f"GET notes of order {order_id}: expected a list of notes")
+        return body
+
+    def add_note(self, order_id: int, text: str) -> None:
+        """Post a PRIVATE note. `customer_note` stays false: true would make WooCommerce email the buyer."""
+        self._call("POST", f"orders/{int(order_id)}/notes", data={"note": text, "customer_note": False})
+        self.wrote = True  # the key has write permission: no separate check needed before this session's emails
+
+    def get_setting(self, group: str, setting_id: str) -> Any:
+        body, _ = self._call("GET", f"settings/{group}/{setting_id}")
+        return body.get("value") if isinstance(body, dict) else None
+
+    def hold_stock_minutes(self) -> int:
+        """Minutes after which WooCommerce cancels an unpaid pending order, 0 when it never does.
+
+        wc_cancel_unpaid_orders() (includes/wc-order-functions.php) only runs when stock management is on and the
+        hold time is at least 1; the setting's value "" means off."""
+        if str(self.get_setting("products", "woocommerce_manage_stock") or "") != "yes":
+            return 0
+        held = str(self.get_setting("products", "woocommerce_hold_stock_minutes") or "")
+        return int(held) if held.isdigit() else 0
+
+    def payment_gateways(self) -> list[Any]:
+        body, _ = self._call("GET", "payment_gateways")
+        return body if isinstance(body, list) else []
+
+    def system_status(self) -> tuple[dict[str, Any], str | None]:
+        """`GET /system_status` (environment and settings) and the store's `Date` header: for `doctor`."""
+        body, response = self._call("GET", "system_status", params={"_fields": "environment,settings"})
+        return (body if isinstance(body, dict) else {}), response.headers.get("Date")
+
+    def check_write(self) -> None:
+        """Make sure the key may write, without writing anything; `StoreReadOnly` (exit 2) if it may not.
+
+        POSTs a note to order 0, which cannot exist (WordPress ids start at 1). WooCommerce checks the key's
+        permission for any non-GET method before routing (WC_REST_Authentication::check_user_permissions on
+        rest_pre_dispatch): a read-only key gets 401 "does not have write permissions"
+        (fixtures: err_401_readonly_key_post_note_https), a Read/Write key goes on to the route and gets
+        404 woocommerce_rest_order_invalid_id (err_404_post_note_missing_order_oauth_http). Other refusals raise.
+        """
+        note = {"note": "wcrecall: write permission check (order 0 does not exist)", "customer_note": False}
+        try:
+            self._call("POST", "orders/0/notes", data=note)
+        except StoreNotFound:
+            return
+        raise StoreError("POST orders/0/notes: the store accepted a note for order 0, which should not exist")
+
+    def probe_write(self) -> bool:
+        """Whether the key may write (for `doctor`): `check_write` as a yes or no."""
+        try:
+            self.check_write()
+        except StoreReadOnly:
+            return False
+        return True
+
+
+class _TickSession(requests.Session):
+    """The tick's keep-alive session, with a prepared request path.
+
+    `requests.Session.request` works out the same things again for every call of a tick: the environment's proxy,
+    CA bundle and netrc settings for the store's address, and the merge of the session's headers and hooks. Here
+    they are worked out once per address and session, and each request is prepared from them directly. The signed
+    URL goes out exactly as signed. Anything the path does not cover (cookies the store set, query parameters not
+    in the URL, files, JSON, proxies given per call) takes `requests`' own path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: dict[tuple[str, str, str], tuple[dict[str, Any], Any]] = {}
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        hooks: dict[str, Any] | None = None,
+        stream: bool | None = None,
+        verify: Any = None,
+        **other: Any,
+    ) -> requests.Response:
+        if params or any(v is not None for v in other.values()) or len(self.cookies) or self.auth or self.params:
+            return super().request(
+                method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout,
+                allow_redirects=allow_redirects, hooks=hooks, stream=stream, verify=verify, **other,
+            )  # fmt: skip
+        settings, netrc = self._environment(url, stream, verify)
+        merged = requests.structures.CaseInsensitiveDict(self.headers)
+        merged.update(headers or {})
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method.upper(),
+            url=url,
+            headers={k: v for k, v in merged.items() if v is not None},
+            data=data,
+            auth=auth or netrc,
+            hooks=hooks if hooks is not None else self.hooks,
+        )
+        return self.send(prepared, timeout=timeout, allow_redirects=allow_redirects, **settings)
+
+    def _environment(self, url: str, stream: bool | None, verify: Any) -> tuple[dict[str, Any], Any]:
+        """What `requests` takes from the environment for this address (proxies, CA bundle, netrc), once."""
+        parts = urlsplit(url)
+        key = (f"{parts.scheme}://{parts.netloc}", repr(stream), repr(verify))
+        known = self._settings.get(key)
+        if known is None:
+            settings = self.merge_environment_settings(url, {}, stream, verify, None)
+            netrc = requests.utils.get_netrc_auth(url) if self.trust_env else None
+            known = self._settings[key] = (settings, netrc)
+        return known
+
+
+class _SessionScope:
+    """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""
+
+    def __enter__(self) -> requests.Session:
+        self._http = _TickSession()
+        self._token = session_var.set(self._http)
+        return self._http
+
+    def __exit__(self, *exc: object) -> None:
+        session_var.reset(self._token)
+        self._http.close()
+
+
+def _int_header(response: requests.Response, name: str) -> int:
+    try:
+        return max(0, int(response.headers.get(name, "0")))
+    except ValueError:
+        return 0

@@ -42,11 +42,13 @@ test-faults: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# lint-imports checks the architecture: the contracts in pyproject.toml's [tool.importlinter].
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff mypy
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ruff mypy import-linter
 	$(BIN)/ruff check wcrecall tests
 	$(BIN)/ruff format --check wcrecall tests
 	$(BIN)/mypy --strict wcrecall
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) demo-outbox build *.egg-info

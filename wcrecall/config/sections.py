@@ -1,0 +1,374 @@
+"""The settings: one frozen dataclass per config section, each key declared once with its default and its check.
+
+`config/settings.py` reads them from TOML and the environment; this module holds only what they are and what makes
+them valid. Secrets print as `<hidden>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from wcrecall.config.durations import format_duration, parse_duration
+from wcrecall.model.errors import ConfigError
+
+APP = "wcrecall"
+ENV_PREFIX = "WCRECALL_"
+HIDDEN = "<hidden>"
+SECRET_KEYS = frozenset({("store", "consumer_secret"), ("mail", "password")})
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def default_state_path(config_path: Path | None) -> Path:
+    """One state file per config file, so several stores run from one install never share state: named after the
+    config and a short hash of its real path, so `shop.toml` in two folders gets two states, and every spelling of
+    one config's path (relative, absolute, through a symlink) gets the same one."""
+    if config_path is None:
+        return Path(platformdirs.user_data_dir(APP)) / "config.state.json"
+    real = config_path.resolve()
+    tag = hashlib.sha256(str(real).encode("utf-8")).hexdigest()[:8]
+    return Path(platformdirs.user_data_dir(APP)) / f"{real.stem}-{tag}.state.json"
+
+
+def legacy_state_path(config_path: Path | None) -> Path | None:
+    """Where versions before the path hash kept the default state (state/db.py moves it to the new place)."""
+    return Path(platformdirs.user_data_dir(APP)) / f"{config_path.stem}.state.json" if config_path else None
+
+
+def check_address(key: str, value: str, *, bare: bool = False) -> None:
+    """ConfigError naming `key` unless the mail builder accepts `value` (mail.configured_address: the one rule)."""
+    from wcrecall.mail.transport import configured_address
+
+    try:
+        configured_address(value, what=key, bare=bare)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreSettings:
+    url: str
+    consumer_key: str
+    consumer_secret: str = field(repr=False)
+    verify_tls: bool = True
+    timeout: float = 30.0
+    max_retry_time: float = 60.0  # seconds one request may spend on retries of transient faults (429, 5xx, ...)
+    max_tick_time: float = 300.0  # seconds one run may spend talking to the store; then it stops and the next goes on
+    ca_bundle: str = ""  # PEM file of a private CA to trust (relative: to the config file's folder)
+
+    def check(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"store.url: expected the shop's address like https://shop.example.com, got {self.url!r}")
+        if not self.consumer_key.startswith("ck_"):
+            raise ConfigError("store.consumer_key: expected a WooCommerce REST key starting with ck_")
+        if not self.consumer_secret.startswith("cs_"):
+            raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
+        if self.timeout <= 0:
+            raise ConfigError("store.timeout: must be a positive number of seconds")
+        if self.max_tick_time <= 0:
+            raise ConfigError("store.max_tick_time: must be a positive number of seconds")
+
+
+def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSettings:
+    """`store.ca_bundle` as an absolute path (relative ones from the config file's folder), checked to be a readable
+    PEM file with at least one CA certificate; ConfigError naming the setting otherwise."""
+    if not store.ca_bundle:
+        return store
+    path = Path(store.ca_bundle).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except FileNotFoundError:
+        raise ConfigError(f"store.ca_bundle: {path} does not exist (give the private CA's PEM file)") from None
+    except ssl.SSLError:
+        raise ConfigError(
+            f"store.ca_bundle: {path} holds no PEM certificate (give the private CA's PEM file)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"store.ca_bundle: {path} cannot be read ({exc.strerror or exc})") from None
+    return dataclasses.replace(store, ca_bundle=str(path))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailSettings:
+    transport: str = "smtp"
+    host: str = "localhost"
+    port: int = 0  # 0: the usual port for `security` (465 ssl, 587 starttls, 25 none)
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    from_addr: str = ""  # the TOML key is `from`
+    reply_to: str = ""  # defaults to brand.support_email
+    outbox: str = "outbox"
+    sendmail_path: str = "/usr/sbin/sendmail"
+    timeout: float = 30.0
+
+    def check(self) -> None:
+        if self.transport not in ("smtp", "sendmail", "file"):
+            raise ConfigError(f"mail.transport: expected smtp, sendmail or file, got {self.transport!r}")
+        if self.security not in ("ssl", "starttls", "none"):
+            raise ConfigError(f"mail.security: expected ssl, starttls or none, got {self.security!r}")
+        if not self.from_addr:
+            raise ConfigError('mail.from: set the sender address, e.g. from = "Shop <shop@example.com>"')
+        check_address("mail.from", self.from_addr)
+        if self.reply_to:
+            check_address("mail.reply_to", self.reply_to)
+        if self.username and not self.password and self.transport == "smtp":
+            raise ConfigError(
+                "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
+            )
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrandSettings:
+    store_name: str
+    support_email: str
+    logo_url: str = ""
+    accent_color: str = "#2f6fde"
+    support_phone: str = ""
+    support_url: str = ""
+
+    def check(self) -> None:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
+            raise ConfigError(f"brand.accent_color: expected a colour like #2f6fde, got {self.accent_color!r}")
+        if not self.support_email.strip():
+            raise ConfigError("brand.support_email: the buyer's customer-service address is required in every email")
+        check_address("brand.support_email", self.support_email, bare=True)
+        for key, url in (("logo_url", self.logo_url), ("support_url", self.support_url)):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigError(f"brand.{key}: expected an http(s) address, got {url!r}")
+
+
+DEFAULT_DELAYS = {"pending": ("30m", "24h", "72h"), "failed": ("1h", "24h", "72h")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecallSettings:
+    statuses: tuple[str, ...] = ("failed", "pending")
+    lookback: timedelta = timedelta(days=3)
+    overlap: timedelta = timedelta(minutes=10)  # re-read this much before the watermark: clock skew, slow commits
+    delays: Mapping[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {s: tuple(parse_duration(d, "") for d in ds) for s, ds in DEFAULT_DELAYS.items()}
+    )
+    emails_dir: str = ""  # empty: the templates shipped with wcrecall
+
+    def check(self) -> None:
+        for status in self.statuses:
+            if status not in ("failed", "pending"):
+                raise ConfigError(f"recall.statuses: only failed and pending orders can be paid, got {status!r}")
+            if status not in self.delays or not self.delays[status]:
+                raise ConfigError(f'recall.delays.{status}: give at least one step delay, e.g. ["1h", "24h"]')
+        for status, steps in self.delays.items():
+            if list(steps) != sorted(steps):
+                raise ConfigError(
+                    f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}"
+                )
+
+
+# Failure class -> reminder delays for failed orders (plan/classify.py names the classes). A class left out uses the
+# status schedule. Soon for what the buyer can fix at once, later when money must come in, one nudge for our own
+# outage; `do_not_contact` is never mailed (routing.no_email).
+DEFAULT_CLASS_DELAYS = {
+    "customer_input": ("1h", "24h", "72h"),
+    "authentication": ("1h", "24h", "72h"),
+    "insufficient_funds": ("24h", "72h"),
+    "expired_or_unsupported": ("1h", "24h", "72h"),
+    "issuer_generic": ("1h", "24h", "72h"),
+    "transient": ("1h",),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutingSettings:
+    delays: Mapping[str, tuple[timedelta, ...]] = field(
+        default_factory=lambda: {c: tuple(parse_duration(d, "") for d in ds) for c, ds in DEFAULT_CLASS_DELAYS.items()}
+    )
+    no_email: tuple[str, ...] = ("do_not_contact",)
+    # Tell the buyer which other payment methods the store offers, for these classes.
+    suggest_methods: tuple[str, ...] = ("insufficient_funds", "expired_or_unsupported", "issuer_generic")
+
+    def check(self) -> None:
+        from wcrecall.plan.classify import FAILURE_CLASSES
+
+        for name in (*self.delays, *self.no_email, *self.suggest_methods):
+            if name not in FAILURE_CLASSES:
+                raise ConfigError(f"routing: unknown failure class {name!r} (known: {', '.join(FAILURE_CLASSES)})")
+        for name, steps in self.delays.items():
+            if not steps or list(steps) != sorted(steps):
+                raise ConfigError(f'routing.delays.{name}: give increasing step delays, e.g. ["1h", "24h"]')
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountryRule:
+    send: bool = True
+    max_steps: int = 0  # 0: no limit
+    consent_meta: str = ""  # only mail orders carrying this meta key with a truthy value
+    quiet_hours: str = ""  # e.g. "20:00-09:00"; empty: regional.quiet_hours
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionalSettings:
+    default_language: str = "en"  # for buyers whose language nothing else tells
+    store_timezone: str = "UTC"  # for buyers whose time zone nothing else tells
+    quiet_hours: str = "21:00-08:00"  # buyer's local time; "off" to send at any hour
+    countries: Mapping[str, CountryRule] = field(default_factory=dict)
+
+    def check(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from wcrecall.plan.regional import SUPPORTED_LANGUAGES, parse_quiet_hours
+
+        if self.default_language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(f"regional.default_language: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+        try:
+            ZoneInfo(self.store_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"regional.store_timezone: unknown time zone {self.store_timezone!r}, e.g. Europe/Berlin"
+            ) from None
+        for key, text in [("regional.quiet_hours", self.quiet_hours)] + [
+            (f"countries.{cc}.quiet_hours", r.quiet_hours) for cc, r in self.countries.items() if r.quiet_hours
+        ]:
+            try:
+                parse_quiet_hours(text)
+            except ValueError as exc:
+                raise ConfigError(f"{key}: {exc}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThrottleSettings:
+    min_gap: timedelta = timedelta(hours=16)  # between two emails to one buyer, across all their orders
+    max_per_week: int = 3  # emails to one buyer in any 7 days
+    domain_hourly_cap: int = 0  # emails per recipient domain per hour; 0: no cap
+    domain_caps: Mapping[str, int] = field(default_factory=dict)  # per-domain overrides, e.g. { "gmail.com" = 200 }
+
+    def check(self) -> None:
+        if self.max_per_week < 1:
+            raise ConfigError("throttle.max_per_week: must be at least 1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardSettings:
+    burst_window: timedelta = timedelta(hours=1)
+    burst_failures: int = 5  # this many failed orders from one IP or one email within the window: card testing
+    blocked_domains: tuple[str, ...] = ()  # never mailed, on top of the built-in crawler and disposable domains
+
+    def check(self) -> None:
+        if self.burst_failures < 2:
+            raise ConfigError("guard.burst_failures: must be at least 2")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateSettings:
+    path: str = ""  # empty: one file per config in the user's data directory
+    retention: timedelta = timedelta(days=90)  # ended recalls older than this are dropped from the state
+
+    def check(self) -> None:
+        pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    store: StoreSettings
+    mail: MailSettings
+    brand: BrandSettings
+    recall: RecallSettings = field(default_factory=RecallSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    regional: RegionalSettings = field(default_factory=RegionalSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
+    state: StateSettings = field(default_factory=StateSettings)
+    config_path: Path | None = None
+
+    @property
+    def state_path(self) -> Path:
+        """`state.path`, a relative one taken from the config file's folder (so cron and a manual run in another
+        folder use one state); empty: the default place for this config file."""
+        if not self.state.path:
+            return default_state_path(self.config_path)
+        path = Path(self.state.path).expanduser()
+        if path.is_absolute():
+            return path
+        if self.config_path is None:
+            raise ConfigError("state.path: a relative path needs a config file to be relative to; give a full path")
+        return self.config_path.resolve().parent / path
+
+    @property
+    def legacy_state_path(self) -> Path | None:
+        """The default state's place before this version, for a default `state.path` only."""
+        return None if self.state.path else legacy_state_path(self.config_path)
+
+    @property
+    def emails_path(self) -> Path | None:
+        """The owner's template folder, relative paths taken from the config file's folder; None: shipped ones."""
+        if not self.recall.emails_dir:
+            return None
+        path = Path(self.recall.emails_dir).expanduser()
+        if not path.is_absolute() and self.config_path is not None:
+            path = self.config_path.parent / path
+        return path
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Where relative paths in the config (outbox) are taken from."""
+        return self.config_path.parent if self.config_path else None
+
+    @property
+    def reply_to(self) -> str:
+        return self.mail.reply_to or self.brand.support_email
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Every effective key and value, secrets as `<hidden>`: for `config show` and error reports."""
+        rows: list[tuple[str, str]] = []
+        for section_name in SECTIONS:
+            section = getattr(self, section_name)
+            for f in fields(section):
+                key = TOML_NAMES.get(f.name, f.name)
+                value = getattr(section, f.name)
+                shown = HIDDEN if (section_name, f.name) in SECRET_KEYS and value else _show(value)
+                rows.append((f"{section_name}.{key}", shown))
+        return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "store": StoreSettings,
+    "mail": MailSettings,
+    "brand": BrandSettings,
+    "recall": RecallSettings,
+    "routing": RoutingSettings,
+    "regional": RegionalSettings,
+    "throttle": ThrottleSettings,
+    "guard": GuardSettings,
+    "state": StateSettings,
+}
+TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
+_PY_NAMES = {v: k for k, v in TOML_NAMES.items()}

@@ -1,24 +1,20 @@
 """`wcrecall doctor`: every check a store owner needs before the first buyer is mailed, one line each.
 
 Each check is a small function returning a `Check`; the ones that judge data (https, hold stock, conflicting
-emails, clock) are pure and take what the store answered. `run_checks` does the I/O, in the order a new user
-meets the problems: config, store, mail, templates, state.
+emails, clock) are pure, take what the store answered and live in `setup/checks.py` with the report's format (both
+re-exported here). `run_checks` does the I/O, in the order a new user meets the problems: config, store, mail,
+templates, state.
 """
 
 from __future__ import annotations
 
-import stat
 import tempfile
-import textwrap
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from wcrecall.config.settings import Settings, format_duration, load_settings
+from wcrecall.config.settings import Settings, load_settings
 from wcrecall.model.errors import (
     LockHeld,
     StoreAuthError,
@@ -26,143 +22,45 @@ from wcrecall.model.errors import (
     StoreNotFound,
     WcrecallError,
 )
-from wcrecall.plan.decide import MIN_TIME_TO_PAY, first_pending_delay
+from wcrecall.setup.checks import (
+    CLOCK_FAIL,
+    CLOCK_WARN,
+    CUSTOMER_FAILED_SECTION,
+    EMAIL_ENABLE_LABEL,
+    FAIL,
+    KEYS_PAGE,
+    OK,
+    WARN,
+    Check,
+    check_clock,
+    check_config_file,
+    check_conflicting_senders,
+    check_hold_stock,
+    check_https,
+    exit_code,
+    format_report,
+)
 
-OK, WARN, FAIL = "OK", "WARN", "FAIL"
-KEYS_PAGE = "WooCommerce > Settings > Advanced > REST API"
-# The customer "Failed order" email's settings section (strtolower of its class name, class-wc-settings-emails.php)
-# and the label of every WooCommerce email's on/off checkbox (WC_Email::init_form_fields).
-CUSTOMER_FAILED_SECTION = "wc_email_customer_failed_order"
-EMAIL_ENABLE_LABEL = "Enable this email notification"
-CLOCK_WARN = timedelta(minutes=5)
-CLOCK_FAIL = timedelta(
-    minutes=15
-)  # WooCommerce refuses OAuth timestamps further off (class-wc-rest-authentication.php)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the doctor's report; `fix` says what to do when `level` is not OK."""
-
-    name: str
-    level: str
-    message: str
-    fix: str = ""
-
-
-# -- pure checks ------------------------------------------------------------------------------------------------------
-
-
-def check_https(url: str) -> Check:
-    """https in use, else a warning: over http only OAuth works and the traffic is readable on the way."""
-    if urlsplit(url).scheme == "https":
-        return Check("https", OK, "the store is reached over https")
-    return Check(
-        "https",
-        WARN,
-        "the store is reached over plain http: only OAuth works and order data travels unencrypted",
-        "use the shop's https:// address in store.url (a free certificate comes with most hosting plans)",
-    )
-
-
-def check_hold_stock(manage_stock: Any, hold_minutes: Any, first_pending: timedelta | None) -> Check:
-    """FAIL when WooCommerce cancels unpaid pending orders before the first pending reminder is sent.
-
-    wc_cancel_unpaid_orders() (includes/wc-order-functions.php) only runs when woocommerce_manage_stock is "yes" and
-    woocommerce_hold_stock_minutes is at least 1; "" means off.
-    """
-    name = "hold stock"
-    if first_pending is None:
-        return Check(name, OK, "pending orders are not recalled (recall.statuses)")
-    if str(manage_stock or "") != "yes":
-        return Check(name, OK, "stock management is off: pending orders are never auto-cancelled")
-    text = str(hold_minutes or "").strip()
-    try:
-        minutes = float(text) if text else 0.0
-    except ValueError:
-        return Check(name, WARN, f"hold stock is {text!r}, not a number of minutes", "check Products > Inventory")
-    if minutes < 1:
-        return Check(name, OK, "hold stock is off: pending orders are never auto-cancelled")
-    held = timedelta(minutes=minutes)
-    first = format_duration(first_pending)
-    if held <= first_pending:
-        return Check(
-            name,
-            FAIL,
-            f"WooCommerce cancels unpaid pending orders after {text} min, before the first pending reminder ({first})",
-            f"raise WooCommerce > Settings > Products > Inventory > Hold stock above {int(first_pending.total_seconds() // 60)} "
-            f"minutes, or set recall.delays.pending to start below {text}m",
-        )
-    # As the tick schedules it (decide.steps_for): halfway to the cancel at the latest.
-    sent_at = first_pending_delay(first_pending, minutes)
-    left = held - sent_at
-    message = (
-        f"hold stock {text} min; the first pending reminder goes at {format_duration(sent_at)}, so buyers get "
-        f"{int(left.total_seconds() // 60)} min to pay after it before WooCommerce cancels the order"
-    )
-    if left < MIN_TIME_TO_PAY:
-        least = int(MIN_TIME_TO_PAY.total_seconds() // 60)
-        return Check(
-            name,
-            WARN,
-            f"{message}; a pending reminder that leaves less than {least} min is not sent",
-            f"raise WooCommerce > Settings > Products > Inventory > Hold stock to at least {2 * least} minutes",
-        )
-    return Check(name, OK, message)
-
-
-def check_conflicting_senders(customer_failed: Any, abandoned_cart: Any, *, store_url: str = "") -> Check:
-    """WARN when WooCommerce itself also emails the buyer about the same order (values: "yes"/"no"; None: absent).
-
-    The fix names each email as WP admin lists it (WC_Email::$title, and "Customer" in its recipient column, since
-    the admin "Failed order" email has the same title) and, with `store_url`, links its settings section."""
-    emails, fixes = [], []
-    if str(customer_failed or "") == "yes":
-        emails.append('"Failed order" email to customers (WooCommerce 9.5+: "Your order at ... was unsuccessful")')
-        link = f" ({_email_settings_url(store_url, CUSTOMER_FAILED_SECTION)})" if store_url else ""
-        fixes.append(f'"Failed order" (recipient: Customer) > untick "{EMAIL_ENABLE_LABEL}" > Save changes{link}')
-    if str(abandoned_cart or "") == "yes":
-        emails.append('"Abandoned cart recovery" email (WooCommerce 11.0+)')
-        fixes.append('"Abandoned cart recovery" > turn it off')
-    if not emails:
-        return Check("other senders", OK, "WooCommerce sends no failed-payment email of its own to buyers")
-    return Check(
-        "other senders",
-        WARN,
-        f"WooCommerce's own {' and '.join(emails)} {'are' if len(emails) > 1 else 'is'} enabled: buyers would get "
-        "two emails",
-        f"in WP admin, WooCommerce > Settings > Emails > {'; and '.join(fixes)}. Or keep it and lengthen recall.delays",
-    )
-
-
-def _email_settings_url(store_url: str, section: str) -> str:
-    return f"{store_url.rstrip('/')}/wp-admin/admin.php?page=wc-settings&tab=email&section={section}"
-
-
-def check_clock(now: datetime, store_date: str | None) -> Check:
-    """This machine's clock against the store's `Date` header: OAuth signatures fail beyond 15 minutes."""
-    if not store_date:
-        return Check("clock", WARN, "the store sent no Date header; the clocks could not be compared")
-    try:
-        theirs = parsedate_to_datetime(store_date)
-    except (TypeError, ValueError):
-        return Check("clock", WARN, f"the store's Date header is unreadable: {store_date[:40]!r}")
-    skew = abs(now - theirs)
-    shown = f"{int(skew.total_seconds())} s"
-    if skew <= CLOCK_WARN:
-        return Check("clock", OK, f"this clock and the store's differ by {shown}")
-    fix = "set this machine's clock right (NTP), or ask the host to fix the server's"
-    level = FAIL if skew > CLOCK_FAIL else WARN
-    return Check("clock", level, f"this clock and the store's differ by {shown} (OAuth fails beyond 15 min)", fix)
-
-
-def check_config_file(path: Path | None) -> Check:
-    """The config exists and only its owner can read it (it holds the API secret)."""
-    if path is None:
-        return Check("config", OK, "settings come from WCRECALL_* environment variables")
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return Check("config", WARN, f"{path.name} can be read by other users", f"run: chmod 600 {path}")
-    return Check("config", OK, f"{path} (readable by you only)")
+__all__ = [
+    "CLOCK_FAIL",
+    "CLOCK_WARN",
+    "CUSTOMER_FAILED_SECTION",
+    "EMAIL_ENABLE_LABEL",
+    "FAIL",
+    "KEYS_PAGE",
+    "OK",
+    "WARN",
+    "Check",
+    "check_clock",
+    "check_config_file",
+    "check_conflicting_senders",
+    "check_hold_stock",
+    "check_https",
+    "exit_code",
+    "format_report",
+    "run_checks",
+    "shipped_languages",
+]
 
 
 # -- the checks that talk to something ----------------------------------------------------------------------------
@@ -389,36 +287,3 @@ def _default_store(*args: Any, **kwargs: Any) -> Any:
     from wcrecall.store.client import Store
 
     return Store(*args, **kwargs)
-
-
-def exit_code(checks: Iterable[Check]) -> int:
-    """1 when any check failed, else 0 (warnings do not fail)."""
-    return 1 if any(c.level == FAIL for c in checks) else 0
-
-
-_COLOURS = {OK: "green", WARN: "yellow", FAIL: "red"}
-
-
-def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = False) -> list[str]:
-    """One line per check (`LEVEL  name: message`), then `fix:` lines; wrapped to `width` columns."""
-    import typer
-
-    lines: list[str] = []
-    for check in checks:
-        body = textwrap.wrap(f"{check.name}: {check.message}", width=width - 6, break_on_hyphens=False) or [""]
-        label = f"{check.level:<4}"
-        if colour:
-            label = typer.style(label, fg=_COLOURS.get(check.level), bold=check.level != OK)
-        lines.append(f"{label}  {body[0]}")
-        lines += [f"      {more}" for more in body[1:]]
-        if check.fix and check.level != OK:
-            lines += textwrap.wrap(
-                f"fix: {check.fix}", width=width, initial_indent="      ", subsequent_indent="           ",
-                break_on_hyphens=False, break_long_words=False,  # a link stays in one piece
-            )  # fmt: skip
-    fails = sum(c.level == FAIL for c in checks)
-    warns = sum(c.level == WARN for c in checks)
-    lines.append(
-        f"{len(checks)} checks: {fails} FAIL, {warns} WARN" if fails or warns else f"{len(checks)} checks: all OK"
-    )
-    return lines

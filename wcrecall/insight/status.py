@@ -1,15 +1,23 @@
-"""What `wcrecall status` shows: one row per recall and a summary, from the state file alone (no store call)."""
+"""What `wcrecall status` shows: one row per recall and a summary, from the state file alone (no store call).
+
+`status_of` reads the state file; `collect` turns recalls into the rows and summary of `status --json`; `table_rows`
+and `summary_line` are what the table shows of them (the CLI only draws it).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from wcrecall.config.settings import Settings
 from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
 from wcrecall.plan.attribution import outcome_label, recovered_by_recall
+
+TABLE_COLUMNS = ("order", "email", "cc", "total", "status", "reason", "sent", "next due", "outcome")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,3 +108,51 @@ def collect(recalls: list[Recall], now: datetime, flt: StatusFilter) -> dict[str
     kept = [r for r in recalls if flt.keep(r, now)]
     kept.sort(key=lambda r: (r.opened, r.id), reverse=True)
     return {"summary": summary(kept), "recalls": [row(r) for r in kept]}
+
+
+def status_of(
+    settings: Settings, now: datetime, flt: StatusFilter, *, problem: Callable[[str], None]
+) -> dict[str, Any]:
+    """The state file's recalls as `status` shows them; each problem met reading the file goes to `problem` first."""
+    from wcrecall.state.db import State
+
+    state = State.of(settings, read_only=True).load()
+    for text in state.problems:
+        problem(text)
+    return collect(list(state.recalls.values()), now, flt)
+
+
+def table_rows(data: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The table's cells (`TABLE_COLUMNS`) for each recall of `collect`'s result; store text as it came."""
+    from wcrecall.plan.classify import CLASS_LABELS
+
+    rows: list[tuple[str, ...]] = []
+    for r in data["recalls"]:
+        outcome = r["outcome_label"].replace("_", " ")
+        if r["end_reason"] and r["outcome"] not in ("open",):
+            outcome += f": {r['end_reason']}"
+        if r.get("warning"):
+            outcome += f" (warning: {r['warning']})"
+        rows.append((
+            f"#{r['number']}",
+            r["email"],
+            r["country"],
+            f"{r['total']} {r['currency']}",
+            r["order_status"],
+            CLASS_LABELS.get(r["reason"], r["reason"]),
+            r["steps_text"],
+            (r["next_due"] or "")[:16].replace("T", " "),
+            outcome,
+        ))  # fmt: skip
+    return rows
+
+
+def summary_line(data: dict[str, Any]) -> str:
+    """The line under the table: counts by outcome and the revenue won back."""
+    s = data["summary"]
+    revenue = ", ".join(f"{amount} {cur}" for cur, amount in s["recovered_revenue"].items()) or "0"
+    return (
+        f"{s['recalls']} recalls: {s['open']} open, {s['recovered']} recovered ({revenue}); "
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["outcomes"].items() if k not in ("open",))
+        + (f"; {s['uncertain_steps']} uncertain step(s)" if s["uncertain_steps"] else "")
+    )

@@ -114,7 +114,8 @@ def humanize(delta: timedelta) -> str:
 
 @dataclass
 class TickReport:
-    """What a tick did: printed with -v, and the source of the exit code."""
+    """What a tick did: printed with -v. An error that stops the tick is raised, not kept here (the CLI's one error
+    boundary turns it into a message and an exit code); what the tick did until then stays here."""
 
     opened: int = 0
     sent: int = 0
@@ -122,12 +123,10 @@ class TickReport:
     recovered: int = 0
     problems: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
-    fatal: WcrecallError | None = None
 
     @property
     def exit_code(self) -> int:
-        if self.fatal is not None:
-            return self.fatal.exit_code
+        """Of a tick that finished: 1 when an order (or the state file) had a problem, the others processed."""
         return 1 if self.problems else 0
 
 
@@ -187,17 +186,16 @@ class Tick:
     # -- the tick -----------------------------------------------------------------------------------------------
 
     def run(self) -> TickReport:
+        """The tick; an error that stops it (lock held, store down, key refused) is raised after the state is saved
+        and the lock released, and `self.report` keeps what was done until then."""
         lock = RunLock(self.settings.state_path)
+        if not self.dry_run:
+            lock.__enter__()
         try:
+            self._run_locked()
+        finally:
             if not self.dry_run:
-                lock.__enter__()
-            try:
-                self._run_locked()
-            finally:
-                if not self.dry_run:
-                    lock.__exit__(None, None, None)
-        except WcrecallError as exc:
-            self.report.fatal = exc
+                lock.__exit__(None, None, None)
         return self.report
 
     def _run_locked(self) -> None:
@@ -209,14 +207,8 @@ class Tick:
                 self._index(recall)
             self._index_history()
             with self.store.session():
-                try:
-                    self.sync()
-                except StoreAuthError:
-                    raise
-                except StoreError as exc:
-                    # The sync stopped part-way: the watermark stays where it was, so the next tick reads it all again.
-                    self.report.fatal = exc
-                    return
+                # A sync that stops part-way raises: the watermark stays where it was, so the next tick reads it again.
+                self.sync()
                 self.post_pending_notes()  # first what the sync ended: a read-only key stops here, before any email
                 self.send_due()
                 self.post_pending_notes()  # then what the sends ended
@@ -1102,9 +1094,13 @@ def _short(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
-def run_tick(settings: Settings, *, now: datetime, **options: Any) -> TickReport:
-    """Run one tick over one store and return what it did."""
-    return Tick(settings, now=now, **options).run()
+def run_tick(settings: Settings, *, now: datetime, report: TickReport | None = None, **options: Any) -> TickReport:
+    """Run one tick over one store and return what it did. An error that stops the tick is raised; what it did until
+    then is in `report` (pass one in to read it then)."""
+    tick = Tick(settings, now=now, **options)
+    if report is not None:
+        tick.report = report
+    return tick.run()
 
 
 __all__ = ["Tick", "TickReport", "run_tick"]

@@ -43,6 +43,18 @@ def cron_line(
     return f"*/{interval} * * * * {escaped}"
 
 
+def cron_line_for(config: Path, *, all_stores: bool = False) -> str:
+    """The crontab line for `config` (or, with `all_stores`, every config in its folder), run as often as its
+    earliest first reminder needs; a missing config is an error unless `all_stores`."""
+    from wcrecall.config.settings import load_settings
+    from wcrecall.model.errors import ConfigError
+
+    if not all_stores and not config.exists():
+        raise ConfigError(f"{config}: config file not found (create it with `wcrecall init`)")
+    delays = [d[0] for d in load_settings(config).recall.delays.values() if d] if config.exists() else []
+    return cron_line(config, interval=choose_interval(delays), all_stores=all_stores)
+
+
 def cpanel_steps(line: str) -> list[str]:
     """How to add the line by hand in cPanel (shared hosting without shell access to crontab)."""
     schedule, cmd = " ".join(line.split()[:5]), line.split(None, 5)[5]

@@ -1,0 +1,80 @@
+"""`wcrecall explain` and `wcrecall preview`: what the loop would do with one order, and the email it would send.
+Both send and write nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wcrecall.cli.boundary import guarded
+from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.output import out
+from wcrecall.model.errors import ConfigError
+
+
+def preview(
+    ctx: typer.Context,
+    order_id: Annotated[int, typer.Argument(help="The order id (as in WP admin).")],
+    step: Annotated[int, typer.Option("--step", help="Which reminder to render.", min=1)] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the HTML here instead of printing the text part.")
+    ] = None,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also save a 375 px wide screenshot (needs Chromium).")
+    ] = None,
+) -> None:
+    """Render the reminder email for a live order; sends and writes nothing.
+
+    Example: wcrecall preview 1234 --step 2 --out reminder.html
+    """
+    from wcrecall.recall.preview import render_preview
+
+    def work(obj: Context) -> None:
+        rendered = render_preview(obj.settings(), order_id=order_id, step=step)
+        if png is not None:
+            from wcrecall.render.browser import screenshot
+
+            typer.echo(f"wrote {screenshot(rendered.html, png, width=375, height=900)}")
+        if out is not None:
+            out.write_text(rendered.html, encoding="utf-8")
+            typer.echo(f"wrote {out} ({rendered.subject})")
+        else:
+            typer.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+
+    guarded(ctx, work)
+
+
+def explain(
+    ctx: typer.Context,
+    order_id: Annotated[int | None, typer.Argument(help="The order id (as in WP admin).")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")
+    ] = None,
+    payment_method: Annotated[str, typer.Option("--payment-method", help="Gateway id for --note, e.g. stripe.")] = "",
+) -> None:
+    """Explain an order: why its payment failed (with the evidence), language, time zone, and the reminder plan.
+
+    Sends and writes nothing. Examples: wcrecall explain 1234
+    wcrecall explain --note "Payment failed: Your card has insufficient funds." --payment-method stripe
+    """
+    from wcrecall.plan.classify import CLASS_LABELS, describe
+    from wcrecall.recall.explain import explain_order, explain_text
+
+    def work(obj: Context) -> None:
+        if note is not None:
+            verdict = explain_text(note, payment_method)
+            typer.echo(f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
+            return
+        if order_id is None:
+            raise ConfigError("explain: give an ORDER_ID or --note TEXT")
+        result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
+        out(f"Order {result.order}")
+        for topic, text in result.lines:
+            out(f"  {topic}: {text}")
+        out("  plan:")
+        for n, scheduled, at, why in result.schedule:
+            out(f"    reminder {n} ({scheduled}): {at}; {why}")
+
+    guarded(ctx, work)

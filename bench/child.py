@@ -89,6 +89,7 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
 
     import wcrecall.cli.app  # noqa: F401  # what cron pays for on every run
     from wcrecall.config.settings import load_settings
+    from wcrecall.model.errors import WcrecallError
     from wcrecall.recall.tick import Tick
     from wcrecall.render.renderer import Renderer
     from wcrecall.store.client import Store
@@ -130,10 +131,14 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
     transport = NullTransport()
     tick = MeasuredTick(settings, now=now, store=store, transport_factory=lambda: transport)
     top: list[list[Any]] = []
-    if cmd.get("profile"):
-        report, top = profiled(tick.run, int(cmd["profile"]))
-    else:
-        report = tick.run()
+    fatal: str | None = None
+    try:
+        if cmd.get("profile"):
+            report, top = profiled(tick.run, int(cmd["profile"]))
+        else:
+            report = tick.run()
+    except WcrecallError as exc:  # the tick stopped: it raises, and its report keeps what it did until then
+        report, fatal = tick.report, str(exc)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     state_bytes = sum(p.stat().st_size for p in (settings.state_path, tick.state.journal_path) if p.exists())
     return {
@@ -144,7 +149,7 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
         "opened": report.opened,
         "ended": report.ended,
         "problems": report.problems[:20],
-        "fatal": str(report.fatal) if report.fatal else None,
+        "fatal": fatal,
         "wall_s": wall,
         "tick_cpu_s": cpu,
         "store_wait_s": _WAIT[0],

@@ -310,3 +310,17 @@ def answers_from(values: dict[str, Any]) -> Answers:
     """Answers from option values (None: not given)."""
     known = {f.name for f in fields(Answers)}
     return Answers(**{k: str(v) for k, v in values.items() if k in known and v is not None and v != ""})
+
+
+def next_steps(path: Path) -> str:
+    """What to do after `init` wrote the config at `path`: check, try, schedule."""
+    from wcrecall.setup.cron import cron_line
+
+    prefix = f"wcrecall --config {path}"
+    return (
+        "\nNext steps:\n"
+        f"  1. Check everything:          {prefix} doctor\n"
+        f"  2. See what would be sent:    {prefix} run --dry-run\n"
+        f"  3. Run it every 10 minutes:   {prefix} cron --install\n"
+        f"     (or add this crontab line: {cron_line(path)})"
+    )

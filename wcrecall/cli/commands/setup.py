@@ -62,8 +62,7 @@ def init(
     Example (scripted): WCRECALL_STORE_CONSUMER_SECRET=cs_... wcrecall init -y --url https://shop.example.com --key ck_... --transport smtp ...
     """
     from wcrecall.config.settings import resolve_config_path
-    from wcrecall.setup.cron import cron_line
-    from wcrecall.setup.init import answers_from, ask, summary, write_config
+    from wcrecall.setup.init import answers_from, ask, next_steps, summary, write_config
 
     def work(obj: Context) -> None:
         path = resolve_config_path(obj.config)
@@ -83,14 +82,7 @@ def init(
         typer.echo(f"Wrote {path} (readable by you only):")
         for line in summary(settings):
             typer.echo(line)
-        prefix = f"wcrecall --config {path}"
-        typer.echo(
-            "\nNext steps:\n"
-            f"  1. Check everything:          {prefix} doctor\n"
-            f"  2. See what would be sent:    {prefix} run --dry-run\n"
-            f"  3. Run it every 10 minutes:   {prefix} cron --install\n"
-            f"     (or add this crontab line: {cron_line(path)})"
-        )
+        typer.echo(next_steps(path))
 
     guarded(ctx, work)
 

@@ -10,16 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from wcrecall.plan.classify import rules
-from wcrecall.plan.classify.text import (
-    COMMENT_RE,
-    FAILED_STATUS_RE,
-    PLAIN,
-    SPACE_RE,
-    TAG_RE,
-    TRANSITIONS,
-    split_transitions,
-    strip_html,
-)
+from wcrecall.plan.classify.text import FAILED_STATUS_RE, PLAIN, split_transitions, strip_html
 
 __all__ = [
     "CLASS_LABELS",
@@ -29,7 +20,6 @@ __all__ = [
     "SYSTEM_AUTHORS",
     "Classification",
     "Note",
-    "all_patterns",
     "classify_note",
     "classify_order",
     "describe",
@@ -89,15 +79,6 @@ class Classification:
     evidence: str  # the note text (HTML stripped, at most ~200 chars) that matched; "" if none
     note_index: int | None  # index in the notes list of the note that decided it
     language: str  # "en", "de", "fr", "es", or "code" for a locale-independent token
-
-
-def all_patterns() -> tuple[re.Pattern[str], ...]:
-    """Every regular expression notes are matched with (for tests that check they cannot backtrack badly)."""
-    return (
-        (COMMENT_RE, TAG_RE, SPACE_RE, FAILED_STATUS_RE)
-        + tuple(pattern for _, pattern in TRANSITIONS)
-        + tuple(rule.pattern for rule in rules.RULES)
-    )
 
 
 _MOLLIE_HINT_RE = re.compile(r"\bMollie\b|\((?:tr|ord)_[A-Za-z0-9]{4}")

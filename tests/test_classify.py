@@ -906,7 +906,9 @@ def _repeats(items: Any, depth: int, found: list[tuple[int, int, int]]) -> None:
 def test_no_regex_nests_a_quantifier_inside_another() -> None:
     """No pattern has a repeat inside a repeat, the shape that backtracks exponentially."""
     parser = _parser()
-    patterns = classify.all_patterns()
+    text = classify.text
+    patterns = [text.COMMENT_RE, text.TAG_RE, text.SPACE_RE, text.FAILED_STATUS_RE]
+    patterns += [pattern for _, pattern in text.TRANSITIONS] + [rule.pattern for rule in classify.rules.RULES]
     assert len(patterns) > 100
     for pattern in patterns:
         found: list[tuple[int, int, int]] = []
@@ -917,7 +919,7 @@ def test_no_regex_nests_a_quantifier_inside_another() -> None:
 def test_note_rules_only_use_bounded_repeats() -> None:
     """Every note rule and transition pattern repeats at most 100 times, so one attempt costs a bounded amount."""
     parser = _parser()
-    rule_patterns = [rule.pattern for rule in classify._RULES] + [p for _, p in classify._TRANSITIONS]
+    rule_patterns = [rule.pattern for rule in classify.rules.RULES] + [p for _, p in classify.text.TRANSITIONS]
     for pattern in rule_patterns:
         found: list[tuple[int, int, int]] = []
         _repeats(parser.parse(pattern.pattern, pattern.flags), 0, found)
@@ -931,8 +933,73 @@ def test_literal_precheck_never_hides_a_match(monkeypatch: pytest.MonkeyPatch) -
     methods = ["", STRIPE, MOLLIE]
     with_precheck = [classify_note(subject, method) for subject in subjects for method in methods]
     assert sum(found is not None for found in with_precheck) >= len(TABLE)
-    monkeypatch.setattr(classify, "_RULES", tuple(dataclasses.replace(rule, keys=None) for rule in classify._RULES))
+    monkeypatch.setattr(
+        classify.rules, "RULES", tuple(dataclasses.replace(rule, keys=None) for rule in classify.rules.RULES)
+    )
     assert [classify_note(subject, method) for subject in subjects for method in methods] == with_precheck
+
+
+def test_every_rule_that_matches_a_table_note_finds_one_of_its_keys_in_it() -> None:
+    """Per rule, not just per note: wherever a rule's regex matches a table note (as written, upper- or lower-cased),
+    one of its literal keys occurs there, so the pre-check can never skip a rule that would have matched."""
+    plains = [
+        strip_html(note).translate(classify.text.PLAIN)
+        for note, _, _, _ in TABLE + [(n, "", "", "") for n in NOT_FAILURES]
+    ]
+    subjects = [variant for plain in plains for variant in (plain, plain.upper(), plain.lower())]
+    keyed = [rule for rule in classify.rules.RULES if rule.keys is not None]
+    assert len(keyed) >= len(classify.rules.RULES) - 5
+    matched_rules = 0
+    for rule in keyed:
+        hits = [s for s in subjects if rule.pattern.search(s.lower() if rule.lowered else s)]
+        matched_rules += bool(hits)
+        for subject in hits:
+            text = subject.lower() if rule.lowered else subject
+            assert any(key in text for key in rule.keys), (rule.pattern.pattern, subject)
+    assert matched_rules >= 60
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        (r"cancell?ed", ["canceled", "cancelled"]),
+        (r"\bpay(?:ment)? failed\b", ["pay failed", "payment failed"]),
+        (r"ab(?:cdefgh)?ij", ["abij", "abcdefghij"]),
+        (r"ab(?:cdefgh)*ij", ["abij"]),
+        (r"(?:cdefgh){0,2}ij", ["ij"]),
+        (r"abc(?!defghij)", ["abc"]),
+        (r"abc(?<!xxxxxxx)", ["abc"]),
+        (r"x{0,2}yyyy", ["yyyy", "xxyyyy"]),
+        (r"(?:declined|refused) by (?:the )?bank", ["declined by bank", "refused by the bank"]),
+        (r"(?P<code>card_declined|do_not_honor)", ["card_declined", "do_not_honor"]),
+        (r"[]a]bcd[^)]{0,4}", ["]bcd", "abcd)"]),
+        (r"a\.b\.c\.d", ["a.b.c.d"]),
+        (r"(?<![a-z])(?:zzz)+ note", ["zzzzzz note"]),
+        (r"(?:aa|bbb)ccc(?=dddd)", ["aacccdddd", "bbbcccdddd"]),
+        (r"foo|b", ["foo", "b"]),
+        (r"(?:x|yyyy)zz", ["xzz", "yyyyzz"]),
+        (r"\x41bcd", ["Abcd"]),
+        (r"(?i)abcd", ["ABCD"]),
+        (r"abc+d", ["abccd"]),
+    ],
+)
+def test_literal_keys_are_always_in_a_match(pattern: str, matches: list[str]) -> None:
+    """Optional characters and groups, alternations, classes, look-arounds and repeats: each listed match of the
+    pattern contains one of its keys (or the pattern has none and is always searched)."""
+    keys = classify.literals.literal_keys(pattern)
+    for text in matches:
+        assert re.fullmatch(pattern, text) or re.search(pattern, text), (pattern, text)
+        assert keys is None or any(key in text for key in keys), (pattern, text, keys)
+
+
+def test_literal_keys_are_found_where_the_syntax_allows() -> None:
+    """The scanner is not vacuous: plain words, required groups and alternations give keys."""
+    assert classify.literals.literal_keys(r"cancell?ed") == frozenset({"cancel"})
+    assert classify.literals.literal_keys(r"(?:declined|refused) by (?:the )?bank") == frozenset(
+        {"declined", "refused"}
+    )
+    assert classify.literals.literal_keys(r"\bcard was declined\b") == frozenset({"card was declined"})
+    assert classify.literals.literal_keys(r"foo|b") is None
 
 
 def test_ten_thousand_notes_and_hostile_inputs_classify_to_valid_results() -> None:

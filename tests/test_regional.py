@@ -68,9 +68,6 @@ def test_meta_keys_are_tried_in_priority_order() -> None:
         ("de-DE", "de"),
         ("de_DE_formal", "de"),
         (" de-CH ", "de"),
-        ("pt-br", "pt"),
-        ("pt_PT", "pt"),
-        ("pt", "pt"),
         ("zh-hans", "zh_Hans"),
         ("zh_CN", "zh_Hans"),
         ("zh-Hans-CN", "zh_Hans"),
@@ -166,9 +163,6 @@ def test_owner_catalogs_extend_the_available_languages() -> None:
         ("IT", "", "it"),
         ("IT", "BZ", "de"),
         ("NL", "", "nl"),
-        ("BR", "", "pt"),
-        ("PT", "", "pt"),
-        ("AO", "", "pt"),
         ("JP", "", "ja"),
         ("CN", "", "zh_Hans"),
         ("SG", "", "en"),
@@ -180,7 +174,6 @@ def test_owner_catalogs_extend_the_available_languages() -> None:
         ("GB", "", "en"),
         ("US", "", "en"),
         ("IN", "", "en"),
-        ("HK", "", "en"),
     ],
 )
 def test_billing_country_and_state_choose_the_main_language(country: str, state: str, lang: str) -> None:
@@ -196,7 +189,7 @@ def test_belgium_falls_back_to_french_when_dutch_has_no_catalog() -> None:
 @pytest.mark.parametrize("country", ["PL", "TW", "UA", "IL", "XX", ""])
 def test_countries_without_a_catalog_use_the_store_default(country: str) -> None:
     """Polish, Traditional Chinese, Ukrainian, Hebrew or an unknown country: the store's default language."""
-    choice = choose_language(meta={}, country=country, default="de")
+    choice = choose_language(meta={}, country=country, default="de", available=("en", "de", "zh_Hans", "ru", "ar"))
     assert choice.lang == "de" and choice.why.startswith("store default")
 
 
@@ -215,12 +208,98 @@ def test_store_default_is_normalised_when_it_has_a_catalog() -> None:
     assert choose_language(meta={}, country="", default="pl").lang == "pl"
 
 
-def test_country_table_covers_the_world_in_catalog_tag_form() -> None:
-    """Nearly every ISO country has languages, each already in normalised form."""
-    assert len(regional._COUNTRY_LANGUAGES) >= 240
-    for country, langs in regional._COUNTRY_LANGUAGES.items():
-        assert len(country) == 2 and country.isupper() and langs
+def test_the_supported_languages_are_the_catalogs_that_ship() -> None:
+    """SUPPORTED_LANGUAGES is English plus every compiled catalog in emails/locale, so a catalog added there is used."""
+    from importlib import resources
+
+    locale = resources.files("wcrecall.emails").joinpath("locale")
+    shipped = {entry.name for entry in locale.iterdir() if entry.joinpath("LC_MESSAGES", "wcrecall.mo").is_file()}
+    assert set(SUPPORTED_LANGUAGES) == shipped | {"en"} and len(SUPPORTED_LANGUAGES) == len(set(SUPPORTED_LANGUAGES))
+
+
+PORTUGUESE_AND_CHINESE = ("en", "pt_BR", "pt_PT", "zh_Hans", "zh_Hant")
+
+
+@pytest.mark.parametrize(
+    ("country", "lang"),
+    [("BR", "pt_BR"), ("PT", "pt_PT"), ("AO", "pt_PT"), ("MZ", "pt_PT"), ("CV", "pt_PT")]
+    + [("TW", "zh_Hant"), ("HK", "zh_Hant"), ("MO", "zh_Hant"), ("CN", "zh_Hans"), ("SG", "en")],
+)
+def test_regional_variants_are_chosen_when_their_catalog_exists(country: str, lang: str) -> None:
+    """Brazil gets Brazilian Portuguese, the other Portuguese-speaking countries European; Traditional Chinese regions
+    get zh_Hant."""
+    assert choose_language(meta={}, country=country, default="en", available=PORTUGUESE_AND_CHINESE).lang == lang
+
+
+@pytest.mark.parametrize(
+    ("value", "lang"),
+    [("pt-br", "pt_BR"), ("pt_BR", "pt_BR"), ("pt-pt", "pt_PT"), ("pt_PT_ao90", "pt_PT"), ("pt", "pt_PT")]
+    + [("zh-hant", "zh_Hant"), ("zh_TW", "zh_Hant"), ("zh-hans", "zh_Hans")],
+)
+def test_plugin_codes_for_variants_pick_their_catalog(value: str, lang: str) -> None:
+    """WPML's pt-br/pt-pt/zh-hant and TranslatePress's locales keep the variant the buyer chose."""
+    choice = choose_language(
+        meta={"wpml_language": value}, country="US", default="en", available=PORTUGUESE_AND_CHINESE
+    )
+    assert choice.lang == lang
+
+
+@pytest.mark.parametrize(
+    ("country", "available", "lang"),
+    [
+        ("BR", ("en", "pt"), "pt"),
+        ("BR", ("en", "pt_PT"), "pt_PT"),
+        ("PT", ("en", "pt"), "pt"),
+        ("PT", ("en", "pt_BR"), "pt_BR"),
+        ("TW", ("en", "zh_Hans"), "de"),
+        ("HK", ("en", "zh_Hans"), "en"),
+    ],
+)
+def test_variants_fall_back_within_their_language_but_never_across_chinese_scripts(
+    country: str, available: tuple[str, ...], lang: str
+) -> None:
+    """Portuguese readers get the other variant before the store default; Traditional Chinese readers never get
+    Simplified (Taiwan: the store default; Hong Kong: English, its other official language)."""
+    assert choose_language(meta={}, country=country, default="de", available=(*available, "de")).lang == lang
+
+
+def _iso_countries() -> list[str]:
+    from importlib import resources
+
+    text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text(encoding="utf-8")
+    return [line.split("\t")[0] for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _family(lang: str) -> str:
+    return lang if lang.startswith("zh") else lang.split("_")[0]
+
+
+def test_every_iso_country_babel_knows_gets_a_language_we_ship_or_english() -> None:
+    """For each ISO 3166 country, the country's own languages (from CLDR) are in catalog form and the choice is one
+    of them or, without a catalog, English (the store default)."""
+    countries = _iso_countries()
+    assert len(countries) >= 245
+    with_language = 0
+    for country in countries:
+        langs = regional.country_languages(country)
         assert all(normalize_language(lang) == lang for lang in langs), country
+        choice = choose_language(meta={}, country=country, default="en")
+        assert choice.lang in SUPPORTED_LANGUAGES, country
+        if choice.why.startswith("billing country"):  # the country's language or its nearest catalog (pt for pt_BR)
+            assert _family(choice.lang) in {_family(lang) for lang in langs}, country
+        else:
+            assert choice.lang == "en", country
+        with_language += bool(langs)
+    assert with_language >= len(countries) - 5  # Antarctica, Bouvet Island, Heard Island and a few more: no people
+
+
+@pytest.mark.parametrize("country", sorted(regional.language.LANGUAGE_OVERRIDES))
+def test_each_language_override_changes_what_babel_says(country: str) -> None:
+    """An override that repeats CLDR is dead weight: each one must differ from Babel's answer and be used."""
+    override = regional.language.LANGUAGE_OVERRIDES[country]
+    assert override != regional.language.babel_languages(country)
+    assert regional.country_languages(country) == override
+    assert choose_language(meta={}, country=country, default="en", available=override).lang == override[0]
 
 
 # --- time zones ----------------------------------------------------------------------------------------------------
@@ -291,11 +370,9 @@ def test_state_chooses_the_zone_in_multi_zone_countries(country: str, state: str
         ("JP", "Asia/Tokyo"),
         ("GB", "Europe/London"),
         ("IN", "Asia/Kolkata"),
-        ("CN", "Asia/Shanghai"),
         ("SA", "Asia/Riyadh"),
         ("AR", "America/Argentina/Buenos_Aires"),
         ("KZ", "Asia/Almaty"),
-        ("NZ", "Pacific/Auckland"),
         ("ZA", "Africa/Johannesburg"),
     ],
 )
@@ -320,6 +397,8 @@ def test_single_zone_countries_get_their_zone(country: str, zone: str) -> None:
             "Europe/Moscow",
             "billing country RU: most populous zone (no state data to tell its zones apart)",
         ),
+        ("UA", "", "Europe/Kyiv", "billing country UA: most populous zone (no state data to tell its zones apart)"),
+        ("PT", "", "Europe/Lisbon", "billing country PT: most populous zone (no state data to tell its zones apart)"),
     ],
 )
 def test_unknown_state_gets_the_most_populous_zone_and_says_so(country: str, state: str, zone: str, why: str) -> None:
@@ -345,16 +424,38 @@ def test_an_invalid_store_zone_is_a_clear_error() -> None:
 
 def test_a_zone_missing_from_an_old_tz_database_falls_back_to_the_country(monkeypatch: pytest.MonkeyPatch) -> None:
     """A state zone this machine's tzdata lacks (e.g. one added recently) degrades to the country's zone."""
-    monkeypatch.setitem(regional._STATE_ZONES["CL"], "AI", "America/Not_Yet_A_Zone")
+    monkeypatch.setitem(regional.states.STATE_ZONES["CL"], "AI", "America/Not_Yet_A_Zone")
     choice = buyer_zone(country="CL", state="AI", fallback="UTC")
     assert choice.zone.key == "America/Santiago"
 
 
-def test_every_zone_in_the_tables_exists() -> None:
-    """All zone names load with this tz database, and nearly every country has one."""
-    assert len(regional._COUNTRY_ZONES) >= 240
-    for name in {*regional._COUNTRY_ZONES.values(), *(z for m in regional._STATE_ZONES.values() for z in m.values())}:
-        ZoneInfo(name)
+@pytest.mark.parametrize("country", sorted(regional.zones.ZONE_OVERRIDES))
+def test_each_zone_override_changes_what_zone_tab_says(country: str) -> None:
+    """Each override replaces zone.tab's first zone for its country (or a country zone.tab lacks) and is used."""
+    override = regional.zones.ZONE_OVERRIDES[country]
+    listed = regional.zones._zone_tab().get(country, ())
+    assert not listed or (listed[0] != override and override in listed)
+    assert buyer_zone(country=country, state="", fallback="UTC").zone.key == override
+
+
+def test_every_iso_country_gets_an_existing_zone_of_its_own() -> None:
+    """Every ISO country gets a zone that loads here, never the store's, and every state zone exists too."""
+    uninhabited = {"BV", "HM"}  # Bouvet Island, Heard and McDonald Islands: no zone in the tz database
+    for country in set(_iso_countries()) - uninhabited:
+        choice = buyer_zone(country=country, state="", fallback="Europe/Vienna")
+        assert "store zone" not in choice.why, country
+        ZoneInfo(choice.zone.key)
+    for zones in regional.states.STATE_ZONES.values():
+        for name in zones.values():
+            assert regional.zones.load_zone(name) is not None or name == "America/Coyhaique", name
+
+
+def test_a_real_brazilian_order_reads_brazilian_portuguese_in_sao_paulo_time() -> None:
+    """BR/SP: pt_BR when the catalog exists, America/Sao_Paulo, the date as Brazilians write it."""
+    lang = choose_language(meta={}, country="BR", state="SP", default="en", available=PORTUGUESE_AND_CHINESE).lang
+    zone = buyer_zone(country="BR", state="SP", fallback="UTC").zone
+    assert (lang, zone.key) == ("pt_BR", "America/Sao_Paulo")
+    assert format_local_datetime(datetime(2026, 1, 15, 10, 30, tzinfo=UTC), zone, lang) == "15 de jan. de 2026 07:30:00"
 
 
 # --- quiet hours ---------------------------------------------------------------------------------------------------

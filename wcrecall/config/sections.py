@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from wcrecall.config.durations import format_duration, parse_duration
+from wcrecall.model.address import parse_mailbox
 from wcrecall.model.errors import ConfigError
 
 APP = "wcrecall"
@@ -49,13 +50,11 @@ def legacy_state_path(config_path: Path | None) -> Path | None:
 
 
 def check_address(key: str, value: str, *, bare: bool = False) -> None:
-    """ConfigError naming `key` unless the mail builder accepts `value` (mail.configured_address: the one rule)."""
-    from wcrecall.mail.transport import configured_address
-
+    """ConfigError naming `key` unless `value` is an address by the product's one rule (model/address.py)."""
     try:
-        configured_address(value, what=key, bare=bare)
+        parse_mailbox(value, bare=bare)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(f"{key}: not a valid email address ({exc}; got {value!r})") from None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,13 +31,14 @@ import tempfile
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote, urlsplit
 
 from wcrecall.config.settings import MailSettings
 from wcrecall.mail import smtpreply
+from wcrecall.model.address import parse_address, parse_mailbox
 from wcrecall.model.errors import (
     MailAuthError,
     MailError,
@@ -47,7 +48,7 @@ from wcrecall.model.errors import (
     MailTemporaryError,
     MailUncertain,
 )
-from wcrecall.model.order import is_valid_email, mask_email
+from wcrecall.model.order import mask_email
 
 if TYPE_CHECKING:  # config/settings.py checks addresses with this module at load: keep it free of the template engines
     from wcrecall.render.renderer import RenderedEmail
@@ -101,16 +102,11 @@ def _ascii_domain(domain: str) -> str:
 
 def _address(addr: str, *, name: str, what: str) -> Address:
     """A bare address (no display name, exactly one address) -> Address; raises ValueError naming `what`."""
-    addr = addr.strip()
-    if not is_valid_email(addr):
-        raise ValueError(f"{what}: not a valid email address")
-    local, _, domain = addr.rpartition("@")
-    if not local.isascii():
-        raise ValueError(f"{what}: an address with non-ASCII characters before the @ needs SMTPUTF8 (not supported)")
     try:
-        return Address(display_name=_one_line(name), addr_spec=f"{local}@{_ascii_domain(domain)}")
-    except (ValueError, IndexError) as exc:
+        found = parse_address(addr)
+    except ValueError as exc:
         raise ValueError(f"{what}: not a valid email address ({exc})") from None
+    return Address(display_name=_one_line(name), username=found.username, domain=found.domain)
 
 
 def _single_recipient(to: Address) -> Address:
@@ -132,19 +128,17 @@ def _single_recipient(to: Address) -> Address:
 
 def configured_address(value: str, *, what: str, bare: bool = False) -> Address:
     """A configured address as the mail builder uses it: `Shop <shop@example.com>` or a bare address (`bare`: no
-    display name). Raises ValueError naming `what` and the value. The one rule for every address setting: config/settings.py
-    checks mail.from, mail.reply_to and brand.support_email with it at load, so a run never stops at the first email.
+    display name). Raises ValueError naming `what` and the value. The rule is model/address.py's, the one every part
+    of the product uses (settings check mail.from, mail.reply_to and brand.support_email with it at load).
     """
-    text = _one_line(value)
-    name, addr = parseaddr(text)
-    if "<" not in text:
-        name, addr = "", text  # a bare address: never let parseaddr pick one out of a list
-    elif bare:
-        raise ValueError(f"{what}: give the address alone, like help@example.com (got {value!r})")
     try:
-        return _address(addr, name=name, what=what)
+        found = parse_mailbox(_one_line(value), bare=bare)
     except ValueError as exc:
-        raise ValueError(f"{exc} (got {value!r}; an address needs a full domain, like shop@example.com)") from None
+        raise ValueError(
+            f"{what}: not a valid email address ({exc}; got {value!r}; an address needs a full domain, like "
+            "shop@example.com)"
+        ) from None
+    return Address(display_name=_one_line(found.display_name), username=found.username, domain=found.domain)
 
 
 def _unsubscribe_header(unsubscribe: str) -> str:

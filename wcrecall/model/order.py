@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from wcrecall.model.address import is_valid_address
 from wcrecall.model.errors import BadOrder
 
 # Statuses in which WooCommerce accepts a payment (`woocommerce_valid_order_statuses_for_payment`, class-wc-order.php).
@@ -47,11 +48,6 @@ ORDER_FIELDS = (
     "lang",
 )
 
-# A pragmatic check, not RFC 5322: one @, a dot in the domain, no spaces or control characters. Quoted local parts
-# are accepted; WooCommerce itself validates with is_email() at checkout.
-_EMAIL_RE = re.compile(r'^(?:[^\s@"<>,;:\\\[\]]+|"[^"\r\n\\]+")@[^\s@<>,;:"\\\[\]()]+\.[^\s@<>,;:"\\\[\]()]+$')
-_CTRL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_LABEL_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 # Totals this large are no shop's (WooCommerce keeps amounts as DECIMAL(26,8)) and break decimal arithmetic.
 MAX_TOTAL = Decimal("1e28")
 
@@ -118,26 +114,10 @@ class Order:
 
 
 def is_valid_email(email: str) -> bool:
-    """True if `email` is a usable single address (no header text, no control characters, a domain that mail
-    servers accept)."""
-    if not email or len(email) > 254 or _CTRL_RE.search(email):
-        return False
-    return bool(_EMAIL_RE.match(email.strip())) and _valid_domain(email.strip().rpartition("@")[2])
-
-
-def _valid_domain(domain: str) -> bool:
-    """A host name as mail is sent to it: IDNA-encodable (as the mail module encodes it) and back, every label 1 to
-    63 letters, digits or hyphens, not starting or ending with a hyphen, no empty label (`a..b`, `.a`, `a.`)."""
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-        unicode_domain = ascii_domain.encode("ascii").decode("idna")
-    except UnicodeError:
-        return False
-    labels = ascii_domain.split(".")
-    return len(labels) >= 2 and all(
-        _LABEL_RE.match(label) and not shown.startswith("-") and not shown.endswith("-")
-        for label, shown in zip(labels, unicode_domain.split("."), strict=False)
-    )
+    """True if `email` is a usable single address: the product's one rule (model/address.py), so an order whose
+    address passes here is one the mail builder can send to as written. WooCommerce's own is_email() at checkout is
+    laxer."""
+    return is_valid_address(email)
 
 
 def normalize_email(email: str) -> str:

@@ -18,11 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.config.settings import HIDDEN, Settings, load_settings
+from wcrecall.model.address import parse_mailbox
 from wcrecall.model.errors import ConfigError
 
 TRANSPORTS = ("smtp", "sendmail", "file")
 SECURITIES = ("starttls", "ssl", "none")
-_EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,21 +85,17 @@ def validate_port(value: str) -> str:
 
 
 def validate_email(value: str) -> str:
-    """The mail builder's own rule (mail.configured_address), as the config is checked at load."""
-    from wcrecall.mail.transport import configured_address
-
+    """The product's one address rule (model/address.py), as the config is checked at load."""
     try:
-        configured_address(value, what="address", bare=True)
+        parse_mailbox(value, bare=True)
     except ValueError:
         return "expected an email address like help@example.com"
     return ""
 
 
 def validate_sender(value: str) -> str:
-    from wcrecall.mail.transport import configured_address
-
     try:
-        configured_address(value, what="sender")
+        parse_mailbox(value)
     except ValueError:
         return 'expected an address like "Shop <shop@example.com>"'
     return "" if "\n" not in value else 'expected an address like "Shop <shop@example.com>"'
@@ -164,8 +160,10 @@ def default_for(name: str, answers: Answers) -> str:
     if name == "from_addr" and host:
         return f"{_shop_name(host)} <shop@{host.removeprefix('www.')}>"
     if name == "support_email":
-        found = _EMAIL_RE.search(answers.from_addr)
-        return found.group(0) if found else ""
+        try:
+            return parse_mailbox(answers.from_addr).addr_spec
+        except ValueError:
+            return ""
     if name == "store_name" and host:
         return _shop_name(host)
     return ""

@@ -1,205 +1,28 @@
-"""Why did a payment fail? Pure classification of WooCommerce order notes into failure classes.
+"""The rule tables: which note text means which failure class, in the order they are tried (the first match decides).
 
-Everything here is a pure function of its arguments: no I/O, no clock, no globals that change. The regular expressions
-are compiled once at import and none of them nests a quantifier inside another (tests/test_classify.py checks this),
-so a hostile note cannot make matching slow.
+The order encodes how much a signal can be trusted: explicit non-failures, then `do_not_contact` (fraud, lost/stolen,
+risk filters, rate limiter - one such signal must never be outvoted), then locale-independent codes (Stripe decline
+codes, Square error codes, PayPal issue codes, Mollie failure reasons, SEPA bank reason codes), then specific English
+API messages and gateway templates, then their German/French/Spanish translations, then generic declines, then
+generic "please try again" wrappers, then abandonment templates, and last plain "payment failed" markers that prove a
+failure but give no reason (`unknown`). Sources are cited next to each rule. Data, mostly: long by nature.
 
-How a note is read
-------------------
-1. `strip_html`: tags removed (inline tags such as WooPayments' `<strong>`/`<code>` and `wc_price()`'s `<span>`/`<bdi>`
-   vanish, block tags such as `<br>` become a space), entities decoded (`&#36;`, `&nbsp;`, `&#x1F6AB;`), whitespace
-   collapsed.
-2. Core appends its status-transition sentence to the gateway's note in the same comment
-   (`Order status changed from %1$s to %2$s.`, woocommerce/woocommerce plugins/woocommerce/includes/class-wc-order.php
-   `status_transition()`), translated into the site language at the time. It is cut off in English, German, French
-   and Spanish before the gateway part is matched, and remembered: a transition *to* Failed with no gateway reason is
-   still evidence that an attempt failed (class `unknown`).
-3. The gateway part is matched against an ordered rule list; the first rule that matches decides. The order encodes
-   how much a signal can be trusted:
-   explicit non-failures, then `do_not_contact` (fraud, lost/stolen, risk filters, rate limiter - one such signal must
-   never be outvoted), then locale-independent codes (Stripe decline codes, Square error codes, PayPal issue codes,
-   Mollie failure reasons, SEPA bank reason codes), then specific English API messages and gateway templates, then their
-   German/French/Spanish translations, then generic declines ("Your card was declined.", `card_declined`,
-   `GENERIC_DECLINE`, `INSTRUMENT_DECLINED`), then generic "please try again" wrappers, then abandonment templates, and
-   last plain "payment failed" markers that prove a failure but give no reason (`unknown`).
-   A generic code such as `(card_declined)` therefore loses to a specific message in the same note
-   ("Your card has insufficient funds. (card_declined)" is `insufficient_funds`), and PayPal's generic
-   "Failed to process the payment..." loses to an `INSTRUMENT_DECLINED` issue code in the same note.
-
-The class `do_not_contact` is for the shop owner only: whoever words the buyer's email must never say that fraud, a
-lost or stolen card or a risk check was involved.
+None of the patterns nests a quantifier inside another (tests/test_classify.py checks this), so a hostile note
+cannot make matching slow.
 """
 
 from __future__ import annotations
 
-import html
-import importlib
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
 
-FAILURE_CLASSES: tuple[str, ...] = (
-    "customer_input",
-    "authentication",
-    "insufficient_funds",
-    "expired_or_unsupported",
-    "issuer_generic",
-    "transient",
-    "abandoned",
-    "do_not_contact",
-    "unknown",
-)
+from wcrecall.plan.classify.literals import literal_keys
 
-# How each class reads to the shop owner (status, notes, explain). Never shown to buyers.
-CLASS_LABELS: dict[str, str] = {
-    "customer_input": "card details wrong",
-    "authentication": "authentication (3-D Secure) failed",
-    "insufficient_funds": "insufficient funds",
-    "expired_or_unsupported": "card expired or not supported",
-    "issuer_generic": "declined by the bank",
-    "transient": "temporary payment error",
-    "abandoned": "checkout not completed",
-    "do_not_contact": "do not contact",
-    "unknown": "unknown",
-}
-
-# Authors whose notes are WooCommerce's or a gateway's own. The REST API reports notes written without a logged-in
-# user as "system" (class-wc-rest-order-notes-controller.php); older stores and direct reads show "WooCommerce".
-SYSTEM_AUTHORS = frozenset({"system", "woocommerce"})
-
-# wcrecall's own notes start with this prefix; they are never evidence of why a payment failed.
-OWN_NOTE_PREFIX = "wcrecall:"
-
-EVIDENCE_MAX = 200
+__all__ = ["RULES", "Rule"]
 
 
 @dataclass(frozen=True)
-class Note:
-    """One order note as wcrecall reads it from `GET /orders/{id}/notes`."""
-
-    text: str  # raw HTML as WooCommerce stores it
-    author: str = "system"  # "system" for WooCommerce/gateway notes, else the admin's name
-    date: datetime | None = None  # aware, UTC
-
-
-@dataclass(frozen=True)
-class Classification:
-    """Why an order's payment failed, and which note said so."""
-
-    failure_class: str  # one of FAILURE_CLASSES
-    rule: str  # id of the rule that matched, e.g. "stripe.insufficient_funds" or "core.pending_no_attempt"
-    evidence: str  # the note text (HTML stripped, at most ~200 chars) that matched; "" if none
-    note_index: int | None  # index in the notes list of the note that decided it
-    language: str  # "en", "de", "fr", "es", or "code" for a locale-independent token
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# HTML → text
-
-# Tags that separate words when rendered; every other tag (span, bdi, strong, code, a, em...) is inline and vanishes.
-_BLOCK_TAGS = frozenset(
-    {"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre"}
-)
-# An unclosed comment runs to the end (as in browsers), so a stray "<!--" never makes the scan restart.
-_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-# Possessive quantifiers: a "<tag" with no closing ">" fails at once instead of backtracking through its length.
-_TAG_RE = re.compile(r"</?\s*+([A-Za-z][A-Za-z0-9]*+)[^<>]*+>")
-_SPACE_RE = re.compile(r"\s+")
-# Typographic quotes and dashes as translators and WooPayments ("couldn’t") use them; matched as plain ASCII.
-_PLAIN = str.maketrans(
-    {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2011": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u200b": "",
-    }
-)
-
-
-def _tag_replacement(match: re.Match[str]) -> str:
-    return " " if match.group(1).lower() in _BLOCK_TAGS else ""
-
-
-def strip_html(text: str) -> str:
-    """Return the visible text of a note: tags removed, entities decoded, whitespace collapsed and trimmed."""
-    without_comments = _COMMENT_RE.sub(" ", text)
-    without_tags = _TAG_RE.sub(_tag_replacement, without_comments)
-    decoded = html.unescape(without_tags).replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
-    return _SPACE_RE.sub(" ", decoded).strip()
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Core's status-transition suffix (woocommerce/woocommerce plugins/woocommerce/includes/class-wc-order.php,
-# `status_transition()`: "Order status changed from %1$s to %2$s."). The status names are translated too.
-# German (translate.wordpress.org): "Bestellstatus von X auf Y geändert."; the word order "Bestellstatus geändert von
-# X zu Y." is accepted as well. French: "Statut de la commande modifié de X à Y." and the older "État de la commande
-# modifié de X à Y." (found in public WooCommerce database dumps). Spanish: "El estado del pedido cambió de X a Y."
-# (found in public code that compares note texts).
-
-_S = r"[^.]{1,60}?"  # one status name: no full stop, short
-_TRANSITIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("en", re.compile(rf"Order status changed from (?P<src>{_S}) to (?P<dst>{_S})\.", re.IGNORECASE)),
-    (
-        "de",
-        re.compile(
-            rf"Bestellstatus (?:geändert )?von (?P<src>{_S}) (?:auf|zu|nach|in) (?P<dst>{_S})(?: geändert)?\.",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "fr",
-        re.compile(
-            rf"(?:Statut|État|Etat) de (?:la )?commande (?:modifié|changé|passé) de (?P<src>{_S}) (?:à|a|en) "
-            rf"(?P<dst>{_S})\.",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "es",
-        re.compile(rf"El estado del pedido (?:ha )?cambi(?:ó|o|ado) de (?P<src>{_S}) a (?P<dst>{_S})\.", re.IGNORECASE),
-    ),
-)
-# Translations of core's "Failed" status name (wc_get_order_statuses()).
-_FAILED_STATUS_RE = re.compile(r"^(?:failed|fehlgeschlagen|échouée?|echouée?|fallid[oa])$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Transition:
-    language: str
-    source: str
-    target: str
-
-
-def _split_transitions(text: str) -> tuple[str, tuple[_Transition, ...]]:
-    """Cut core's status-transition sentences out of `text`; return the rest and the transitions found."""
-    found: list[_Transition] = []
-    rest = text
-    for language, pattern in _TRANSITIONS:
-        matches = list(pattern.finditer(rest))
-        if not matches:
-            continue
-        found.extend(_Transition(language, m.group("src").strip(), m.group("dst").strip()) for m in matches)
-        rest = pattern.sub(" ", rest)
-    return _SPACE_RE.sub(" ", rest).strip(), tuple(found)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Rules
-
-
-@dataclass(frozen=True)
-class _Rule:
+class Rule:
     family: str  # rule id prefix: the gateway whose vocabulary this is
     name: str  # rule id suffix; "" = the matched code itself (named group "code"), lower-cased
     failure_class: str | None  # None: the note is explicitly not a failure (stop, no class)
@@ -207,78 +30,14 @@ class _Rule:
     pattern: re.Pattern[str]
     also: tuple[str, ...] = ()  # other families that share this vocabulary (Mollie reuses Stripe's code names)
     lowered: bool = False  # True: the pattern is lower-case and runs on the lower-cased note
-    keys: frozenset[str] | None = None  # the pattern cannot match unless one of these occurs; None: always try
+    keys: frozenset[str] | None = (
+        None  # the pattern cannot match unless one of these occurs (literals.py); None: always try
+    )
 
     def rule_id(self, match: re.Match[str], family_hint: str) -> str:
         family = family_hint if family_hint in self.also else self.family
         name = self.name or match.group("code").lower()
         return f"{family}.{name}"
-
-
-# Literal pre-check keys. Each pattern's parse tree (the standard library's own regex parser) yields a set of literal
-# strings one of which every match must contain; a note that contains none of them cannot match, and the regex search
-# is skipped. This is what keeps classification above 10,000 notes/s with ~120 rules. If the parser module is ever
-# unavailable, no keys are derived and every rule is simply searched (slower, same results).
-_MIN_KEY = 3
-
-
-def _regex_parser() -> Any:
-    try:
-        return importlib.import_module("re._parser")
-    except ImportError:  # pragma: no cover - older or future Pythons
-        return None
-
-
-_PARSER = _regex_parser()
-
-
-def _pick(best: frozenset[str] | None, keys: frozenset[str] | None) -> frozenset[str] | None:
-    """The more selective of two key sets (the one whose shortest key is longer)."""
-    if not keys or "" in keys:
-        return best
-    if best is None or min(map(len, keys)) > min(map(len, best)):
-        return keys
-    return best
-
-
-def _sequence_keys(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
-    best: frozenset[str] | None = None
-    run: list[str] = []
-    for op, arg in items:
-        name = getattr(op, "name", "")
-        if name == "LITERAL":
-            run.append(chr(arg))
-            continue
-        if name in {"AT", "ASSERT", "ASSERT_NOT"}:  # zero-width: the literal run goes on
-            continue
-        best = _pick(best, frozenset({"".join(run)}))
-        run = []
-        if name == "SUBPATTERN":
-            best = _pick(best, _sequence_keys(arg[-1]))
-        elif name == "BRANCH":
-            best = _pick(best, _branch_keys(arg[1]))
-        elif name in {"MAX_REPEAT", "MIN_REPEAT"} and arg[0] >= 1:
-            best = _pick(best, _sequence_keys(arg[2]))
-    return _pick(best, frozenset({"".join(run)}))
-
-
-def _branch_keys(branches: Iterable[Iterable[tuple[Any, Any]]]) -> frozenset[str] | None:
-    keys: set[str] = set()
-    for branch in branches:
-        found = _sequence_keys(branch)
-        if not found:
-            return None
-        keys |= found
-    return frozenset(keys)
-
-
-def _keys(pattern: str) -> frozenset[str] | None:
-    if _PARSER is None:  # pragma: no cover
-        return None
-    keys = _sequence_keys(_PARSER.parse(pattern))
-    if not keys or min(map(len, keys)) < _MIN_KEY:
-        return None
-    return keys
 
 
 def _lowered(pattern: str) -> re.Pattern[str]:
@@ -292,23 +51,23 @@ def _lowered(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.lower())
 
 
-def _template(family: str, name: str, failure_class: str | None, language: str, pattern: str) -> _Rule:
+def _template(family: str, name: str, failure_class: str | None, language: str, pattern: str) -> Rule:
     compiled = _lowered(pattern)
-    return _Rule(family, name, failure_class, language, compiled, lowered=True, keys=_keys(compiled.pattern))
+    return Rule(family, name, failure_class, language, compiled, lowered=True, keys=literal_keys(compiled.pattern))
 
 
-def _codes(family: str, failure_class: str, codes: str, *, also: tuple[str, ...] = ()) -> _Rule:
+def _codes(family: str, failure_class: str, codes: str, *, also: tuple[str, ...] = ()) -> Rule:
     """One rule for several case-sensitive code tokens of one class; the rule id names the token that matched."""
     alternation = "|".join(re.escape(code) for code in codes.split())
     pattern = re.compile(rf"(?<![A-Za-z0-9_])(?P<code>{alternation})(?![A-Za-z0-9_])")
-    return _Rule(family, "", failure_class, "code", pattern, also, keys=frozenset(codes.split()))
+    return Rule(family, "", failure_class, "code", pattern, also, keys=frozenset(codes.split()))
 
 
-def _bank_codes(failure_class: str, codes: str) -> _Rule:
+def _bank_codes(failure_class: str, codes: str) -> Rule:
     """SEPA Direct Debit bank reason codes, only when written as `(CODE)` (Mollie: "Because of: (AM04) ...")."""
     alternation = "|".join(codes.split())
     pattern = re.compile(rf"\(\s?(?P<code>{alternation})\s?\)")
-    return _Rule("sepa", "", failure_class, "code", pattern, keys=frozenset(codes.split()))
+    return Rule("sepa", "", failure_class, "code", pattern, keys=frozenset(codes.split()))
 
 
 # Mollie payment ids in notes: "tr_WDqYK6vllg", or "tr_WDqYK6vllg - test mode"; orders API: "ord_kEn1PlbGa".
@@ -316,7 +75,7 @@ _MOLLIE_ID = r"\((?:tr|ord)_[A-Za-z0-9]{4,40}[^)]{0,40}\)"
 # A short gap inside one sentence; a full stop between digits ("$97.00") does not end it.
 _ = r"(?:[^.]|\.(?=\d)){0,40}?"
 
-_IGNORE: tuple[_Rule, ...] = (
+_IGNORE: tuple[Rule, ...] = (
     # wcrecall's own notes (classify_order skips them by author too; this keeps `explain` honest).
     _template("wcrecall", "own_note", None, "code", r"^wcrecall:"),
     # Buyer came back to the pay page and the order went back to pending (as written on the seeded test store, see
@@ -331,7 +90,7 @@ _IGNORE: tuple[_Rule, ...] = (
     _template("mollie", "still_pending", None, "en", rf"payment still pending {_MOLLIE_ID}"),
 )
 
-_DO_NOT_CONTACT: tuple[_Rule, ...] = (
+_DO_NOT_CONTACT: tuple[Rule, ...] = (
     # Stripe decline codes Stripe asks merchants to present as a generic decline (https://docs.stripe.com/declines/codes).
     _codes(
         "stripe",
@@ -410,7 +169,7 @@ _DO_NOT_CONTACT: tuple[_Rule, ...] = (
     _template("generic", "fraud", "do_not_contact", "", r"\bfraude\b"),
 )
 
-_MOLLIE: tuple[_Rule, ...] = (
+_MOLLIE: tuple[Rule, ...] = (
     # Mollie webhook notes with a payment id (mollie/WooCommerce src/Payment/MolliePayment.php, MollieOrder.php,
     # src/Payment/Webhooks/WebhookHandler.php; translations in languages/*.po): a cancelled or expired Mollie payment
     # means the buyer walked away (the order goes back to pending by default).
@@ -457,7 +216,7 @@ _MOLLIE: tuple[_Rule, ...] = (
 # Mollie: `details.failureReason` (https://docs.mollie.com/components/handling-errors) in
 # "%1$s payment failed via Mollie (%2$s). Because of: (%3$s) %4$s." (mollie/WooCommerce src/Payment/MollieObject.php).
 _STRIPE_ALSO = ("woopayments", "mollie")
-_SPECIFIC_CODES: tuple[_Rule, ...] = (
+_SPECIFIC_CODES: tuple[Rule, ...] = (
     _codes(
         "stripe",
         "authentication",
@@ -527,7 +286,7 @@ _SPECIFIC_CODES: tuple[_Rule, ...] = (
     _codes("paypal", "transient", "INTERNAL_SERVER_ERROR INTERNAL_SERVICE_ERROR"),
 )
 
-_SPECIFIC_EN: tuple[_Rule, ...] = (
+_SPECIFIC_EN: tuple[Rule, ...] = (
     # Stripe English API messages (error.message, passed through by woocommerce/woocommerce-gateway-stripe
     # includes/payment-methods/class-wc-stripe-upe-payment-gateway.php as "Payment failed: %s") and the plugin's own
     # localized map (includes/class-wc-stripe-helper.php `get_localized_messages()`).
@@ -613,7 +372,7 @@ _SPECIFIC_EN: tuple[_Rule, ...] = (
     ),
 )
 
-_SPECIFIC_TRANSLATED: tuple[_Rule, ...] = (
+_SPECIFIC_TRANSLATED: tuple[Rule, ...] = (
     # Stripe's API localizes card error messages by Accept-Language, and the plugin's localized map is translated
     # on translate.wordpress.org; neither wording is fixed, so these match on the key words of each sentence.
     _template(
@@ -815,7 +574,7 @@ _SPECIFIC_TRANSLATED: tuple[_Rule, ...] = (
     ),
 )
 
-_GENERIC_DECLINE: tuple[_Rule, ...] = (
+_GENERIC_DECLINE: tuple[Rule, ...] = (
     _codes(
         "stripe",
         "issuer_generic",
@@ -859,7 +618,7 @@ _GENERIC_DECLINE: tuple[_Rule, ...] = (
     ),
 )
 
-_WEAK: tuple[_Rule, ...] = (
+_WEAK: tuple[Rule, ...] = (
     # Wrappers that only say "try again"; a specific reason elsewhere in the note wins over them.
     # PayPal Payments (modules/ppcp-wc-gateway/src/Gateway/Messages.php, ProcessPaymentTrait.php
     # `handle_payment_failure()`; modules/ppcp-local-alternative-payment-methods/.../LocalAlternativePaymentMethodsModule.php).
@@ -901,7 +660,7 @@ _WEAK: tuple[_Rule, ...] = (
     _template("stripe", "sca_failed", "authentication", "es", r"\bautenticación SCA\b"),
 )
 
-_ABANDONED: tuple[_Rule, ...] = (
+_ABANDONED: tuple[Rule, ...] = (
     # Stripe webhook handler: voucher (Boleto/OXXO/Multibanco) not paid, source cancelled
     # (woocommerce/woocommerce-gateway-stripe includes/class-wc-stripe-webhook-handler.php).
     _template("stripe", "voucher_not_paid", "abandoned", "en", r"\bPayment not completed in time\b"),
@@ -919,7 +678,7 @@ _ABANDONED: tuple[_Rule, ...] = (
     _codes("paypal", "abandoned", "ORDER_NOT_APPROVED"),
 )
 
-_FAILED_NO_REASON: tuple[_Rule, ...] = (
+_FAILED_NO_REASON: tuple[Rule, ...] = (
     # A failure with no usable reason: the order did fail, but nothing says why.
     # Stripe charge.failed webhook (includes/class-wc-stripe-webhook-handler.php `process_webhook_charge_failed()`)
     # fires for every failed charge - card declines, bank debits that bounce, blocked payments - so it is `unknown`,
@@ -946,12 +705,12 @@ _FAILED_NO_REASON: tuple[_Rule, ...] = (
 _GATEWAYS = ("stripe", "woopayments", "paypal", "square", "mollie")
 
 
-def _any_gateway(rules: tuple[_Rule, ...]) -> tuple[_Rule, ...]:
+def _any_gateway(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     """Card messages worded like Stripe's appear in every gateway's notes: credit the order's gateway in the rule id."""
     return tuple(replace(rule, also=_GATEWAYS) if rule.lowered and rule.family == "stripe" else rule for rule in rules)
 
 
-_RULES: tuple[_Rule, ...] = (
+RULES: tuple[Rule, ...] = (
     _IGNORE
     + _DO_NOT_CONTACT
     + _MOLLIE
@@ -963,178 +722,3 @@ _RULES: tuple[_Rule, ...] = (
     + _ABANDONED
     + _FAILED_NO_REASON
 )
-
-
-def all_patterns() -> tuple[re.Pattern[str], ...]:
-    """Every regular expression this module matches notes with (for tests that check they cannot backtrack badly)."""
-    return (
-        (_COMMENT_RE, _TAG_RE, _SPACE_RE, _FAILED_STATUS_RE)
-        + tuple(pattern for _, pattern in _TRANSITIONS)
-        + tuple(rule.pattern for rule in _RULES)
-    )
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Classification
-
-_MOLLIE_HINT_RE = re.compile(r"\bMollie\b|\((?:tr|ord)_[A-Za-z0-9]{4}")
-
-
-def _family_hint(payment_method: str, text: str) -> str:
-    """Which gateway wrote the note, from the order's payment method id or, failing that, the note itself."""
-    method = payment_method.strip().lower()
-    if method.startswith("mollie"):
-        return "mollie"
-    if method.startswith("woocommerce_payments"):
-        return "woopayments"
-    if method.startswith("stripe"):
-        return "stripe"
-    if method.startswith(("ppcp", "paypal")):
-        return "paypal"
-    if method.startswith("square"):
-        return "square"
-    if not method and _MOLLIE_HINT_RE.search(text):
-        return "mollie"
-    return ""
-
-
-def _evidence(text: str, start: int) -> str:
-    """At most ~EVIDENCE_MAX characters of `text`, centred on `start` when the note is longer."""
-    if len(text) <= EVIDENCE_MAX:
-        return text
-    begin = max(0, min(start - EVIDENCE_MAX // 4, len(text) - EVIDENCE_MAX))
-    piece = text[begin : begin + EVIDENCE_MAX].strip()
-    return ("…" if begin > 0 else "") + piece + ("…" if begin + EVIDENCE_MAX < len(text) else "")
-
-
-def _classify_plain(plain: str, payment_method: str) -> Classification | None:
-    text = plain.translate(_PLAIN)
-    gateway_part, transitions = _split_transitions(text)
-    hint = _family_hint(payment_method, gateway_part)
-    if gateway_part:
-        lower_part = gateway_part.lower()
-        for rule in _RULES:
-            subject = lower_part if rule.lowered else gateway_part
-            # The pre-check: a few `in` tests spare most regex searches. Written out here, not as a method: this
-            # loop runs ~100 times per note, and a call would double its cost.
-            if rule.keys is not None:
-                for key in rule.keys:
-                    if key in subject:
-                        break
-                else:
-                    continue
-            match = rule.pattern.search(subject)
-            if match is None:
-                continue
-            if rule.failure_class is None:
-                return None
-            in_full = rule.pattern.search(text.lower() if rule.lowered else text)
-            start = in_full.start() if in_full is not None else 0
-            return Classification(
-                failure_class=rule.failure_class,
-                rule=rule.rule_id(match, hint),
-                evidence=_evidence(plain, start),
-                note_index=None,
-                language=rule.language or (transitions[-1].language if transitions else "fr"),
-            )
-    failed = [t for t in transitions if _FAILED_STATUS_RE.match(t.target)]
-    if failed:
-        return Classification(
-            failure_class="unknown",
-            rule="core.failed_without_reason",
-            evidence=_evidence(plain, 0),
-            note_index=None,
-            language=failed[-1].language,
-        )
-    return None
-
-
-def classify_note(text: str, payment_method: str = "") -> Classification | None:
-    """Classify one note's raw HTML; None if it says nothing about a failed payment.
-
-    `payment_method` (the order's gateway id, e.g. "stripe", "woocommerce_payments", "ppcp-gateway",
-    "square_credit_card", "mollie_wc_gateway_creditcard") only names the gateway in the rule id where several
-    gateways share a vocabulary; it never changes the class.
-    """
-    return _classify_plain(strip_html(text), payment_method)
-
-
-def explain_note(text: str, payment_method: str = "") -> Classification:
-    """For `wcrecall explain --note TEXT [--payment-method ID]`: like `classify_note`, but never None."""
-    found = classify_note(text, payment_method)
-    if found is not None:
-        return found
-    return Classification("unknown", "none.no_failure_signal", _evidence(strip_html(text), 0), None, "code")
-
-
-def describe(classification: Classification) -> str:
-    """One line for people: class, rule, language and the evidence (for the CLI and logs; owner-facing only)."""
-    line = f"{classification.failure_class} (rule {classification.rule}, language {classification.language})"
-    if classification.note_index is not None:
-        line += f" from note #{classification.note_index}"
-    if classification.evidence:
-        line += f": {classification.evidence}"
-    return line
-
-
-def _evidence_text(note: Note) -> str | None:
-    """The note's plain text if it can be evidence: WooCommerce's and the gateways' own notes, not admins' or
-    wcrecall's."""
-    if note.author.strip().lower() not in SYSTEM_AUTHORS:
-        return None
-    plain = strip_html(note.text)
-    if plain.lower().startswith(OWN_NOTE_PREFIX):
-        return None
-    return plain
-
-
-def _newest_first(notes: Sequence[Note]) -> list[int]:
-    """Indexes of `notes`, newest first: by date when every note has one, else in the given (REST: newest-first) order."""
-    order = list(range(len(notes)))
-    dates = [note.date for note in notes]
-    if not dates or any(date is None for date in dates):
-        return order
-    keyed = [(date if date.tzinfo is not None else date.replace(tzinfo=UTC)) for date in dates if date]
-    # sorted() is stable, also with reverse=True: notes with the same date keep the API's order.
-    return sorted(order, key=lambda i: keyed[i], reverse=True)
-
-
-def classify_order(*, status: str, payment_method: str, notes: Sequence[Note]) -> Classification:
-    """Classify a failed or pending order from its notes, payment method and status.
-
-    - Only notes by system authors count; notes starting with "wcrecall:" never do.
-    - A `do_not_contact` signal in any note wins over everything: a buyer once flagged for fraud is not mailed even
-      if a later attempt failed for lack of funds.
-    - Otherwise the newest note with a reason decides (notes are ordered by `date` when all have one, else taken in
-      the REST API's newest-first order). A newer note that proves a failure without a reason (core's bare
-      "... to Failed." transition, "PayPal payment failed") does not hide an older note's reason from the same
-      checkout.
-    - No reason anywhere: `unknown` if some note shows a failure, `abandoned` for a pending order with no failure note,
-      `unknown` otherwise.
-    """
-    first_unknown: Classification | None = None
-    first_reason: Classification | None = None
-    for index in _newest_first(notes):
-        plain = _evidence_text(notes[index])
-        if plain is None:
-            continue
-        found = _classify_plain(plain, payment_method)
-        if found is None:
-            continue
-        found = replace(found, note_index=index)
-        if found.failure_class == "do_not_contact":
-            return found
-        if found.failure_class == "unknown":
-            if first_unknown is None:
-                first_unknown = found
-        elif first_reason is None:
-            first_reason = found
-    if first_reason is not None:
-        return first_reason
-    if first_unknown is not None:
-        return first_unknown
-    if status.strip().lower() in {"pending", "wc-pending"}:
-        return Classification("abandoned", "core.pending_no_attempt", "", None, "code")
-    if status.strip().lower() in {"failed", "wc-failed"}:
-        return Classification("unknown", "core.failed_without_note", "", None, "code")
-    return Classification("unknown", "core.no_failure_note", "", None, "code")

@@ -10,6 +10,8 @@ counters, latency and fault injection for tests, the demo and benchmarks::
         store.url, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 """
 
+from wcrecall.sandbox.demoseed import DemoSeed, seed_demo
+from wcrecall.sandbox.faults import FAULTS
 from wcrecall.sandbox.oauth import (
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
@@ -21,8 +23,8 @@ from wcrecall.sandbox.oauth import (
     AuthError,
     sign_url,
 )
-from wcrecall.sandbox.seed import FIXTURE_NOW, DemoSeed, seed_demo, seed_fixture_store
-from wcrecall.sandbox.server import FAULTS, LoggedRequest, SandboxStore
+from wcrecall.sandbox.seed import FIXTURE_NOW, seed_fixture_store
+from wcrecall.sandbox.server import LoggedRequest, SandboxStore
 from wcrecall.sandbox.store import OrderQuery, SimClock, Store
 
 __all__ = [

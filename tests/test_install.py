@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 from e2e import NOW, cli, write_config
@@ -75,7 +76,12 @@ def test_the_wheel_installs_with_the_readme_command_and_runs_doctor_on_the_sandb
     env.update({"HOME": str(home), "PYTHON": sys.executable, "NO_COLOR": "1", "COLUMNS": "200"})
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".local/bin" not in p)
     env.pop("VIRTUAL_ENV", None)
-    installed = _run(["sh", str(source / "install.sh"), str(wheels[0])], env, home)
+    # The script as an owner has it: from the unpacked sdist (the release archive).
+    with tarfile.open(sdists[0]) as archive:
+        archive.extractall(tmp_path / "release", filter="data")
+    script = tmp_path / "release" / sdists[0].name.removesuffix(".tar.gz") / "install.sh"
+    assert script.is_file(), "install.sh is not in the sdist"
+    installed = _run(["sh", str(script), str(wheels[0])], env, home)
     output = installed.stdout + installed.stderr
     if installed.returncode != 0 and any(marker in output for marker in OFFLINE):
         require(

@@ -11,10 +11,10 @@ counters, latency and fault injection for tests, the demo and benchmarks::
 
 Where things are: server.py (the HTTP server, counters) and faults.py (injected faults); rest.py (auth, dispatch,
 WordPress headers), handlers.py (orders, notes, the route table) and sitehandlers.py (gateways, settings, system
-status, indexes), params.py (request parameters), views.py (REST JSON), pages.py (order-pay and order-received); store.py
-(WooCommerce's rules) over orderbook.py (orders, notes, indexes) and records.py; catalog.py and versions.py (what
-the captured stores hold and how versions differ); oauth.py; seed.py (the captured store), demoseed.py (the demo),
-bulk.py (generated orders).
+status, indexes), params.py (request parameters), views.py (REST JSON), pages.py (order-pay and order-received);
+store.py (WooCommerce's rules) over orderbook.py (orders, notes, indexes) and records.py; catalog.py and versions.py
+(what the captured stores hold and how versions differ); oauth.py; seed.py (the captured store), demoseed.py (the
+demo), bulk.py (generated orders).
 """
 
 from wcrecall.sandbox.demoseed import DemoSeed, seed_demo

@@ -1,4 +1,4 @@
-"""Seed data of the captured store (fixtures/woocommerce-7.8.2); the demo store is in demoseed.py, bulk orders in bulk.py.
+"""Seed data of the captured store (fixtures/woocommerce-7.8.2); the demo is in demoseed.py, bulk orders in bulk.py.
 
 `seed_fixture_store` rebuilds orders 14-43 and their notes from SEEDED-DATA.txt and the captured orders (keys,
 IPs, line item and note ids as captured). Orders 29-32 and 34-43 were never captured in full: their line items are

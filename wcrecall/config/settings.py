@@ -186,7 +186,7 @@ def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | No
         except OSError as exc:
             raise ConfigError(f"{config_path}: cannot be read ({exc.strerror})") from None
     elif path or env.get("WCRECALL_CONFIG") or not any(k.startswith(ENV_PREFIX + "STORE_") for k in env):
-        raise ConfigError(f"{config_path}: config file not found (create one as the README shows, or pass --config)")
+        raise ConfigError(f"{config_path}: config file not found: run `wcrecall init` to create it, or pass --config")
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known sections: {', '.join(SECTIONS)})")

@@ -8,8 +8,17 @@ counters, latency and fault injection for tests, the demo and benchmarks::
     with SandboxStore() as store:
         seed_fixture_store(store)
         store.url, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+
+Where things are: server.py (the HTTP server, counters) and faults.py (injected faults); rest.py (auth, dispatch,
+WordPress headers), handlers.py (orders, notes, the route table) and sitehandlers.py (gateways, settings, system
+status, indexes), params.py (request parameters), views.py (REST JSON), pages.py (order-pay and order-received);
+store.py (WooCommerce's rules) over orderbook.py (orders, notes, indexes) and records.py; catalog.py and versions.py
+(what the captured stores hold and how versions differ); oauth.py; seed.py (the captured store), demoseed.py (the
+demo), bulk.py (generated orders).
 """
 
+from wcrecall.sandbox.demoseed import DemoSeed, seed_demo
+from wcrecall.sandbox.faults import FAULTS
 from wcrecall.sandbox.oauth import (
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
@@ -21,8 +30,8 @@ from wcrecall.sandbox.oauth import (
     AuthError,
     sign_url,
 )
-from wcrecall.sandbox.seed import FIXTURE_NOW, DemoSeed, seed_demo, seed_fixture_store
-from wcrecall.sandbox.server import FAULTS, LoggedRequest, SandboxStore
+from wcrecall.sandbox.seed import FIXTURE_NOW, seed_fixture_store
+from wcrecall.sandbox.server import LoggedRequest, SandboxStore
 from wcrecall.sandbox.store import OrderQuery, SimClock, Store
 
 __all__ = [

@@ -6,13 +6,14 @@ import argparse
 import threading
 from datetime import UTC, datetime, timedelta
 
+from wcrecall.sandbox.demoseed import seed_demo
 from wcrecall.sandbox.oauth import (
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
     READONLY_CONSUMER_KEY,
     READONLY_CONSUMER_SECRET,
 )
-from wcrecall.sandbox.seed import seed_demo, seed_fixture_store
+from wcrecall.sandbox.seed import seed_fixture_store
 from wcrecall.sandbox.server import SandboxStore
 
 

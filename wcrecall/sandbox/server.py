@@ -2,7 +2,8 @@
 
 `SandboxStore` is the data model (`Store`) plus the server. Requests go to the REST routes (`rest.py`) or the
 front-end pages (`pages.py`); the server adds the transport headers the PHP server of the captures sends (`Host`
-echoed, `Date` from the simulated clock, `Connection`) and a `Content-Length`.
+echoed, `Date` from the simulated clock, `Connection`) and a `Content-Length`. The faults it can inject are in
+faults.py.
 """
 
 from __future__ import annotations
@@ -23,40 +24,13 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox import pages, views
+from wcrecall.sandbox.faults import FAULTS, PHP_NOTICE, REASONS, SHORT_CIRCUIT, Fault, fault_response
 from wcrecall.sandbox.oauth import DEFAULT_KEYS, ApiKey, Authenticator, php_parse_str
-from wcrecall.sandbox.rest import Rest, wp_headers
+from wcrecall.sandbox.rest import Rest
 from wcrecall.sandbox.store import Store
 from wcrecall.sandbox.wire import Request, Response
 
 log = logging.getLogger(__name__)
-
-FAULTS = frozenset(
-    {
-        "http_429", "http_500", "http_502", "http_503", "http_504", "timeout", "reset", "php_notice", "html_200",
-        "truncated_json", "empty_body", "http_401", "short_page",
-    }
-)  # fmt: skip
-# Faults answered without touching the store; the others let the request run, then spoil or delay the answer.
-_SHORT_CIRCUIT = frozenset({"http_429", "http_500", "http_502", "http_503", "http_504", "html_200", "http_401"})
-_PHP_NOTICE = (
-    "<br />\n<b>Notice</b>:  Undefined index: billing_phone in <b>/var/www/html/wp-content/plugins/"
-    "checkout-fields/includes/class-fields.php</b> on line <b>12</b><br />\n"
-)
-# wp_die() for a fatal error outside REST (wp-includes/class-wp-fatal-error-handler.php), answered 200 by some hosts.
-_WP_ERROR_PAGE = (
-    '<!DOCTYPE html>\n<html lang="en-US">\n<head>\n\t<meta http-equiv="Content-Type" content="text/html; '
-    'charset=utf-8" />\n\t<meta name="viewport" content="width=device-width">\n\t<meta name=\'robots\' '
-    "content='max-image-preview:large, noindex, follow' />\n\t<title>WordPress &rsaquo; Error</title>\n</head>\n"
-    '<body id="error-page">\n\t<div class="wp-die-message"><p>There has been a critical error on this website.</p>'
-    '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">Learn more about troubleshooting '
-    "WordPress.</a></p></div></body>\n</html>\n"
-)
-_REASONS = {
-    429: "Too Many Requests",
-    502: "Bad Gateway",
-    503: "Service Temporarily Unavailable",
-    504: "Gateway Time-out",
-}
 
 
 @dataclass(frozen=True)
@@ -68,23 +42,6 @@ class LoggedRequest:
     route: str
     status: int
     fault: str | None = None
-
-
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    path: str | re.Pattern[str] | None
-
-    def matches(self, path: str) -> bool:
-        if self.path is None:
-            return True
-        if isinstance(self.path, re.Pattern):
-            return bool(self.path.search(path))
-        try:
-            return self.path in path or bool(re.search(self.path, path))
-        except re.error:
-            return False
 
 
 class SandboxStore(Store):
@@ -123,7 +80,7 @@ class SandboxStore(Store):
         self._fixed_home = home_url.rstrip("/") if home_url else None
         self.latency = latency
         self.fault_delay = fault_delay
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._stats_lock = threading.Lock()
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.request_log: list[LoggedRequest] = []
@@ -193,7 +150,7 @@ class SandboxStore(Store):
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(sorted(FAULTS))}")
         with self._stats_lock:
-            self._faults.append(_Fault(fault, times, path))
+            self._faults.append(Fault(fault, times, path))
 
     def clear_faults(self) -> None:
         """Drop every pending fault."""
@@ -266,33 +223,6 @@ class SandboxStore(Store):
         return pages.handle(self, request, parts.path, query)
 
 
-def fault_response(store: SandboxStore, kind: str, method: str) -> Response:
-    """The answer of a short-circuit fault."""
-    if kind == "http_401":
-        # The body of a revoked or unknown key (err_401_oauth_bad_key_http.http), with WordPress's headers.
-        body = {"code": "woocommerce_rest_authentication_error", "message": "Consumer key is invalid.",
-                "data": {"status": 401}}  # fmt: skip
-        return Response(401, views.php_json(body), wp_headers(store.home_url, [], user=None, method=method, allow=None))
-    if kind == "http_500":
-        # WP_Fatal_Error_Handler::display_api_error() for a REST request.
-        message = (
-            '<p>There has been a critical error on this website.</p><p><a href="https://wordpress.org/'
-            'documentation/article/faq-troubleshooting/">Learn more about troubleshooting WordPress.</a></p>'
-        )
-        body = {"code": "internal_server_error", "message": message, "data": {"status": 500}, "additional_errors": []}
-        return Response(500, views.php_json(body), [("Content-Type", "application/json; charset=UTF-8")])
-    if kind == "html_200":
-        return Response(200, _WP_ERROR_PAGE.encode(), [("Content-Type", "text/html; charset=utf-8")])
-    status = int(kind.removeprefix("http_"))
-    reason = _REASONS[status]
-    html = f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
-    html += "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    headers = [("Server", "nginx"), ("Content-Type", "text/html")]
-    if status == 429:
-        headers.append(("Retry-After", "1"))
-    return Response(status, html.encode(), headers)
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -351,8 +281,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = store._take_fault(path)
         request.short_page = fault == "short_page"
         try:
-            if fault in _SHORT_CIRCUIT:
-                response = fault_response(store, fault, self.command)
+            if fault in SHORT_CIRCUIT:
+                response = fault_response(store.home_url, fault, self.command)
                 response.route = "(fault)"
             else:
                 response = store.answer(request)
@@ -365,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         payload = response.body
         if fault == "php_notice":
-            payload = _PHP_NOTICE.encode() + payload
+            payload = PHP_NOTICE.encode() + payload
         elif fault == "truncated_json":
             payload = payload[: max(1, len(payload) // 2)]
         elif fault == "empty_body":
@@ -378,7 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, response: Response, payload: bytes, *, reset: bool) -> None:
         store = self.server.sandbox
         close = store.close_connections or self.close_connection or reset
-        self.send_response_only(response.status, _REASONS.get(response.status))
+        self.send_response_only(response.status, REASONS.get(response.status))
         host = self.headers.get("Host")
         if host:
             self.send_header("Host", host)

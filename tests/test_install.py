@@ -75,7 +75,8 @@ def test_the_wheel_installs_with_the_readme_command_and_runs_doctor_on_the_sandb
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     env.update({"HOME": str(home), "PYTHON": sys.executable, "NO_COLOR": "1", "COLUMNS": "200"})
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".local/bin" not in p)
-    env.pop("VIRTUAL_ENV", None)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):  # the installed command must run the wheel's code only
+        env.pop(name, None)
     # The script as an owner has it: from the unpacked sdist (the release archive).
     with tarfile.open(sdists[0]) as archive:
         archive.extractall(tmp_path / "release", filter="data")

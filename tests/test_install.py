@@ -45,7 +45,17 @@ def test_a_missing_config_says_to_run_init(tmp_path: Path) -> None:
 def _source_copy(dest: Path) -> Path:
     """The repository without the developer's virtualenv, build output and caches, as a fresh clone has it."""
     ignore = shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "demo-outbox", "bench-results.json"
+        ".git",
+        ".venv",
+        "build",
+        "dist",
+        "*.egg-info",
+        "__pycache__",
+        ".*_cache",
+        "demo-outbox",
+        ".demo",
+        "bench-results.json",
+        "test-artifacts",
     )
     return Path(shutil.copytree(ROOT, dest, ignore=ignore))
 

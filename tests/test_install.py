@@ -113,3 +113,25 @@ def test_the_wheel_installs_with_the_readme_command_and_runs_doctor_on_the_sandb
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "checks: 0 FAIL" in doctor.stdout
     assert any(line.startswith("OK") and "store" in line for line in doctor.stdout.splitlines()), doctor.stdout
+
+
+def test_install_without_the_venv_module_says_which_package_to_install(tmp_path: Path) -> None:
+    """Debian/Ubuntu ship Python without `venv` (python3-venv): the script names the package and leaves nothing."""
+    fake = tmp_path / "python3"
+    fake.write_text(
+        "#!/bin/sh\n"
+        # As on Debian: the virtualenv folder is half made, then ensurepip is missing.
+        'case "$*" in *"-m venv"*) mkdir -p "$3/bin"; echo "ensurepip is not available" >&2; exit 1 ;; esac\n'
+        f'exec "{sys.executable}" "$@"\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", ""), "PYTHON": str(fake)}
+    result = _run(["sh", str(ROOT / "install.sh"), str(ROOT)], env, home, timeout=60)
+    assert result.returncode == 1
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert f"sudo apt install python{version}-venv" in result.stderr, result.stderr
+    assert not (home / ".local" / "share" / "wcrecall" / "venv").exists()
+    assert not (home / ".local" / "bin" / "wcrecall").exists()

@@ -45,7 +45,17 @@ def test_a_missing_config_says_to_run_init(tmp_path: Path) -> None:
 def _source_copy(dest: Path) -> Path:
     """The repository without the developer's virtualenv, build output and caches, as a fresh clone has it."""
     ignore = shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "demo-outbox", "bench-results.json"
+        ".git",
+        ".venv",
+        "build",
+        "dist",
+        "*.egg-info",
+        "__pycache__",
+        ".*_cache",
+        "demo-outbox",
+        ".demo",
+        "bench-results.json",
+        "test-artifacts",
     )
     return Path(shutil.copytree(ROOT, dest, ignore=ignore))
 
@@ -75,7 +85,8 @@ def test_the_wheel_installs_with_the_readme_command_and_runs_doctor_on_the_sandb
     env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
     env.update({"HOME": str(home), "PYTHON": sys.executable, "NO_COLOR": "1", "COLUMNS": "200"})
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".local/bin" not in p)
-    env.pop("VIRTUAL_ENV", None)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):  # the installed command must run the wheel's code only
+        env.pop(name, None)
     # The script as an owner has it: from the unpacked sdist (the release archive).
     with tarfile.open(sdists[0]) as archive:
         archive.extractall(tmp_path / "release", filter="data")
@@ -102,3 +113,25 @@ def test_the_wheel_installs_with_the_readme_command_and_runs_doctor_on_the_sandb
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "checks: 0 FAIL" in doctor.stdout
     assert any(line.startswith("OK") and "store" in line for line in doctor.stdout.splitlines()), doctor.stdout
+
+
+def test_install_without_the_venv_module_says_which_package_to_install(tmp_path: Path) -> None:
+    """Debian/Ubuntu ship Python without `venv` (python3-venv): the script names the package and leaves nothing."""
+    fake = tmp_path / "python3"
+    fake.write_text(
+        "#!/bin/sh\n"
+        # As on Debian: the virtualenv folder is half made, then ensurepip is missing.
+        'case "$*" in *"-m venv"*) mkdir -p "$3/bin"; echo "ensurepip is not available" >&2; exit 1 ;; esac\n'
+        f'exec "{sys.executable}" "$@"\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", ""), "PYTHON": str(fake)}
+    result = _run(["sh", str(ROOT / "install.sh"), str(ROOT)], env, home, timeout=60)
+    assert result.returncode == 1
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert f"sudo apt install python{version}-venv" in result.stderr, result.stderr
+    assert not (home / ".local" / "share" / "wcrecall" / "venv").exists()
+    assert not (home / ".local" / "bin" / "wcrecall").exists()

@@ -23,6 +23,7 @@ import hashlib
 import html
 import re
 import traceback
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
+from wcrecall.render.names import display_name, greeting_name
 from wcrecall.state.db import atomic_write
 
 __all__ = ["KINDS", "MAX_ITEMS", "REASONS", "RenderedEmail", "Renderer", "format_money", "html_to_text"]
@@ -83,6 +85,7 @@ class RenderedEmail:
     html: str
     text: str
     lang: str  # BCP 47 tag actually used, e.g. "de", "zh-Hans"; "en" for an unknown language
+    to_name: str = ""  # the buyer's name for `To:`, written the way the language writes names (render/names.py)
 
 
 # --- values the templates see -------------------------------------------------------------------------------------
@@ -101,6 +104,7 @@ class OrderView:
     number: str
     first_name: str
     last_name: str
+    name: str  # the name the greeting uses, in the language's order (render/names.py); "" for none
     is_guest: bool
     total: str
     items: tuple[ItemView, ...]
@@ -168,19 +172,50 @@ class _Language:
     rtl: bool
 
 
+# The catalog a language without a region or script is written in: "pt" is European Portuguese (the catalog that
+# was "pt" before pt_BR had its own), "zh" Simplified Chinese.
+_DEFAULT_VARIANT = {"pt": "pt_PT", "zh": "zh_Hans"}
+
+
 @lru_cache(maxsize=128)
 def _language(lang: str) -> _Language:
     raw = (lang or "en").strip().replace("-", "_")
     try:
-        locale = Locale.parse(raw)
+        locale = Locale.parse(raw)  # "zh_TW" -> zh_Hant_TW: Babel adds the script a region writes
     except (ValueError, TypeError, UnknownLocaleError):
         locale = Locale.parse("en")
     return _Language(str(locale).replace("_", "-"), locale, locale.character_order == "right-to-left")
 
 
-def format_money(amount: Decimal, currency: str, lang: str) -> str:
-    """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ"."""
+def _catalog_names(locale: Locale) -> list[str]:
+    """The catalogs to look for, most specific first: "pt_BR"; "zh_Hant_TW", "zh_Hant"; "pt_AO", "pt_PT".
+    (gettext itself also tries the language alone: "pt_BR" -> "pt", but never "zh_Hant_TW" -> "zh_Hant".)"""
+    names = [str(locale)]
+    if locale.script and locale.territory:
+        names.append(f"{locale.language}_{locale.script}")
+    if not locale.script and locale.language in _DEFAULT_VARIANT:
+        names.append(_DEFAULT_VARIANT[locale.language])  # "pt_AO": no catalog of its own, then "pt", then "pt_PT"
+    return names
+
+
+@lru_cache(maxsize=512)
+def _format_locale(lang: str, country: str = "") -> Locale:
+    """The buyer's full locale for money, dates and numbers: the language with the billing country (es + MX ->
+    es_MX: "$1,190.00", not Spain's "1.190,00 MXN"); the language's own when CLDR has no such pair (de + JP)."""
     locale = _language(lang).locale
+    region = clean(country).upper()
+    if not re.fullmatch(r"[A-Z]{2}", region) or locale.territory == region:
+        return locale
+    try:
+        return Locale(locale.language, territory=region, script=locale.script)
+    except (ValueError, UnknownLocaleError):
+        return locale
+
+
+def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -> str:
+    """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ".
+    With the billing country, in that country's formats: 1190 MXN in es, MX -> "$1,190.00"."""
+    locale = _format_locale(lang, country)
     code = clean(currency).upper()[:10]
     if not amount.is_finite():
         return f"{amount} {code}".strip()
@@ -194,10 +229,10 @@ def format_money(amount: Decimal, currency: str, lang: str) -> str:
         return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
 
 
-def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str) -> str:
-    """Until when hold stock keeps the order, for the buyer: the time in their zone and language ("17:40"), with the
-    date when that is not their today ("27.11.2026, 00:45")."""
-    locale = _language(lang).locale
+def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str, country: str = "") -> str:
+    """Until when hold stock keeps the order, for the buyer: the time in their zone, language and billing country's
+    formats ("17:40", "5:40 p.m." in es, MX), with the date when that is not their today ("27.11.2026, 00:45")."""
+    locale = _format_locale(lang, country)
     local = deadline.astimezone(zone or UTC)
     time = format_time(local, format="short", locale=locale)
     if local.date() == now.astimezone(zone or UTC).date():
@@ -207,19 +242,49 @@ def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, 
     return pattern.replace("{0}", time).replace("{1}", date)
 
 
+def _method_list(methods: Sequence[str], language: _Language) -> str:
+    """Payment methods as one phrase ("PayPal and Klarna"); in a right-to-left language each name is isolated
+    (<bdi>), so Latin names never reorder the words and punctuation between them."""
+    if not methods:
+        return ""
+    if not language.rtl:
+        return format_list(methods, locale=language.locale)
+    return Markup(format_list([str(_ISOLATE % method) for method in methods], locale=language.locale))
+
+
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------
 
 
-def _gettext_functions(translations: gettext.NullTranslations) -> dict[str, Callable[..., str]]:
+_ISOLATE = Markup("<bdi>%s</bdi>")
+_ISOLATED_RE = re.compile(r"<bdi>.*?</bdi>", re.DOTALL)
+_FSI, _PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE: <bdi> in plain text
+
+
+def _left_to_right(value: object) -> bool:
+    """Whether a value has left-to-right letters (Latin, Greek, CJK...) that are not isolated yet: those need <bdi> in
+    right-to-left text. Digits and symbols do not ("4711", "48.50 €" read right in Arabic as they are)."""
+    text = str(value)
+    if isinstance(value, Markup):
+        text = _TAG_RE.sub("", _ISOLATED_RE.sub("", text))
+    return any(unicodedata.bidirectional(char) == "L" for char in text)
+
+
+def _gettext_functions(translations: gettext.NullTranslations, *, rtl: bool = False) -> dict[str, Callable[..., str]]:
     """Per-language gettext callables, passed in each render's context (one compiled template serves every language).
 
     Newstyle semantics: the translated string is markup in an autoescaped template and the variables are escaped
-    into it with `%`, exactly as Jinja's own newstyle gettext does.
+    into it with `%`, exactly as Jinja's own newstyle gettext does. In a right-to-left language every value is
+    isolated (<bdi>, or FSI...PDI in text), so a Latin store name, address or number keeps its own direction.
     """
 
     def finish(ctx: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
-        out: str = Markup(text) if ctx.eval_ctx.autoescape else text
-        return out % variables
+        if ctx.eval_ctx.autoescape:
+            if rtl:
+                variables = {k: _ISOLATE % v if _left_to_right(v) else v for k, v in variables.items()}
+            return Markup(text) % variables
+        if rtl:
+            variables = {k: f"{_FSI}{v}{_PDI}" if _left_to_right(v) else v for k, v in variables.items()}
+        return text % variables
 
     @jinja2.pass_context
     def gettext_(ctx: jinja2.runtime.Context, message: str, **variables: Any) -> str:
@@ -251,6 +316,7 @@ _LINK_RE = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL
 )
 _BREAK_RE = re.compile(r"<\s*br\b[^>]*>", re.IGNORECASE)
+_BDI_RE = re.compile(r"<\s*(/?)\s*bdi\s*>", re.IGNORECASE)
 _BLOCK_END_RE = re.compile(r"</\s*(?:p|div|li|tr|h[1-6]|ul|ol|table|mj-text|mj-button|mj-table)\s*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]*>")
 # HTML collapses ASCII whitespace only: a no-break space (CLDR puts one in "48,50 €") is text and stays.
@@ -276,6 +342,7 @@ def html_to_text(fragment: str) -> str:
     text = _HTML_SPACE_RE.sub(" ", text)  # source line breaks are not text line breaks
     text = _LINK_RE.sub(_link_as_text, text)
     text = _BREAK_RE.sub("\n", text)
+    text = _BDI_RE.sub(lambda m: _PDI if m.group(1) else _FSI, text)
     text = _BLOCK_END_RE.sub("\n\n", text)
     text = html.unescape(_TAG_RE.sub("", text))
     return _tidy_text(text)
@@ -378,6 +445,8 @@ class Renderer:
             # (no trim_blocks): in HTML they are just whitespace, and two sentences on two lines stay two sentences.
             auto_reload=False,
         )
+        # Title and preview hold text only: a block's <bdi> becomes FSI...PDI there, its other markup goes.
+        self._env.filters["as_text"] = lambda markup: _HTML_SPACE_RE.sub(" ", html_to_text(str(markup))).strip()
         self._env.policies["ext.i18n.trimmed"] = True  # translators get one-line msgids, whatever the indentation
         self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         self._templates: dict[str, jinja2.Template] = {}
@@ -420,7 +489,7 @@ class Renderer:
             chain: gettext.NullTranslations | None = None
             for directory in self._locale_dirs:
                 try:
-                    found = Translations.load(str(directory), [key], domain=DOMAIN)
+                    found = Translations.load(str(directory), _catalog_names(language.locale), domain=DOMAIN)
                 except Exception as exc:  # noqa: BLE001  # a damaged .mo raises anything from OSError to struct.error
                     raise TemplateError(f"{directory}: the {key} catalog {DOMAIN}.mo cannot be read ({exc})") from None
                 if isinstance(found, Translations):  # load() returns NullTranslations when there is no catalog
@@ -428,7 +497,7 @@ class Renderer:
                         chain = found
                     else:
                         chain.add_fallback(found)
-            self._gettext_cache[key] = _gettext_functions(chain or gettext.NullTranslations())
+            self._gettext_cache[key] = _gettext_functions(chain or gettext.NullTranslations(), rtl=language.rtl)
         return self._gettext_cache[key]
 
     def check(self, *, steps: int = 3, languages: Sequence[str] = ("en",)) -> None:
@@ -521,6 +590,7 @@ class Renderer:
         language = _language(lang)
         shown = order.line_items[:MAX_ITEMS]
         methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
+        first, last = clean(order.first_name), clean(order.last_name)
         values: dict[str, Any] = {
             "lang": language.tag,
             "dir": "rtl" if language.rtl else "ltr",
@@ -532,16 +602,17 @@ class Renderer:
             "is_last": step >= total_steps,
             "reason": clean(reason) if reason else None,
             "payment_methods": methods,
-            "payment_methods_text": format_list(methods, locale=language.locale) if methods else "",
+            "payment_methods_text": _method_list(methods, language),
             "pay_url": pay_url,
             "hold_until": clean(hold_until),
             "brand": self._brand,
             "order": OrderView(
                 number=clean(order.number) or str(order.id),
-                first_name=clean(order.first_name),
-                last_name=clean(order.last_name),
+                first_name=first,
+                last_name=last,
+                name=greeting_name(first, last, language.tag),
                 is_guest=order.is_guest,
-                total=format_money(order.total, order.currency, language.tag),
+                total=format_money(order.total, order.currency, language.tag, order.country),
                 items=tuple(_item_view(item) for item in shown),
                 more_items=len(order.line_items) - len(shown),
             ),
@@ -575,4 +646,11 @@ class Renderer:
             html_out = mjml.mjml2html(source, fonts={})
         except ValueError as exc:
             raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
-        return RenderedEmail(subject=subject, preheader=preheader, html=html_out, text=text + "\n", lang=language.tag)
+        return RenderedEmail(
+            subject=subject,
+            preheader=preheader,
+            html=html_out,
+            text=text + "\n",
+            lang=language.tag,
+            to_name=display_name(first, last, language.tag),
+        )

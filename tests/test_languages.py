@@ -173,6 +173,10 @@ def test_right_to_left_emails_isolate_latin_runs(renderer: Renderer, lang: str) 
                 bare = re.sub("\u2068[^\u2068\u2069]*\u2069", "", line)
                 assert not latin.search(bare), f"{where} text: {line!r}"
         assert "\u2068Example Shop\u2069" in email.text
+        # Digits with spaces or signs reorder too in right-to-left text ("+49 30 1234" would show as "1234 30 49+"):
+        # the phone number and the total are isolated; a bare number (the order number, a count) need not be.
+        assert "\u2068+49 30 1234\u2069" in email.text and '<bdi><a href="tel:+49301234"' in email.html
+        assert re.search("\u2068[^\u2069]*48.50[^\u2069]*\u2069", email.text)
 
 
 # --- names ---------------------------------------------------------------------------------------------------------

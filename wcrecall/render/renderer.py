@@ -261,12 +261,15 @@ _FSI, _PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOL
 
 
 def _left_to_right(value: object) -> bool:
-    """Whether a value has left-to-right letters (Latin, Greek, CJK...) that are not isolated yet: those need <bdi> in
-    right-to-left text. Digits and symbols do not ("4711", "48.50 €" read right in Arabic as they are)."""
+    """Whether a value needs <bdi> in right-to-left text: it has left-to-right letters (Latin, CJK...) or digits
+    among other characters ("+49 30 1234" would show as "1234 30 49+"), not yet isolated. A bare number ("4711", a
+    count) reads right as it is."""
     text = str(value)
     if isinstance(value, Markup):
         text = _TAG_RE.sub("", _ISOLATED_RE.sub("", text))
-    return any(unicodedata.bidirectional(char) == "L" for char in text)
+    if text.isdigit():
+        return False
+    return any(unicodedata.bidirectional(char) in ("L", "EN", "AN") for char in text)
 
 
 def _gettext_functions(translations: gettext.NullTranslations, *, rtl: bool = False) -> dict[str, Callable[..., str]]:

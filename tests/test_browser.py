@@ -9,6 +9,8 @@ Runs in `make test`; skipped (with the reason shown) only where Chromium is miss
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -54,10 +56,26 @@ BUYERS = (
 )
 
 
+# Without a font for a script Chromium draws empty boxes: the layout is not the buyer's and the screenshots are not
+# readable. fontconfig's language tags; Debian: apt-get install fonts-wqy-microhei fonts-ipafont-gothic.
+FONT_LANGUAGES = ("zh-cn", "zh-tw", "ja", "ar")
+
+
+def missing_fonts() -> list[str]:
+    if shutil.which("fc-list") is None:
+        return list(FONT_LANGUAGES)
+    found = (subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True, text=True, check=False)
+             for lang in FONT_LANGUAGES)  # fmt: skip
+    return [lang for lang, result in zip(FONT_LANGUAGES, found, strict=True) if not result.stdout.strip()]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def chromium() -> None:
     missing = None if browser.find_chromium() else "Chromium is not installed (Debian: apt-get install chromium)"
     require("email layout tests", missing)
+    fonts = missing_fonts()
+    require("email layout tests", f"no font for {', '.join(fonts)} (Debian: apt-get install fonts-wqy-microhei "
+            "fonts-ipafont-gothic)" if fonts else None)  # fmt: skip
 
 
 def long_order() -> Order:

@@ -265,3 +265,15 @@ def test_hold_time_follows_language_and_billing_country() -> None:
     zone = ZoneInfo("UTC")
     assert format_hold_until(deadline, zone, now, "es", country="ES") == "17:40"
     assert format_hold_until(deadline, zone, now, "es", country="MX").startswith("5:40")
+
+
+@pytest.mark.parametrize(("lang", "country"), [("es", "MX"), ("en", "US"), ("es", "ES"), ("pt_BR", "BR")])
+def test_a_hold_time_ending_in_a_dot_makes_no_double_full_stop(renderer: Renderer, lang: str, country: str) -> None:
+    """Mexican times end in "p.m.": the sentence around the time must not add a second full stop."""
+    now = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    held = format_hold_until(now + timedelta(minutes=100), ZoneInfo("UTC"), now, lang, country=country)
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="pending", pay_url=PAY_URL, lang=lang,
+        hold_until=held,
+    )  # fmt: skip
+    assert held in email.text and ".." not in email.text.replace(PAY_URL, "")

@@ -277,3 +277,28 @@ def test_a_hold_time_ending_in_a_dot_makes_no_double_full_stop(renderer: Rendere
         hold_until=held,
     )  # fmt: skip
     assert held in email.text and ".." not in email.text.replace(PAY_URL, "")
+
+
+def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_end(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Through `run`: a pending order from Mexico City, held until 16:40 UTC, says "10:40 a.m." (not Spain's
+    "10:40") and "$1,190.00" (not "1.190,00 MXN")."""
+    store.set_setting("products", "woocommerce_manage_stock", "yes")
+    store.set_setting("products", "woocommerce_hold_stock_minutes", "60")
+    store.wp_cron = True
+    now = store.clock.now()
+    store.create_order(
+        status="pending", currency="MXN", total="1190.00",
+        billing={"email": "lupita@example.mx", "first_name": "Guadalupe", "country": "MX", "state": "CMX"},
+        date_created=now - timedelta(minutes=50), date_modified=now - timedelta(minutes=20),
+    )  # fmt: skip
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp.messages) == 1
+    text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert "Te reservamos el pedido hasta 10:40 a.m.;" in text  # split() also splits at the narrow no-break space
+    assert "Total: $1,190.00" in text

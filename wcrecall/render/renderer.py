@@ -23,7 +23,6 @@ import hashlib
 import html
 import re
 import traceback
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +39,6 @@ import jinja2.runtime
 import mjml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, is_currency
 from babel.support import Translations
 from markupsafe import Markup
@@ -49,6 +47,14 @@ from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
+from wcrecall.render.locales import (
+    bdi_as_marks,
+    catalog_names,
+    isolated_html,
+    isolated_text,
+    method_list,
+    regional_locale,
+)
 from wcrecall.render.names import display_name, greeting_name
 from wcrecall.state.db import atomic_write
 
@@ -172,50 +178,20 @@ class _Language:
     rtl: bool
 
 
-# The catalog a language without a region or script is written in: "pt" is European Portuguese (the catalog that
-# was "pt" before pt_BR had its own), "zh" Simplified Chinese.
-_DEFAULT_VARIANT = {"pt": "pt_PT", "zh": "zh_Hans"}
-
-
 @lru_cache(maxsize=128)
 def _language(lang: str) -> _Language:
     raw = (lang or "en").strip().replace("-", "_")
     try:
-        locale = Locale.parse(raw)  # "zh_TW" -> zh_Hant_TW: Babel adds the script a region writes
+        locale = Locale.parse(raw)
     except (ValueError, TypeError, UnknownLocaleError):
         locale = Locale.parse("en")
     return _Language(str(locale).replace("_", "-"), locale, locale.character_order == "right-to-left")
 
 
-def _catalog_names(locale: Locale) -> list[str]:
-    """The catalogs to look for, most specific first: "pt_BR"; "zh_Hant_TW", "zh_Hant"; "pt_AO", "pt_PT".
-    (gettext itself also tries the language alone: "pt_BR" -> "pt", but never "zh_Hant_TW" -> "zh_Hant".)"""
-    names = [str(locale)]
-    if locale.script and locale.territory:
-        names.append(f"{locale.language}_{locale.script}")
-    if not locale.script and locale.language in _DEFAULT_VARIANT:
-        names.append(_DEFAULT_VARIANT[locale.language])  # "pt_AO": no catalog of its own, then "pt", then "pt_PT"
-    return names
-
-
-@lru_cache(maxsize=512)
-def _format_locale(lang: str, country: str = "") -> Locale:
-    """The buyer's full locale for money, dates and numbers: the language with the billing country (es + MX ->
-    es_MX: "$1,190.00", not Spain's "1.190,00 MXN"); the language's own when CLDR has no such pair (de + JP)."""
-    locale = _language(lang).locale
-    region = clean(country).upper()
-    if not re.fullmatch(r"[A-Z]{2}", region) or locale.territory == region:
-        return locale
-    try:
-        return Locale(locale.language, territory=region, script=locale.script)
-    except (ValueError, UnknownLocaleError):
-        return locale
-
-
 def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -> str:
     """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ".
     With the billing country, in that country's formats: 1190 MXN in es, MX -> "$1,190.00"."""
-    locale = _format_locale(lang, country)
+    locale = regional_locale(_language(lang).locale, clean(country))
     code = clean(currency).upper()[:10]
     if not amount.is_finite():
         return f"{amount} {code}".strip()
@@ -232,7 +208,7 @@ def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -
 def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str, country: str = "") -> str:
     """Until when hold stock keeps the order, for the buyer: the time in their zone, language and billing country's
     formats ("17:40", "5:40 p.m." in es, MX), with the date when that is not their today ("27.11.2026, 00:45")."""
-    locale = _format_locale(lang, country)
+    locale = regional_locale(_language(lang).locale, clean(country))
     local = deadline.astimezone(zone or UTC)
     time = format_time(local, format="short", locale=locale)
     if local.date() == now.astimezone(zone or UTC).date():
@@ -242,52 +218,23 @@ def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, 
     return pattern.replace("{0}", time).replace("{1}", date)
 
 
-def _method_list(methods: Sequence[str], language: _Language) -> str:
-    """Payment methods as one phrase ("PayPal and Klarna"); in a right-to-left language each name is isolated
-    (<bdi>), so Latin names never reorder the words and punctuation between them."""
-    if not methods:
-        return ""
-    if not language.rtl:
-        return format_list(methods, locale=language.locale)
-    return Markup(format_list([str(_ISOLATE % method) for method in methods], locale=language.locale))
-
-
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------
-
-
-_ISOLATE = Markup("<bdi>%s</bdi>")
-_ISOLATED_RE = re.compile(r"<bdi>.*?</bdi>", re.DOTALL)
-_FSI, _PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE: <bdi> in plain text
-
-
-def _left_to_right(value: object) -> bool:
-    """Whether a value needs <bdi> in right-to-left text: it has left-to-right letters (Latin, CJK...) or digits
-    among other characters ("+49 30 1234" would show as "1234 30 49+"), not yet isolated. A bare number ("4711", a
-    count) reads right as it is."""
-    text = str(value)
-    if isinstance(value, Markup):
-        text = _TAG_RE.sub("", _ISOLATED_RE.sub("", text))
-    if text.isdigit():
-        return False
-    return any(unicodedata.bidirectional(char) in ("L", "EN", "AN") for char in text)
 
 
 def _gettext_functions(translations: gettext.NullTranslations, *, rtl: bool = False) -> dict[str, Callable[..., str]]:
     """Per-language gettext callables, passed in each render's context (one compiled template serves every language).
 
     Newstyle semantics: the translated string is markup in an autoescaped template and the variables are escaped
-    into it with `%`, exactly as Jinja's own newstyle gettext does. In a right-to-left language every value is
-    isolated (<bdi>, or FSI...PDI in text), so a Latin store name, address or number keeps its own direction.
+    into it with `%`, exactly as Jinja's own newstyle gettext does. In a right-to-left language the values that need
+    it are isolated (<bdi>, or FSI...PDI in text: render/locales.py).
     """
 
     def finish(ctx: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
-        if ctx.eval_ctx.autoescape:
-            if rtl:
-                variables = {k: _ISOLATE % v if _left_to_right(v) else v for k, v in variables.items()}
-            return Markup(text) % variables
+        out: str = Markup(text) if ctx.eval_ctx.autoescape else text
         if rtl:
-            variables = {k: f"{_FSI}{v}{_PDI}" if _left_to_right(v) else v for k, v in variables.items()}
-        return text % variables
+            isolate = isolated_html if ctx.eval_ctx.autoescape else isolated_text
+            variables = {key: isolate(value) for key, value in variables.items()}
+        return out % variables
 
     @jinja2.pass_context
     def gettext_(ctx: jinja2.runtime.Context, message: str, **variables: Any) -> str:
@@ -319,7 +266,6 @@ _LINK_RE = re.compile(
     r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL
 )
 _BREAK_RE = re.compile(r"<\s*br\b[^>]*>", re.IGNORECASE)
-_BDI_RE = re.compile(r"<\s*(/?)\s*bdi\s*>", re.IGNORECASE)
 _BLOCK_END_RE = re.compile(r"</\s*(?:p|div|li|tr|h[1-6]|ul|ol|table|mj-text|mj-button|mj-table)\s*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]*>")
 # HTML collapses ASCII whitespace only: a no-break space (CLDR puts one in "48,50 €") is text and stays.
@@ -345,7 +291,7 @@ def html_to_text(fragment: str) -> str:
     text = _HTML_SPACE_RE.sub(" ", text)  # source line breaks are not text line breaks
     text = _LINK_RE.sub(_link_as_text, text)
     text = _BREAK_RE.sub("\n", text)
-    text = _BDI_RE.sub(lambda m: _PDI if m.group(1) else _FSI, text)
+    text = bdi_as_marks(text)
     text = _BLOCK_END_RE.sub("\n\n", text)
     text = html.unescape(_TAG_RE.sub("", text))
     return _tidy_text(text)
@@ -492,7 +438,7 @@ class Renderer:
             chain: gettext.NullTranslations | None = None
             for directory in self._locale_dirs:
                 try:
-                    found = Translations.load(str(directory), _catalog_names(language.locale), domain=DOMAIN)
+                    found = Translations.load(str(directory), catalog_names(language.locale), domain=DOMAIN)
                 except Exception as exc:  # noqa: BLE001  # a damaged .mo raises anything from OSError to struct.error
                     raise TemplateError(f"{directory}: the {key} catalog {DOMAIN}.mo cannot be read ({exc})") from None
                 if isinstance(found, Translations):  # load() returns NullTranslations when there is no catalog
@@ -605,7 +551,7 @@ class Renderer:
             "is_last": step >= total_steps,
             "reason": clean(reason) if reason else None,
             "payment_methods": methods,
-            "payment_methods_text": _method_list(methods, language),
+            "payment_methods_text": method_list(methods, language.locale, rtl=language.rtl),
             "pay_url": pay_url,
             "hold_until": clean(hold_until),
             "brand": self._brand,
@@ -649,11 +595,5 @@ class Renderer:
             html_out = mjml.mjml2html(source, fonts={})
         except ValueError as exc:
             raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
-        return RenderedEmail(
-            subject=subject,
-            preheader=preheader,
-            html=html_out,
-            text=text + "\n",
-            lang=language.tag,
-            to_name=display_name(first, last, language.tag),
-        )
+        to_name = display_name(first, last, language.tag)
+        return RenderedEmail(subject, preheader, html_out, text + "\n", language.tag, to_name)

@@ -29,7 +29,8 @@ from wcrecall.render.renderer import MAX_ITEMS, RenderedEmail, Renderer
 ROOT = Path(__file__).resolve().parent.parent
 EMAILS = ROOT / "emails"
 LOCALE = EMAILS / "locale"
-TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
+# The shipped catalogs (English has none: the msgids are its text).
+TRANSLATED = sorted(p.parent.parent.name for p in LOCALE.glob("*/LC_MESSAGES/wcrecall.po"))
 PAY_URL = "https://shop.example.com/checkout/order-pay/4711/?pay_for_order=true&key=wc_order_Xy12"
 BRAND = BrandSettings(store_name="Example Shop", support_email="help@shop.example.com", support_phone="+49 30 1234")
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
@@ -41,9 +42,11 @@ SCRIPT = {
     "es": re.compile(r"[ñáéíóú¿]|pedido|pago"),
     "it": re.compile(r"[àèìòù]|ordine|pagamento"),
     "nl": re.compile(r"bestelling|betaling"),
-    "pt": re.compile(r"[ãõçáéê]|pedido|pagamento"),
+    "pt_BR": re.compile(r"[ãõçáéê]|pedido|pagamento"),
+    "pt_PT": re.compile(r"[ãõçáéê]|pedido|pagamento"),
     "ja": re.compile(r"[\u3040-\u30ff]"),  # hiragana and katakana
     "zh_Hans": re.compile(r"[\u4e00-\u9fff]"),
+    "zh_Hant": re.compile(r"[\u4e00-\u9fff]"),
     "ar": re.compile(r"[\u0600-\u06ff]"),
 }
 
@@ -141,12 +144,27 @@ class Root(HTMLParser):
 # --- the catalogs --------------------------------------------------------------------------------------------------
 
 
-def test_every_supported_language_but_english_ships_a_catalog() -> None:
+def test_every_catalog_folder_has_its_po_and_mo() -> None:
     """One .po and one .mo per translated language, in the folder the renderer searches, and nothing else."""
     shipped = sorted(p.name for p in LOCALE.iterdir() if p.is_dir())
-    assert shipped == sorted(TRANSLATED)
+    assert shipped == TRANSLATED
     for lang in TRANSLATED:
         assert po_path(lang).is_file() and po_path(lang).with_suffix(".mo").is_file()
+
+
+@pytest.mark.parametrize("lang", [lang for lang in SUPPORTED_LANGUAGES if lang != "en"])
+def test_every_language_the_choice_can_pick_renders_translated(renderer: Renderer, lang: str) -> None:
+    """Whatever choose_language may answer ("pt" included, which is European Portuguese), the renderer finds a
+    catalog for it: nothing the choice picks falls back to English."""
+    assert render(renderer, lang).subject != render(renderer, "en").subject
+
+
+@pytest.mark.parametrize(("lang", "catalog"), [("pt", "pt_PT"), ("pt-PT", "pt_PT"), ("pt-BR", "pt_BR"),
+                                               ("zh-Hant", "zh_Hant"), ("zh_TW", "zh_Hant"), ("zh-HK", "zh_Hant"),
+                                               ("zh", "zh_Hans"), ("pt_AO", "pt_PT"), ("es-MX", "es")])  # fmt: skip
+def test_regional_codes_find_their_catalog(renderer: Renderer, lang: str, catalog: str) -> None:
+    """A language code with a region or script renders with the catalog written for it."""
+    assert render(renderer, lang).subject == render(renderer, catalog).subject
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -278,8 +296,9 @@ def test_german_step_one_is_german_with_euro_formatting(renderer: Renderer) -> N
     email = render(renderer, "de")
     page = Root(email.html)
     assert email.lang == "de" and page.attrs.get("lang") == "de" and page.attrs.get("dir") == "ltr"
-    assert email.subject == "Ihre Zahlung für Bestellung #4711 hat nicht geklappt"
-    assert "Hallo Jane," in email.text and "Vielen Dank für Ihre Bestellung #4711 bei Example Shop." in email.text
+    assert email.subject == "Ihre Zahlung für Bestellung Nr. 4711 ist fehlgeschlagen"
+    assert "Hallo Jane," in email.text and "Vielen Dank für Ihre Bestellung Nr. 4711 bei Example Shop." in email.text
+    assert "geklappt" not in email.text and "Leider konnte Ihre Zahlung nicht abgeschlossen werden" in email.text
     assert "Bestellung bezahlen" in page.text
     assert "Gesamtsumme: 48,50\xa0€" in email.text and "48,50\xa0€" in page.text
 
@@ -290,14 +309,14 @@ def test_arabic_render_is_right_to_left_and_arabic(renderer: Renderer) -> None:
     page = Root(email.html)
     assert page.attrs.get("lang") == "ar" and page.attrs.get("dir") == "rtl"
     assert "text-align:right" in email.html
-    assert "مرحبًا Jane،" in email.text and "إتمام الدفع" in page.text
+    assert "مرحبًا \u2068Jane\u2069،" in email.text and "إتمام الدفع" in page.text
     assert SCRIPT["ar"].search(email.subject) and "48.50" in email.text
 
 
 def test_japanese_render_is_japanese(renderer: Renderer) -> None:
     """A Japanese email greets with 様, uses polite wording and yen without decimals."""
     email = render(renderer, "ja", make_order(currency="JPY", total=Decimal(3500)))
-    assert email.lang == "ja" and "Jane 様" in email.text
+    assert email.lang == "ja" and "Jane Doe 様" in email.text
     assert "ご注文番号 4711" in email.subject and "お支払いに進む" in email.text
     assert "3,500" in email.text and ("￥3,500" in email.text or "¥3,500" in email.text)
 

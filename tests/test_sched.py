@@ -277,7 +277,7 @@ def test_a_pending_reminder_says_until_when_the_order_is_held(
     message = smtp.messages[0].message
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    sentence = "Wir halten Ihre Bestellung bis 17:40 für Sie bereit. Danach wird sie automatisch storniert."
+    sentence = "Wir halten Ihre Bestellung bis 17:40 Uhr für Sie bereit. Danach wird sie automatisch storniert."
     assert sentence in " ".join(text.split()) and sentence in " ".join(html.split())
 
 

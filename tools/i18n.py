@@ -3,19 +3,22 @@
 Run from anywhere, with the project's virtualenv:
 
     python tools/i18n.py extract   # templates -> emails/locale/wcrecall.pot
-    python tools/i18n.py update    # .pot -> emails/locale/<lang>/LC_MESSAGES/wcrecall.po (creates missing languages)
+    python tools/i18n.py update    # .pot -> every emails/locale/<lang>/LC_MESSAGES/wcrecall.po
+    python tools/i18n.py init LANG # a new catalog from the .pot, e.g. `init ko` (then translate it and `compile`)
     python tools/i18n.py compile   # every .po -> wcrecall.mo beside it (fuzzy entries are left out)
     python tools/i18n.py all       # the three above, in that order
     python tools/i18n.py check     # exit 1 if a .po is out of date with the .pot (nothing is written)
 
-Babel warns "msg has more translations than num_plurals of catalog" when updating ja and zh_Hans: the .pot has
+Babel warns "msg has more translations than num_plurals of catalog" when updating ja, zh_Hans and zh_Hant: the .pot has
 two plural forms and those languages one; the warning is harmless.
 
 Workflow after changing a template's wording: `all`, translate every entry that `update` left empty or marked
 `#, fuzzy` (a fuzzy entry is Babel's guess from a similar old message: review it and remove the flag), then
 `compile` again and run `pytest tests/test_i18n.py`, which fails on any empty, fuzzy or placeholder-breaking entry.
 
-The languages are `wcrecall.plan.regional.SUPPORTED_LANGUAGES` minus English (the msgids are the English text).
+The languages are the catalogs in emails/locale (English has none: the msgids are the English text), named as Babel
+names locales: a language ("de"), with its script where it has two ("zh_Hans", "zh_Hant"), with its region where the
+region writes it differently ("pt_BR", "pt_PT").
 Extraction uses `emails/babel.cfg`: pybabel's jinja2 method with `jinja2.ext.i18n` and `trimmed = true`, the same
 policy the renderer compiles the templates with, so every msgid is the one the renderer looks up.
 
@@ -47,10 +50,7 @@ HEADER = (
 
 
 def _languages() -> list[str]:
-    sys.path.insert(0, str(ROOT))  # the source tree's wcrecall, even when the package is not installed
-    from wcrecall.plan.regional import SUPPORTED_LANGUAGES
-
-    return [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
+    return sorted(path.parent.parent.name for path in (ROOT / LOCALE).glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
 def _version() -> str:
@@ -97,9 +97,9 @@ def extract() -> None:
     )
 
 
-def update() -> None:
+def update(languages: list[str] | None = None) -> None:
     """The .pot -> each language's .po: new msgids are added empty (or fuzzy), removed ones dropped."""
-    for lang in _languages():
+    for lang in languages or _languages():
         _pybabel(
             "update",
             "--input-file",
@@ -147,13 +147,19 @@ def check() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0] if __doc__ else None)
-    parser.add_argument("command", choices=("extract", "update", "compile", "all", "check"))
-    command = parser.parse_args(argv).command
+    parser.add_argument("command", choices=("extract", "update", "init", "compile", "all", "check"))
+    parser.add_argument("language", nargs="?", help="init: the new catalog's locale, e.g. ko or pt_BR")
+    args = parser.parse_args(argv)
+    command = args.command
+    if command == "init" and not args.language:
+        parser.error("init needs a language, e.g. `init ko`")
     os.chdir(ROOT)  # pybabel writes input paths into the .pot as given: keep them relative to the project
     if command in ("extract", "all"):
         extract()
     if command in ("update", "all"):
         update()
+    if command == "init":
+        update([args.language])
     if command in ("compile", "all"):
         compile_catalogs()
     if command == "check":

@@ -167,7 +167,7 @@ def build_message(
     auto-responders and some filters treat as bulk.
     """
     try:
-        to = _single_recipient(_address(to_addr, name=to_name, what="recipient"))  # as given, never parsed as a list
+        to = _single_recipient(_address(to_addr, name=rendered.to_name or to_name, what="recipient"))  # never a list
     except ValueError as exc:
         raise MailRecipientRefused(f"{mask_email(_one_line(to_addr))}: {exc}") from None
     try:

@@ -663,7 +663,9 @@ class Tick:
             return
         lang = recall.lang or self.settings.regional.default_language
         held = (
-            format_hold_until(deadline, _zone(recall.zone), self.now, lang) if deadline and deadline > self.now else ""
+            format_hold_until(deadline, _zone(recall.zone), self.now, lang, order.country)
+            if deadline and deadline > self.now
+            else ""
         )
         try:
             link = pay_link(order.payment_url, n, hosts=self.site_hosts(order.payment_url))

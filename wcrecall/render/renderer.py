@@ -39,7 +39,6 @@ import jinja2.runtime
 import mjml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
-from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, is_currency
 from babel.support import Translations
 from markupsafe import Markup
@@ -48,6 +47,15 @@ from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
+from wcrecall.render.locales import (
+    bdi_as_marks,
+    catalog_names,
+    isolated_html,
+    isolated_text,
+    method_list,
+    regional_locale,
+)
+from wcrecall.render.names import display_name, greeting_name
 from wcrecall.state.db import atomic_write
 
 __all__ = ["KINDS", "MAX_ITEMS", "REASONS", "RenderedEmail", "Renderer", "format_money", "html_to_text"]
@@ -83,6 +91,7 @@ class RenderedEmail:
     html: str
     text: str
     lang: str  # BCP 47 tag actually used, e.g. "de", "zh-Hans"; "en" for an unknown language
+    to_name: str = ""  # the buyer's name for `To:`, written the way the language writes names (render/names.py)
 
 
 # --- values the templates see -------------------------------------------------------------------------------------
@@ -101,6 +110,7 @@ class OrderView:
     number: str
     first_name: str
     last_name: str
+    name: str  # the name the greeting uses, in the language's order (render/names.py); "" for none
     is_guest: bool
     total: str
     items: tuple[ItemView, ...]
@@ -178,9 +188,10 @@ def _language(lang: str) -> _Language:
     return _Language(str(locale).replace("_", "-"), locale, locale.character_order == "right-to-left")
 
 
-def format_money(amount: Decimal, currency: str, lang: str) -> str:
-    """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ"."""
-    locale = _language(lang).locale
+def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -> str:
+    """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ".
+    With the billing country, in that country's formats: 1190 MXN in es, MX -> "$1,190.00"."""
+    locale = regional_locale(_language(lang).locale, clean(country))
     code = clean(currency).upper()[:10]
     if not amount.is_finite():
         return f"{amount} {code}".strip()
@@ -194,10 +205,10 @@ def format_money(amount: Decimal, currency: str, lang: str) -> str:
         return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
 
 
-def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str) -> str:
-    """Until when hold stock keeps the order, for the buyer: the time in their zone and language ("17:40"), with the
-    date when that is not their today ("27.11.2026, 00:45")."""
-    locale = _language(lang).locale
+def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str, country: str = "") -> str:
+    """Until when hold stock keeps the order, for the buyer: the time in their zone, language and billing country's
+    formats ("17:40", "5:40 p.m." in es, MX), with the date when that is not their today ("27.11.2026, 00:45")."""
+    locale = regional_locale(_language(lang).locale, clean(country))
     local = deadline.astimezone(zone or UTC)
     time = format_time(local, format="short", locale=locale)
     if local.date() == now.astimezone(zone or UTC).date():
@@ -210,15 +221,19 @@ def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, 
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------
 
 
-def _gettext_functions(translations: gettext.NullTranslations) -> dict[str, Callable[..., str]]:
+def _gettext_functions(translations: gettext.NullTranslations, *, rtl: bool = False) -> dict[str, Callable[..., str]]:
     """Per-language gettext callables, passed in each render's context (one compiled template serves every language).
 
     Newstyle semantics: the translated string is markup in an autoescaped template and the variables are escaped
-    into it with `%`, exactly as Jinja's own newstyle gettext does.
+    into it with `%`, exactly as Jinja's own newstyle gettext does. In a right-to-left language the values that need
+    it are isolated (<bdi>, or FSI...PDI in text: render/locales.py).
     """
 
     def finish(ctx: jinja2.runtime.Context, text: str, variables: dict[str, Any]) -> str:
         out: str = Markup(text) if ctx.eval_ctx.autoescape else text
+        if rtl:
+            isolate = isolated_html if ctx.eval_ctx.autoescape else isolated_text
+            variables = {key: isolate(value) for key, value in variables.items()}
         return out % variables
 
     @jinja2.pass_context
@@ -276,6 +291,7 @@ def html_to_text(fragment: str) -> str:
     text = _HTML_SPACE_RE.sub(" ", text)  # source line breaks are not text line breaks
     text = _LINK_RE.sub(_link_as_text, text)
     text = _BREAK_RE.sub("\n", text)
+    text = bdi_as_marks(text)
     text = _BLOCK_END_RE.sub("\n\n", text)
     text = html.unescape(_TAG_RE.sub("", text))
     return _tidy_text(text)
@@ -378,6 +394,8 @@ class Renderer:
             # (no trim_blocks): in HTML they are just whitespace, and two sentences on two lines stay two sentences.
             auto_reload=False,
         )
+        # Title and preview hold text only: a block's <bdi> becomes FSI...PDI there, its other markup goes.
+        self._env.filters["as_text"] = lambda markup: _HTML_SPACE_RE.sub(" ", html_to_text(str(markup))).strip()
         self._env.policies["ext.i18n.trimmed"] = True  # translators get one-line msgids, whatever the indentation
         self._env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         self._templates: dict[str, jinja2.Template] = {}
@@ -420,7 +438,7 @@ class Renderer:
             chain: gettext.NullTranslations | None = None
             for directory in self._locale_dirs:
                 try:
-                    found = Translations.load(str(directory), [key], domain=DOMAIN)
+                    found = Translations.load(str(directory), catalog_names(language.locale), domain=DOMAIN)
                 except Exception as exc:  # noqa: BLE001  # a damaged .mo raises anything from OSError to struct.error
                     raise TemplateError(f"{directory}: the {key} catalog {DOMAIN}.mo cannot be read ({exc})") from None
                 if isinstance(found, Translations):  # load() returns NullTranslations when there is no catalog
@@ -428,7 +446,7 @@ class Renderer:
                         chain = found
                     else:
                         chain.add_fallback(found)
-            self._gettext_cache[key] = _gettext_functions(chain or gettext.NullTranslations())
+            self._gettext_cache[key] = _gettext_functions(chain or gettext.NullTranslations(), rtl=language.rtl)
         return self._gettext_cache[key]
 
     def check(self, *, steps: int = 3, languages: Sequence[str] = ("en",)) -> None:
@@ -521,6 +539,7 @@ class Renderer:
         language = _language(lang)
         shown = order.line_items[:MAX_ITEMS]
         methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
+        first, last = clean(order.first_name), clean(order.last_name)
         values: dict[str, Any] = {
             "lang": language.tag,
             "dir": "rtl" if language.rtl else "ltr",
@@ -532,16 +551,17 @@ class Renderer:
             "is_last": step >= total_steps,
             "reason": clean(reason) if reason else None,
             "payment_methods": methods,
-            "payment_methods_text": format_list(methods, locale=language.locale) if methods else "",
+            "payment_methods_text": method_list(methods, language.locale, rtl=language.rtl),
             "pay_url": pay_url,
             "hold_until": clean(hold_until),
             "brand": self._brand,
             "order": OrderView(
                 number=clean(order.number) or str(order.id),
-                first_name=clean(order.first_name),
-                last_name=clean(order.last_name),
+                first_name=first,
+                last_name=last,
+                name=greeting_name(first, last, language.tag),
                 is_guest=order.is_guest,
-                total=format_money(order.total, order.currency, language.tag),
+                total=format_money(order.total, order.currency, language.tag, order.country),
                 items=tuple(_item_view(item) for item in shown),
                 more_items=len(order.line_items) - len(shown),
             ),
@@ -575,4 +595,5 @@ class Renderer:
             html_out = mjml.mjml2html(source, fonts={})
         except ValueError as exc:
             raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
-        return RenderedEmail(subject=subject, preheader=preheader, html=html_out, text=text + "\n", lang=language.tag)
+        to_name = display_name(first, last, language.tag)
+        return RenderedEmail(subject, preheader, html_out, text + "\n", language.tag, to_name)

@@ -1,0 +1,304 @@
+"""Every shipped language, read the way its buyers read it: every step, kind and failure class, both parts.
+
+No English sentence left, no ASCII space after a CJK full stop, no ASCII colon in CJK text, every placeholder filled,
+Latin runs isolated in right-to-left emails; names in the language's order with its honorific (greeting and `To:`);
+money in the buyer's full locale (language and billing country).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.pofile import read_po
+from e2e import NOW, cli, failed_order, write_config
+from smtp_server import SmtpServer
+
+from wcrecall.config.settings import BrandSettings
+from wcrecall.model.order import LineItem, Order
+from wcrecall.render.renderer import KINDS, MAX_ITEMS, REASONS, RenderedEmail, Renderer, format_hold_until
+from wcrecall.sandbox import SandboxStore
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "emails" / "locale"
+SHIPPED = sorted(p.name for p in LOCALE.iterdir() if (p / "LC_MESSAGES" / "wcrecall.mo").is_file())
+CJK = [lang for lang in SHIPPED if lang.startswith(("zh", "ja", "ko"))]
+RTL = ["ar"]
+PAY_URL = "https://shop.example.com/checkout/order-pay/4711/?pay_for_order=true&key=wc_order_Xy12"
+BRAND = BrandSettings(
+    store_name="Example Shop",
+    support_email="help@shop.example.com",
+    support_phone="+49 30 1234",
+    support_url="https://shop.example.com/help",
+)
+PLACEHOLDER_RE = re.compile(r"%\(\w+\)s|\{\{|\}\}|\{%|%\}")
+
+
+def make_order(**changes: object) -> Order:
+    moment = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    values: dict[str, object] = {
+        "id": 4711, "number": "4711", "status": "failed", "currency": "EUR", "total": Decimal("48.50"),
+        "customer_id": 12, "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe", "country": "DE",
+        "state": "", "payment_method": "stripe", "payment_method_title": "Credit card", "created_via": "checkout",
+        "cart_hash": "abc", "customer_ip": "203.0.113.9", "date_created": moment, "date_modified": moment,
+        "date_paid": None, "needs_payment": True, "payment_url": PAY_URL,
+        "line_items": tuple(LineItem(f"Blue T-shirt {i}", 1, Decimal(1)) for i in range(MAX_ITEMS + 3)),
+    }  # fmt: skip
+    values.update(changes)
+    return Order(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(brand=BRAND)
+
+
+def every_email(renderer: Renderer, lang: str, order: Order | None = None) -> list[tuple[str, RenderedEmail]]:
+    """Every step (last or not), kind and failure class, with and without other payment methods and a hold time."""
+    out = []
+    for step in (1, 2, 3):
+        for total in sorted({step, 3}):
+            for kind in KINDS:
+                for reason in (*REASONS, None):
+                    where = f"{lang} step {step}/{total} {kind} {reason}"
+                    email = renderer.render(
+                        order=order or make_order(), step=step, total_steps=total, kind=kind, pay_url=PAY_URL,
+                        lang=lang, reason=reason, payment_methods=("PayPal", "Klarna") if reason else (),
+                        hold_until="17:40" if kind == "pending" else "",
+                    )  # fmt: skip
+                    out.append((where, email))
+    return out
+
+
+class Page(HTMLParser):
+    """The visible text nodes of an email's HTML body, each with whether it is inside <bdi>."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.nodes: list[tuple[str, bool]] = []
+        self._hidden = 0
+        self._bdi = 0
+        self.feed(source)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "title", "head"):
+            self._hidden += 1
+        elif tag == "bdi":
+            self._bdi += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "title", "head"):
+            self._hidden -= 1
+        elif tag == "bdi":
+            self._bdi -= 1
+
+    def handle_data(self, data: str) -> None:
+        text = re.sub(r"[ \t\n\r\f]+", " ", data).strip()
+        if text and not self._hidden:
+            self.nodes.append((text, self._bdi > 0))
+
+
+def english_phrases() -> list[str]:
+    """The literal runs of three or more words in every English msgid (placeholders cut out)."""
+    with (LOCALE / "wcrecall.pot").open("rb") as handle:
+        template = read_po(handle)
+    phrases = set()
+    for message in template:
+        for text in [message.id] if isinstance(message.id, str) else list(message.id):
+            for run in PLACEHOLDER_RE.split(text):
+                run = run.strip(" .,:;?")
+                if len(run.split()) >= 3:
+                    phrases.add(run)
+    return sorted(phrases)
+
+
+def test_the_new_catalogs_are_shipped() -> None:
+    """Brazilian and European Portuguese are separate catalogs, and Traditional Chinese is one."""
+    assert {"pt_BR", "pt_PT", "zh_Hant"} <= set(SHIPPED) and "pt" not in SHIPPED
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_no_english_sentence_is_left_in_any_email(renderer: Renderer, lang: str) -> None:
+    phrases = english_phrases()
+    assert phrases
+    for where, email in every_email(renderer, lang):
+        for part, content in (("subject", email.subject), ("preheader", email.preheader), ("text", email.text)):
+            left = [p for p in phrases if p in content]
+            assert left == [], f"{where} {part}: {left}"
+        page = " ".join(text for text, _ in Page(email.html).nodes)
+        assert [p for p in phrases if p in page] == [], f"{where} html"
+
+
+@pytest.mark.parametrize("lang", [*SHIPPED, "en"])
+def test_every_placeholder_is_filled(renderer: Renderer, lang: str) -> None:
+    for where, email in every_email(renderer, lang):
+        for content in (email.subject, email.preheader, email.text, email.html):
+            assert not PLACEHOLDER_RE.search(content), where
+        assert "4711" in email.subject and PAY_URL in email.text
+
+
+@pytest.mark.parametrize("lang", CJK)
+def test_cjk_punctuation_is_never_followed_by_an_ascii_space_or_replaced_by_an_ascii_colon(
+    renderer: Renderer, lang: str
+) -> None:
+    """A Latin habit in Chinese or Japanese: "。 我们", or "支付订单:" in the plain-text part."""
+    after_stop = re.compile(r"[。！？：，、；] ")
+    ascii_colon = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]\s*:")
+    for where, email in every_email(renderer, lang, make_order(first_name="伟", last_name="王")):
+        for part, content in (("subject", email.subject), ("preheader", email.preheader), ("text", email.text)):
+            assert not after_stop.search(content), f"{where} {part}: {after_stop.search(content)}"
+            assert not ascii_colon.search(content), f"{where} {part}: {ascii_colon.search(content)}"
+        for text, _ in Page(email.html).nodes:
+            assert not after_stop.search(text), f"{where} html: {text}"
+
+
+@pytest.mark.parametrize("lang", RTL)
+def test_right_to_left_emails_isolate_latin_runs(renderer: Renderer, lang: str) -> None:
+    """In a sentence written right to left, every Latin run (store, address, number, payment method) is isolated:
+    <bdi> in the HTML, FSI…PDI (U+2068, U+2069) in the plain text."""
+    arabic = re.compile(r"[\u0600-\u06ff]")
+    latin = re.compile(r"[A-Za-z]")
+    for where, email in every_email(renderer, lang):
+        for text, isolated in Page(email.html).nodes:
+            if arabic.search(text):  # the preview text (hidden) is text: FSI...PDI there
+                bare = re.sub("\u2068[^\u2068\u2069]*\u2069", "", text)
+                assert not latin.search(bare) and not isolated, f"{where} html: {text!r}"
+        for line in email.text.splitlines():
+            if arabic.search(line):
+                bare = re.sub("\u2068[^\u2068\u2069]*\u2069", "", line)
+                assert not latin.search(bare), f"{where} text: {line!r}"
+        assert "\u2068Example Shop\u2069" in email.text
+        # Digits with spaces or signs reorder too in right-to-left text ("+49 30 1234" would show as "1234 30 49+"):
+        # the phone number and the total are isolated; a bare number (the order number, a count) need not be.
+        assert "\u2068+49 30 1234\u2069" in email.text and '<bdi><a href="tel:+49301234"' in email.html
+        assert re.search("\u2068[^\u2069]*48.50[^\u2069]*\u2069", email.text)
+
+
+# --- names ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "last", "greeting"),
+    [
+        ("ja", "陽翔", "佐藤", "佐藤 陽翔 様"),
+        ("ja", "", "佐藤", "佐藤 様"),
+        ("ja", "Jane", "Doe", "Jane Doe 様"),
+        ("zh_Hans", "伟", "王", "王伟，您好"),
+        ("zh_Hant", "偉", "王", "王偉，您好"),
+        ("zh_Hans", "伟", "", "您好"),
+        ("de", "Jane", "Doe", "Hallo Jane,"),
+        ("en", "伟", "王", "Hi 王伟,"),
+    ],
+)
+def test_greeting_writes_the_name_in_the_languages_order_with_its_honorific(
+    renderer: Renderer, lang: str, first: str, last: str, greeting: str
+) -> None:
+    email = renderer.render(
+        order=make_order(first_name=first, last_name=last), step=1, total_steps=3, kind="failed", pay_url=PAY_URL,
+        lang=lang,
+    )  # fmt: skip
+    assert email.text.startswith(greeting), email.text.splitlines()[0]
+    assert greeting in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+def test_a_hostile_name_stays_text_in_the_greeting_and_to_name(renderer: Renderer) -> None:
+    email = renderer.render(
+        order=make_order(first_name="<b>陽翔</b>", last_name="佐藤\r\nBcc: x@example.org"), step=1, total_steps=3,
+        kind="failed", pay_url=PAY_URL, lang="ja",
+    )  # fmt: skip
+    assert "<b>" not in email.html and "&lt;b&gt;" in email.html
+    assert "\n" not in email.to_name and "\r" not in email.to_name
+
+
+def test_cjk_buyers_get_their_name_in_order_in_to_and_greeting_end_to_end(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Through `run`: a Japanese buyer is "佐藤 陽翔 様" in To: and the greeting; a Chinese one "王伟" / "王伟，您好"."""
+    failed_order(store, "sato@example.jp", billing={"first_name": "陽翔", "last_name": "佐藤", "country": "JP"})
+    failed_order(store, "wang@example.cn", billing={"first_name": "伟", "last_name": "王", "country": "CN"})
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='[regional]\nquiet_hours = "off"\n')
+
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    by_rcpt = {m.rcpt_tos[0]: m.message for m in smtp.messages}
+    sato, wang = by_rcpt["sato@example.jp"], by_rcpt["wang@example.cn"]
+    assert sato["To"].addresses[0].display_name == "佐藤 陽翔 様"
+    assert wang["To"].addresses[0].display_name == "王伟"
+    assert sato.get_body(("plain",)).get_content().startswith("佐藤 陽翔 様")  # type: ignore[union-attr]
+    assert wang.get_body(("plain",)).get_content().startswith("王伟，您好")  # type: ignore[union-attr]
+
+
+# --- money and dates in the buyer's full locale ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "currency", "total"),
+    [
+        ("es", "MX", "MXN", "$1,190.00"),
+        ("es", "ES", "EUR", "1.190,00\xa0€"),
+        ("en", "GB", "GBP", "£1,190.00"),
+        ("fr", "CA", "CAD", "1\xa0190,00\xa0$"),
+        ("pt_BR", "BR", "BRL", "R$\xa01.190,00"),
+        ("de", "CH", "CHF", "CHF\xa01'190.00"),
+        ("zh_Hans", "SG", "SGD", "$1,190.00"),
+        ("de", "JP", "JPY", "1.190\xa0¥"),  # no de_JP in CLDR: the language's own formats
+    ],
+)
+def test_money_follows_language_and_billing_country(
+    renderer: Renderer, lang: str, country: str, currency: str, total: str
+) -> None:
+    order = make_order(country=country, currency=currency, total=Decimal("1190"))
+    email = renderer.render(order=order, step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang)
+    assert total in email.text and total in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+def test_hold_time_follows_language_and_billing_country() -> None:
+    """es_MX writes 12-hour times ("5:40 p.m."), es (Spain) 24-hour ("17:40")."""
+    now = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    deadline = now + timedelta(minutes=100)
+    zone = ZoneInfo("UTC")
+    assert format_hold_until(deadline, zone, now, "es", country="ES") == "17:40"
+    assert format_hold_until(deadline, zone, now, "es", country="MX").startswith("5:40")
+
+
+@pytest.mark.parametrize(("lang", "country"), [("es", "MX"), ("en", "US"), ("es", "ES"), ("pt_BR", "BR")])
+def test_a_hold_time_ending_in_a_dot_makes_no_double_full_stop(renderer: Renderer, lang: str, country: str) -> None:
+    """Mexican times end in "p.m.": the sentence around the time must not add a second full stop."""
+    now = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    held = format_hold_until(now + timedelta(minutes=100), ZoneInfo("UTC"), now, lang, country=country)
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="pending", pay_url=PAY_URL, lang=lang,
+        hold_until=held,
+    )  # fmt: skip
+    assert held in email.text and ".." not in email.text.replace(PAY_URL, "")
+
+
+def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_end(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Through `run`: a pending order from Mexico City, held until 16:40 UTC, says "10:40 a.m." (not Spain's
+    "10:40") and "$1,190.00" (not "1.190,00 MXN")."""
+    store.set_setting("products", "woocommerce_manage_stock", "yes")
+    store.set_setting("products", "woocommerce_hold_stock_minutes", "60")
+    store.wp_cron = True
+    now = store.clock.now()
+    store.create_order(
+        status="pending", currency="MXN", total="1190.00",
+        billing={"email": "lupita@example.mx", "first_name": "Guadalupe", "country": "MX", "state": "CMX"},
+        date_created=now - timedelta(minutes=50), date_modified=now - timedelta(minutes=20),
+    )  # fmt: skip
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp.messages) == 1
+    text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert "Te reservamos el pedido hasta 10:40 a.m.;" in text  # split() also splits at the narrow no-break space
+    assert "Total: $1,190.00" in text

@@ -115,6 +115,26 @@ class Recall:
         return _checked(cls, data)
 
 
+def finish(
+    recall: Recall,
+    outcome: str,
+    reason: str,
+    now: datetime,
+    *,
+    paid_at: datetime | None = None,
+    paid_order: int | None = None,
+    note: bool = False,
+) -> None:
+    """End `recall`: the one place a recall leaves `open`. `now` is when it ended; `note` says an end note is still to
+    be written to the order (the tick posts it, then sets `end_noted`). Nothing is due after an end."""
+    if outcome == OPEN:
+        raise ValueError(f"order {recall.id}: a recall cannot end as {OPEN!r}")
+    recall.outcome, recall.end_reason, recall.ended = outcome, reason, now.isoformat()
+    recall.next_due = None
+    recall.paid_at, recall.paid_order = iso(paid_at), paid_order
+    recall.end_noted = not note
+
+
 # Fields holding ISO times: each must parse to an aware datetime (empty or null where the type allows it).
 _TIMES = frozenset({"at", "created", "opened", "next_due", "ended", "paid_at"})
 

@@ -7,9 +7,13 @@ Each test writes notes with `step_note` / `end_note` as the tick posts them, han
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e import NOW as RUN_NOW
+from e2e import cli, failed_order, write_config
+from smtp_server import SmtpServer
 
 from wcrecall.model.records import (
     ENDED_UNPAID,
@@ -24,6 +28,7 @@ from wcrecall.model.records import (
     finish,
 )
 from wcrecall.recall.notes import end_note, note_tag, parse_note_tags, restore, step_note, step_noted
+from wcrecall.sandbox import SandboxStore
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -138,3 +143,31 @@ def test_the_step_note_carries_the_masked_address_and_a_parsable_tag() -> None:
 def test_a_recall_never_finishes_as_open() -> None:
     with pytest.raises(ValueError, match="order 7"):
         finish(recall(), OPEN, "why", NOW)
+
+
+@pytest.mark.parametrize("end", ["open", "paid_twice"])
+def test_an_end_tag_that_is_no_ending_is_ignored(end: str) -> None:
+    """A note of wcrecall's form whose end tag names no way a recall ends (typed by hand, or by another version)
+    neither ends the recall nor stops the order: the recall stays open and its steps come back."""
+    sent = recall(steps=[Step(1, SENT, (NOW - 3 * H).isoformat(), msgid="<s1@shop>")])
+    notes = listed((step_note(sent, sent.steps[0]), NOW - 3 * H), (f"wcrecall: done {note_tag(end=end)}", NOW - H))
+    after = recall()
+    restore(after, notes, NOW)
+    assert (after.outcome, after.ended, [s.n for s in after.steps]) == (OPEN, None, [1])
+
+
+def test_a_recall_finishes_only_as_a_known_ending() -> None:
+    with pytest.raises(ValueError, match="order 7"):
+        finish(recall(), "paid_twice", "why", NOW)
+
+
+def test_a_run_mails_the_buyer_of_an_order_whose_notes_end_it_in_no_known_way(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Through `run`: a hand-typed note in wcrecall's form ending the order as "paid_twice" leaves it a recall like any
+    other; the buyer gets reminder 1 and the order is not reported as broken."""
+    order_id = failed_order(store, "ana@example.com", hours_ago=2)
+    store.add_note(order_id, f"wcrecall: nothing to do here {note_tag(end='paid_twice')}")
+    result = cli(["run"], config=write_config(tmp_path, store.url, smtp_port=smtp.port), now=RUN_NOW)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [m.rcpt_tos[0] for m in smtp.messages] == ["ana@example.com"]

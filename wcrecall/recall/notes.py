@@ -17,6 +17,7 @@ from wcrecall.model.errors import BadOrder
 from wcrecall.model.order import parse_gmt
 from wcrecall.model.records import (
     ENDED_UNPAID,
+    ENDINGS,
     NOT_CONTACTED,
     RECOVERED_NEW_ORDER,
     SENT,
@@ -129,7 +130,7 @@ def restore(recall: Recall, raw_notes: Iterable[Any], now: datetime) -> None:
                         noted=True,
                     )
                 )
-            if "end" in tag and recall.is_open:
+            if tag.get("end") in ENDINGS and recall.is_open:  # an unknown ending is no end
                 finish(recall, tag["end"], RESTORED, when)
     recall.steps.sort(key=lambda s: s.n)
 

@@ -1,8 +1,12 @@
-"""One tick of the recall loop: sync changed orders, decide, email due steps, record, note.
+"""One tick of the recall loop, as the order of its effects: sync -> decide -> claim -> send -> mark -> note.
 
 The order of effects for each step is what makes "never twice" hold:
 claim the step durably -> hand the message to the mail server -> mark it sent -> post a private order note.
 A claim found at start-up (the run died in between) becomes `uncertain` and is never resent.
+
+The effects have their own modules: reading the changed orders in recall/sync.py, the mail server's answers in
+recall/deliver.py, the wording and tags of order notes in recall/notes.py; a recall ends through `finish`
+(model/records.py).
 """
 
 from __future__ import annotations

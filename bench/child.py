@@ -109,7 +109,7 @@ def wcrecall_tick(cmd: dict[str, Any]) -> dict[str, Any]:
 
         @property
         def renderer(self) -> Renderer:
-            fresh = self._renderer is None
+            fresh = self.mail.built is None
             started = time.perf_counter()
             renderer = Tick.renderer.fget(self)  # type: ignore[attr-defined]
             if fresh:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wcrecall.recall.tick import note_tag, parse_note_tags, pay_link
+from wcrecall.plan.paylink import pay_link
+from wcrecall.recall.notes import note_tag, parse_note_tags
 from wcrecall.store.client import _Transient, parse_body
 
 
@@ -60,7 +61,7 @@ def test_note_tags_round_trip() -> None:
 
 def test_notes_with_malformed_dates_are_read_without_crashing() -> None:
     """A note whose date is garbage keeps its text for the classifier and gets no date."""
-    from wcrecall.recall.tick import to_notes
+    from wcrecall.recall.notes import to_notes
 
     notes = to_notes(
         [

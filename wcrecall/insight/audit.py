@@ -290,7 +290,7 @@ def classify_recent(store: Any, recent: Iterable[tuple[int, str, str, str]], pro
     """Failure class of each (order id, status, payment method, week), from the order's notes: one request each."""
     from wcrecall.model.errors import StoreNotFound
     from wcrecall.plan.classify import classify_order
-    from wcrecall.recall.tick import to_notes
+    from wcrecall.recall.notes import to_notes
 
     items = list(recent)
     classes: dict[int, str] = {}

@@ -27,6 +27,8 @@ NOT_CONTACTED = "not_contacted"  # wcrecall decided not to email (reason in end_
 SUPERSEDED = "superseded"  # a newer order of the same buyer and cart carries the recall
 BASELINE = "baseline"  # adopted by `run --baseline` without mailing
 RECOVERED_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER})
+# Every way a recall ends (`finish` takes no other outcome).
+ENDINGS = frozenset({*RECOVERED_OUTCOMES, CLOSED, ENDED_UNPAID, NOT_CONTACTED, SUPERSEDED, BASELINE})
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -113,6 +115,26 @@ class Recall:
             raise ValueError("steps: expected a list of objects")
         data["steps"] = [_checked(Step, s) for s in steps]
         return _checked(cls, data)
+
+
+def finish(
+    recall: Recall,
+    outcome: str,
+    reason: str,
+    now: datetime,
+    *,
+    paid_at: datetime | None = None,
+    paid_order: int | None = None,
+    note: bool = False,
+) -> None:
+    """End `recall`: the one place a recall leaves `open`. `now` is when it ended; `note` says an end note is still to
+    be written to the order (the tick posts it, then sets `end_noted`). Nothing is due after an end."""
+    if outcome not in ENDINGS:
+        raise ValueError(f"order {recall.id}: a recall cannot end as {outcome!r}")
+    recall.outcome, recall.end_reason, recall.ended = outcome, reason, now.isoformat()
+    recall.next_due = None
+    recall.paid_at, recall.paid_order = iso(paid_at), paid_order
+    recall.end_noted = not note
 
 
 # Fields holding ISO times: each must parse to an aware datetime (empty or null where the type allows it).

@@ -12,7 +12,8 @@ from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order,
 from wcrecall.plan.decide import candidate_problem, fit, hold_stock_warning, steps_for
 from wcrecall.plan.guard import blocked_domain
 from wcrecall.plan.regional import buyer_zone, choose_language, format_local_datetime, parse_quiet_hours
-from wcrecall.recall.tick import policy_for, to_notes
+from wcrecall.recall.notes import to_notes
+from wcrecall.recall.tick import policy_for
 from wcrecall.state.db import State
 from wcrecall.store.client import Store
 

@@ -1,33 +1,32 @@
-"""One tick of the recall loop: sync changed orders, decide, email due steps, record, note.
+"""One tick of the recall loop, as the order of its effects: sync -> decide -> claim -> send -> mark -> note.
 
 The order of effects for each step is what makes "never twice" hold:
 claim the step durably -> hand the message to the mail server -> mark it sent -> post a private order note.
 A claim found at start-up (the run died in between) becomes `uncertain` and is never resent.
+
+The effects have their own modules: reading the changed orders in recall/sync.py, the mail server's answers in
+recall/deliver.py, the wording and tags of order notes in recall/notes.py; a recall ends through `finish`
+(model/records.py).
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import re
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wcrecall.config.settings import Settings, format_duration
-from wcrecall.mail.transport import Transport, build_message, message_id_for, open_transport
+from wcrecall.mail.transport import Transport, build_message, message_id_for
 from wcrecall.model.errors import (
     BadOrder,
     MailAuthError,
-    MailError,
     MailRecipientRefused,
-    MailTemporaryError,
-    MailUncertain,
     StoreAuthError,
     StoreDeadline,
     StoreError,
@@ -35,7 +34,7 @@ from wcrecall.model.errors import (
     WcrecallError,
     hide,
 )
-from wcrecall.model.order import PAID_STATUSES, Order, mask_email, parse_gmt, parse_order
+from wcrecall.model.order import PAID_STATUSES, Order, mask_email, parse_order
 from wcrecall.model.progress import NoProgress, Progress
 from wcrecall.model.records import (
     BASELINE,
@@ -45,16 +44,18 @@ from wcrecall.model.records import (
     OPEN,
     RECOVERED,
     RECOVERED_NEW_ORDER,
+    RECOVERED_OUTCOMES,
     SENT,
     SKIPPED,
     SUPERSEDED,
     UNCERTAIN,
     Recall,
     Step,
+    finish,
     from_iso,
     iso,
 )
-from wcrecall.plan.classify import CLASS_LABELS, Note, classify_order
+from wcrecall.plan.classify import CLASS_LABELS, classify_order
 from wcrecall.plan.decide import (
     Policy,
     candidate_problem,
@@ -72,27 +73,17 @@ from wcrecall.plan.decide import (
 from wcrecall.plan.guard import blocked_domain, burst
 from wcrecall.plan.paylink import BadPayLink, host_of, pay_link, reported_hosts
 from wcrecall.plan.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
-from wcrecall.recall import failpoints
+from wcrecall.recall import failpoints, notes
+from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
+from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
+from wcrecall.recall.notes import to_notes
+from wcrecall.recall.sync import Sync
 from wcrecall.render.renderer import Renderer, format_hold_until
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
-from wcrecall.store.client import MAX_SYNC_PAGES, PER_PAGE, Page, PageCapReached, Store
-from wcrecall.store.syncpoint import Resume, RetryList, trusted
+from wcrecall.store.client import Store
 
 log = logging.getLogger(__name__)
-
-# The machine-readable tail of every note wcrecall writes: if the state file is lost, the next sync rebuilds the
-# recall from these (state/db.py). Kept short and free of personal data.
-NOTE_MSGID = re.compile(r"\(Message-ID (<[^<>\s()]+>)\)")  # in a step note, as `step_note` writes it
-NOTE_TAG = re.compile(r"\[wcrecall ([a-z_]+=[^\s\]]+(?: [a-z_]+=[^\s\]]+)*)\]")
-
-
-def note_tag(**fields: object) -> str:
-    return "[wcrecall " + " ".join(f"{k}={v}" for k, v in fields.items()) + "]"
-
-
-def parse_note_tags(text: str) -> list[dict[str, str]]:
-    return [dict(pair.split("=", 1) for pair in m.group(1).split(" ")) for m in NOTE_TAG.finditer(text)]
 
 
 def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
@@ -100,16 +91,6 @@ def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
     log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
     text = " ".join(hide(str(exc), secrets).split())[:200]
     return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
-
-
-def humanize(delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h"
-    return f"{hours // 24} days"
 
 
 @dataclass
@@ -152,17 +133,12 @@ class Tick:
         self.store = store or Store(
             settings.store, max_retry_time=settings.store.max_retry_time, max_tick_time=settings.store.max_tick_time
         )
-        self._renderer = renderer
-        self._transport_factory = transport_factory or (
-            lambda: open_transport(settings.mail, base_dir=settings.base_dir)
-        )
         self.policy = policy_for(settings)
         self.report = TickReport()
         self._secrets = (settings.store.consumer_secret, settings.mail.password)
         self.state: State = State.of(settings, read_only=dry_run)
         self._by_email: dict[str, set[int]] = defaultdict(set)
         self._by_customer: dict[int, set[int]] = defaultdict(set)
-        self._transport: Transport | None = None
         self._contacts: dict[str, list[datetime]] = defaultdict(list)  # email hash -> times mailed, all recalls
         self._domain_sends: dict[str, list[datetime]] = defaultdict(list)  # recipient domain -> times, last hour
         self._failures_by_ip: dict[str, list[datetime]] = defaultdict(list)
@@ -174,6 +150,14 @@ class Tick:
         self._may_write = False  # the key's write permission, checked before the tick's first email
         self._compact = False
         self.progress = progress or NoProgress()
+        self.mail = Mailer(
+            settings,
+            steps=max((len(d) for d in (*self.policy.delays.values(), *self.policy.class_delays.values())), default=1),
+            languages=lambda: (r.lang for r in self.state.open_recalls() if r.lang),
+            record=None if dry_run else self.state.path.with_name(self.state.path.name + ".templates-checked"),
+            renderer=renderer,
+            transport_factory=transport_factory,
+        )
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
@@ -182,6 +166,9 @@ class Tick:
 
     def problem(self, order_id: int | str | None, text: str) -> None:
         self.report.problems.append(f"order {order_id}: {text}" if order_id is not None else text)
+
+    def unforeseen(self, exc: Exception) -> str:
+        return unexpected(exc, self._secrets)
 
     # -- the tick -----------------------------------------------------------------------------------------------
 
@@ -215,188 +202,14 @@ class Tick:
                 # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
                 self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
         finally:
-            if self._transport is not None:
-                self._transport.__exit__(None, None, None)
+            self.mail.close()
             self.state.save(compact=self._compact)
             self.state.close()
 
     # -- sync ---------------------------------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Read every order changed since the watermark (less the overlap) and handle it; then the orders to retry.
-
-        The watermark moves only when the window was read to its end (store/syncpoint.py says where it moves to); an order
-        that failed is retried by id and does not hold it back."""
-        watermark = trusted(self.state.watermark, self.now)  # an earlier run may have trusted a time from the future
-        resume = Resume.load(self.state.meta)
-        retry = RetryList(self.state.meta)
-        if resume is not None:
-            since, until, first = resume.since, resume.until, resume.page
-        else:
-            since = watermark - self.settings.recall.overlap if watermark else self.now - self.policy.lookback
-            until, first = None, 1
-        try:
-            self._sync_window(watermark, resume, since, until, first, retry)
-        finally:
-            # Also when the listing broke off: an order already reported is not reported again next tick.
-            if retry.changed and not self.dry_run:
-                self.state.set_meta(sync_retry=retry.entries)
-
-    def _sync_window(
-        self,
-        watermark: datetime | None,
-        resume: Resume | None,
-        since: datetime,
-        until: datetime | None,
-        first: int,
-        retry: RetryList,
-    ) -> None:
-        seen: set[int] = set()
-        window = _Window()
-        try:
-            try:
-                self._read_window(window, since, first, retry, seen, progress=True)
-            except (StoreAuthError, PageCapReached):
-                raise
-            except StoreError:
-                # The store failed part-way (down past the retry budget, or the tick's time is up): the next tick goes
-                # on after the last page read to its end, so a slow store still gets through a long window.
-                if window.next_page > first and not self.dry_run:
-                    self.state.set_meta(sync_resume=Resume(since, until or window.date, window.next_page).dump())
-                raise
-            if window.listed < window.promised:
-                # Fewer orders than the store announced: a page cut short, an order deleted while paging, or a total
-                # that a proxy cached or a plugin miscounts. Read once more; what two readings agree on is the window.
-                again = _Window()
-                self._read_window(again, since, first, retry, seen, progress=False)
-                if again.listed < again.promised and again.rows != window.rows:
-                    self._retry_by_id(retry, seen)
-                    self.problem(
-                        None,
-                        f"the store listed {window.promised} changed orders but sent {window.listed}; "
-                        "they are read again next tick",
-                    )
-                    if resume is not None and not self.dry_run:
-                        self.state.set_meta(sync_resume=None)
-                    return
-                if again.listed < again.promised:
-                    self.report.lines.append(
-                        f"the store announces {again.promised} changed orders but lists {again.listed}, twice the "
-                        "same ones: its X-WP-Total is ignored"
-                    )
-                window.newest = max(filter(None, (window.newest, again.newest)), default=None)
-        except PageCapReached as cap:
-            self.report.lines.append(f"read {cap.next_page - first} pages of changed orders; the rest next tick")
-            self._retry_by_id(retry, seen)
-            if not self.dry_run:
-                self.state.set_meta(sync_resume=Resume(since, until or window.date, cap.next_page).dump())
-            return
-        self._retry_by_id(retry, seen)
-        mark = (until if resume is not None else window.date) or trusted(window.newest, self.now)
-        if watermark is not None:
-            mark = max(mark, watermark) if mark else watermark
-        if not self.dry_run and (mark != self.state.watermark or resume is not None):
-            self.state.set_meta(watermark=iso(mark), sync_resume=None)
-
-    def _read_window(
-        self, window: _Window, since: datetime, first: int, retry: RetryList, seen: set[int], *, progress: bool
-    ) -> None:
-        """One reading of the changed orders from page `first` on, recorded in `window` (also when it stops at the
-        page cap); each order not yet in `seen` is handled."""
-        try:
-            for number, page in enumerate(self.store.changed_orders(since, first_page=first), start=first):
-                if number == first:
-                    window.promised = _promised(page, first)
-                    window.date = trusted(_header_date(page.date), self.now)
-                    if progress and window.promised and page.total_pages - first > 1:  # worth a bar on a terminal
-                        self.progress.begin("Reading changed orders", window.promised)
-                if progress:
-                    self.progress.advance(len(page.orders))
-                window.listed += len(page.orders)
-                for raw in page.orders:
-                    order_id = raw.get("id") if isinstance(raw, dict) else None
-                    window.rows.add(order_id)
-                    if order_id in seen:
-                        continue
-                    order = self._take(raw, order_id, retry)
-                    if order is None:
-                        continue
-                    seen.add(order.id)
-                    window.newest = max(window.newest, order.date_modified) if window.newest else order.date_modified
-                window.next_page = number + 1
-        finally:
-            if progress:
-                self.progress.end()
-
-    def _take(self, raw: Any, order_id: Any, retry: RetryList) -> Order | None:
-        """Parse and handle one order the store sent; one that cannot be parsed is reported once, retried by id."""
-        try:
-            order = parse_order(raw)
-        except BadOrder as exc:
-            self._bad_order(raw, order_id, str(exc), retry)
-            return None
-        self._handle_listed(order, retry)
-        return order
-
-    def _handle_listed(self, order: Order, retry: RetryList) -> None:
-        """Handle one listed (or re-read) order; a failure is reported once and the order retried by id later."""
-        try:
-            self.handle(order)
-            failpoints.hit("mid_sync")
-        except (StoreAuthError, StoreDeadline, MailAuthError):
-            raise
-        except WcrecallError as exc:
-            if retry.add(order.id, str(exc), self.now):
-                self.problem(order.id, f"{exc}; retried next tick")
-            else:
-                self.say(order.id, f"{exc}; retried next tick")
-            return
-        except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
-            self._bad_order({"status": order.status}, order.id, unexpected(exc, self._secrets), retry)
-            return
-        retry.done(order.id)
-
-    def _retry_by_id(self, retry: RetryList, seen: set[int]) -> None:
-        """Read again, by id, the orders earlier ticks could not handle (and that this sync did not list)."""
-        for order_id, why in retry.expire(self.now - self.policy.lookback):
-            self.say(order_id, f"no longer retried (older than the lookback): {why}")
-        wanted = [i for i in retry.ids() if i not in seen]
-        if wanted:
-            try:
-                found = self.store.orders_by_id(wanted)
-            except StoreAuthError:
-                raise
-            except StoreError as exc:
-                self.report.lines.append(f"orders to retry not read, retried next tick ({exc})")
-                found = None
-            if found is not None:
-                listed = {raw.get("id"): raw for raw in found if isinstance(raw, dict)}
-                # Only a store that honoured `include` tells that a missing order is gone.
-                honoured = set(listed) <= set(wanted)
-                for order_id in wanted:
-                    raw = listed.get(order_id)
-                    if raw is None:
-                        if honoured:
-                            retry.done(order_id)  # deleted or trashed since: nothing left to do
-                        continue
-                    self._take(raw, order_id, retry)
-
-    def _bad_order(self, raw: Any, order_id: Any, reason: str, retry: RetryList) -> None:
-        """An order whose data cannot be used: reported once (then retried by id, silently), with a `status` row
-        when its status is one wcrecall mails."""
-        status = raw.get("status") if isinstance(raw, dict) else None
-        known = isinstance(order_id, int) and order_id > 0
-        if known and not retry.add(order_id, f"skipped: {reason}", self.now):
-            self.say(order_id, f"skipped: {reason}")
-            return
-        self.problem(order_id, f"skipped: {reason}")
-        if status in self.policy.statuses and known and order_id not in self.state.recalls:
-            # A row in `status` too, so the owner sees why this order got no email (the data to fix is in WP admin).
-            when = self.now.isoformat()
-            self.put(Recall(id=order_id, number=str(order_id), kind=str(status), status=str(status), email_hash="",
-                            email_masked="", customer_id=0, country="", currency="", total="", created=when,
-                            opened=when, outcome=NOT_CONTACTED, end_reason=f"skipped: {reason}",
-                            ended=when))  # fmt: skip
+        Sync(self).run()
 
     def _index(self, recall: Recall) -> None:
         self._by_email[recall.email_hash].add(recall.id)
@@ -464,7 +277,7 @@ class Tick:
 
     def not_contacted(self, order: Order, email_hash: str, why: str) -> None:
         recall = self._new_recall(order, email_hash)
-        recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, why, self.now.isoformat()
+        finish(recall, NOT_CONTACTED, why, self.now)
         self.put(recall)
         self.say(order.id, f"not contacted: {why}")
 
@@ -487,7 +300,7 @@ class Tick:
             return
         refusal = self._regional(order, recall)
         if refusal:
-            recall.outcome, recall.end_reason, recall.ended = NOT_CONTACTED, refusal, self.now.isoformat()
+            finish(recall, NOT_CONTACTED, refusal, self.now)
             self.put(recall)
             self.say(order.id, f"not contacted: {refusal}")
             return
@@ -510,12 +323,12 @@ class Tick:
                 sibling.superseded_by = order.id
                 self.put(sibling)
             else:
-                recall.outcome, recall.end_reason = SUPERSEDED, f"newer order #{sibling.number} for the same cart"
-                recall.superseded_by, recall.ended = sibling.id, self.now.isoformat()
+                finish(recall, SUPERSEDED, f"newer order #{sibling.number} for the same cart", self.now)
+                recall.superseded_by = sibling.id
                 self.put(recall)
                 return
         if self.baseline:
-            recall.outcome, recall.end_reason, recall.ended = BASELINE, "adopted by --baseline", self.now.isoformat()
+            finish(recall, BASELINE, "adopted by --baseline", self.now)
             self.put(recall)
             self.say(order.id, "adopted without mailing (--baseline)")
             return
@@ -532,29 +345,8 @@ class Tick:
         if recall.warning:
             self.say(order.id, recall.warning)
 
-    def _restore_from_notes(self, recall: Recall, notes: Iterable[Any]) -> None:
-        """Rebuild what wcrecall already did for this order from the tags of its own notes (state lost or broken)."""
-        for note in notes:
-            if not isinstance(note, dict):
-                continue
-            text = str(note.get("note", ""))
-            if not text.startswith("wcrecall:"):
-                continue
-            when_iso = (_note_time(note) or self.now).isoformat()
-            msgid = NOTE_MSGID.search(text)
-            for tag in parse_note_tags(text):
-                if "step" in tag and recall.step(int(tag["step"])) is None:
-                    state = tag.get("state", SENT)
-                    recall.steps.append(
-                        Step(n=int(tag["step"]), state=state, at=when_iso, msgid=msgid[1] if msgid else "", noted=True)
-                    )
-                if "end" in tag and recall.is_open:
-                    recall.outcome, recall.end_reason, recall.ended = (
-                        tag["end"],
-                        "restored from the order notes",
-                        when_iso,
-                    )
-        recall.steps.sort(key=lambda s: s.n)
+    def _restore_from_notes(self, recall: Recall, raw_notes: Iterable[Any]) -> None:
+        notes.restore(recall, raw_notes, self.now)
 
     # -- ending -------------------------------------------------------------------------------------------------
 
@@ -568,32 +360,18 @@ class Tick:
         paid_order: int | None = None,
         note: bool = True,
     ) -> None:
-        recall.outcome, recall.end_reason, recall.ended = outcome, reason, self.now.isoformat()
-        recall.next_due = None
-        recall.paid_at, recall.paid_order = iso(paid_at), paid_order
-        recall.end_noted = not (note and recall.sent_steps and outcome in (RECOVERED, RECOVERED_NEW_ORDER))
+        """End `recall` (model/records.py `finish`), save it and report it. `note`: an end note is written to the order
+        when the buyer paid after a reminder (other ends are noted where they happen, or not at all)."""
+        note = note and bool(recall.sent_steps) and outcome in RECOVERED_OUTCOMES
+        finish(recall, outcome, reason, self.now, paid_at=paid_at, paid_order=paid_order, note=note)
         self.put(recall)
-        self.report.ended += 1
-        if outcome in (RECOVERED, RECOVERED_NEW_ORDER):
-            self.report.recovered += 1
-        self.say(recall.id, f"recall ended: {outcome.replace('_', ' ')} ({reason})")
+        self.ended(recall)
 
-    def end_note(self, recall: Recall) -> str:
-        sent = recall.sent_steps
-        last = sent[-1] if sent else None
-        paid_at = from_iso(recall.paid_at)
-        after = ""
-        if last is not None and paid_at is not None:
-            after = f" {humanize(paid_at - from_iso(last.at))} after reminder {last.n}"  # type: ignore[operator]
-        if recall.outcome == RECOVERED_NEW_ORDER:
-            text = f"wcrecall: the buyer paid new order #{recall.paid_order}{after}; no more reminders for this order"
-        elif recall.outcome == NOT_CONTACTED:
-            text = f"wcrecall: not contacted, no reminder will be sent: {recall.end_reason}"
-        elif recall.outcome == ENDED_UNPAID:
-            text = f"wcrecall: no more reminders for this order: {recall.end_reason}"
-        else:
-            text = f"wcrecall: paid{after}"
-        return f"{text} {note_tag(end=recall.outcome)}"
+    def ended(self, recall: Recall) -> None:
+        self.report.ended += 1
+        if recall.outcome in RECOVERED_OUTCOMES:
+            self.report.recovered += 1
+        self.say(recall.id, f"recall ended: {recall.outcome.replace('_', ' ')} ({recall.end_reason})")
 
     # -- sending ------------------------------------------------------------------------------------------------
 
@@ -718,35 +496,9 @@ class Tick:
         recall.steps.append(step)
         self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
         failpoints.hit("after_claim")
-        try:
-            self.transport.send(message)
-        except MailTemporaryError as exc:
-            recall.steps.remove(step)
-            self.put(recall, durable=True)  # a lost release would leave the step uncertain: never sent
-            self.problem(order.id, f"reminder {n} deferred by the mail server, retried next tick ({exc})")
-            return
-        except MailUncertain as exc:
-            step.state, step.why = UNCERTAIN, str(exc)
-            self.put(recall)
-            self.problem(order.id, f"reminder {n} may or may not have been delivered; it is not resent ({exc})")
-            return
-        except MailRecipientRefused as exc:
-            step.state, step.why = SKIPPED, f"refused by the mail server: {exc}"
-            privacy.suppress_refused(self.state, order.email, exc.reply or str(exc), now=self.now)
-            outcome = ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED
-            self.end(recall, outcome, "the mail server refused the address", note=False)
-            self.put(recall, durable=True)  # the refusal and the suppression (recorded before it) survive a crash
-            failpoints.hit("after_refusal")
-            self.problem(order.id, f"reminder {n} refused by the mail server; no more reminders ({exc})")
-            return
-        except MailAuthError:
-            recall.steps.remove(step)
-            self.put(recall, durable=True)
-            raise
-        except MailError as exc:
-            recall.steps.remove(step)
-            self.put(recall, durable=True)
-            self.problem(order.id, f"reminder {n} not sent: {exc}")
+        delivery = self.mail.send(message)
+        if not delivery.sent:
+            self._not_delivered(recall, step, order, delivery)
             return
         failpoints.hit("after_send")
         step.state = SENT
@@ -760,6 +512,17 @@ class Tick:
         failpoints.hit("after_mark_sent")
         self._post_step_note(recall, step)
 
+    def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
+        """The mail server did not take the message (recall/deliver.py says what that means for the step)."""
+        line = settle(recall, step, delivery, email=order.email, state=self.state, now=self.now)
+        # Durable: a lost release would leave the step uncertain (never sent); a refusal and its suppression survive.
+        self.put(recall, durable=delivery.outcome != UNCERTAIN_DELIVERY)
+        if delivery.outcome == REFUSED:
+            self.ended(recall)
+            failpoints.hit("after_refusal")
+        delivery.stop()
+        self.problem(order.id, line)
+
     def _sent_elsewhere(self, recall: Recall, n: int) -> bool:
         """Read the order's notes right before step `n` goes out: another state for this store (a second config)
         may have sent it since this recall opened. If its note shows the step, record it as sent by another state;
@@ -770,26 +533,24 @@ class Tick:
         if recall.id in self._notes_read:
             return False
         try:
-            notes = self.store.get_notes(recall.id)
+            raw_notes = self.store.get_notes(recall.id)
         except StoreAuthError:
             raise
         except StoreError as exc:
             self.problem(recall.id, f"reminder {n} not sent this tick: its notes could not be read to check ({exc})")
             return True
-        for note in notes:
-            text = str(note.get("note", "")) if isinstance(note, dict) else ""
-            if text.startswith("wcrecall:") and any(tag.get("step") == str(n) for tag in parse_note_tags(text)):
-                when = _note_time(note) or self.now
-                msgid = message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n)
-                why = "sent by another state for this store (order note)"
-                recall.steps.append(Step(n=n, state=SENT, at=when.isoformat(), msgid=msgid, noted=True, why=why))
-                self._contacts[recall.email_hash].append(when)
-                following = next_due(recall, self.policy, self.now).at
-                recall.next_due = iso(self.fit(recall, following)[0] if following else None)
-                self.put(recall)
-                self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")
-                return True
-        return False
+        when = notes.step_noted(raw_notes, n, self.now)
+        if when is None:
+            return False
+        msgid = message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n)
+        why = "sent by another state for this store (order note)"
+        recall.steps.append(Step(n=n, state=SENT, at=when.isoformat(), msgid=msgid, noted=True, why=why))
+        self._contacts[recall.email_hash].append(when)
+        following = next_due(recall, self.policy, self.now).at
+        recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+        self.put(recall)
+        self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")
+        return True
 
     # -- who, where, when ---------------------------------------------------------------------------------------
 
@@ -848,9 +609,7 @@ class Tick:
         buyer already reminded, ended unpaid (they were contacted)."""
         contacted = bool(recall.sent_steps)
         recall.reason = "do_not_contact"
-        recall.outcome = ENDED_UNPAID if contacted else NOT_CONTACTED
-        recall.end_reason, recall.ended = reason, self.now.isoformat()
-        recall.next_due, recall.end_noted = None, False
+        finish(recall, ENDED_UNPAID if contacted else NOT_CONTACTED, reason, self.now, note=True)
         self.put(recall)
         if not opened:
             self.report.ended += 1
@@ -961,37 +720,14 @@ class Tick:
 
     @property
     def renderer(self) -> Renderer:
-        """Built and checked at the first email of the tick: a broken template stops the tick before any send,
-        and a tick with nothing to send costs no template work."""
-        if self._renderer is None:
-            renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path)
-            steps = max((len(d) for d in (*self.policy.delays.values(), *self.policy.class_delays.values())), default=1)
-            languages = sorted(
-                {r.lang for r in self.state.open_recalls() if r.lang} | {self.settings.regional.default_language}
-            )
-            record = None if self.dry_run else self.state.path.with_name(self.state.path.name + ".templates-checked")
-            renderer.check_once(steps=steps, languages=languages, record=record)
-            self._renderer = renderer
-        return self._renderer
-
-    @property
-    def transport(self) -> Transport:
-        if self._transport is None:
-            self._transport = self._transport_factory().__enter__()
-        return self._transport
+        """Built and checked at the first email of the tick (recall/deliver.py `Mailer`)."""
+        return self.mail.renderer
 
     # -- notes --------------------------------------------------------------------------------------------------
 
-    def step_note(self, recall: Recall, step: Step) -> str:
-        reason = f"; reason: {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
-        return (
-            f"wcrecall: payment reminder {step.n} of {recall.planned} sent to {recall.email_masked} "
-            f"(Message-ID {step.msgid}){reason} {note_tag(step=step.n, state=step.state)}"
-        )
-
     def _post_step_note(self, recall: Recall, step: Step) -> None:
         try:
-            self.store.add_note(recall.id, self.step_note(recall, step))
+            self.store.add_note(recall.id, notes.step_note(recall, step))
         except (StoreAuthError, StoreDeadline):
             raise
         except StoreError as exc:
@@ -1004,12 +740,12 @@ class Tick:
     def post_pending_notes(self) -> None:
         """Notes that failed earlier (or ends to record): written now, never by sending the email again."""
         for recall in list(self.state.recalls.values()):
+            steps, end_due = notes.pending(recall)
             try:
-                for step in recall.steps:
-                    if step.state == SENT and not step.noted:
-                        self._post_step_note(recall, step)
-                if not recall.end_noted:
-                    self.store.add_note(recall.id, self.end_note(recall))
+                for step in steps:
+                    self._post_step_note(recall, step)
+                if end_due:
+                    self.store.add_note(recall.id, notes.end_note(recall))
                     recall.end_noted = True
                     self.put(recall)
             except (StoreAuthError, StoreDeadline):
@@ -1043,52 +779,6 @@ def _zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _note_time(raw: dict[str, Any]) -> datetime | None:
-    """A note's `date_created_gmt` as aware UTC; None when missing or malformed (notes are store data too)."""
-    try:
-        return parse_gmt(raw.get("date_created_gmt"), "note date", required=False)
-    except BadOrder:
-        return None
-
-
-def to_notes(raw_notes: Iterable[Any]) -> list[Note]:
-    """Order notes from the REST API (newest first) as the classifier reads them."""
-    return [
-        Note(text=raw["note"], author=str(raw.get("author", "")), date=_note_time(raw))
-        for raw in raw_notes
-        if isinstance(raw, dict) and isinstance(raw.get("note"), str)
-    ]
-
-
-@dataclass
-class _Window:
-    """What one reading of the changed orders brought."""
-
-    rows: set[Any] = field(default_factory=set)  # the ids listed (None for rows without one)
-    listed: int = 0
-    promised: int = 0  # what the first page's headers announced, when plausible
-    date: datetime | None = None  # the store's "now" at the first page (trusted)
-    newest: datetime | None = None  # the newest date_modified listed
-    next_page: int = 0  # the page after the last one read to its end
-
-
-def _promised(page: Page, first: int) -> int:
-    """How many orders the listing from page `first` on should bring, if the first page's headers are plausible
-    (consistent with each other and within the page cap); 0 when they are missing or cannot be right."""
-    if page.total_pages != -(-page.total // PER_PAGE) or page.total_pages - first >= MAX_SYNC_PAGES:
-        return 0
-    return max(0, page.total - (first - 1) * PER_PAGE)
-
-
-def _header_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
         return None
 
 

@@ -114,7 +114,7 @@ def test_normalize_language_keeps_chinese_scripts_apart_and_rejects_garbage(tag:
     assert normalize_language(tag) == normal
 
 
-@pytest.mark.parametrize("value", ["pl_PL", "zh_TW", "all", "<b>x</b>", "0"])
+@pytest.mark.parametrize("value", ["pl_PL", "ko_KR", "all", "<b>x</b>", "0"])
 def test_unsupported_or_garbage_meta_falls_through_to_the_country(value: str) -> None:
     """A language without a catalog (or no language at all) moves on to the billing country and says why."""
     choice = choose_language(meta={"trp_language": value}, country="FR", default="en")
@@ -690,3 +690,9 @@ def test_money_is_formatted_for_the_chosen_language(country: str, amount: str, c
     """The language chosen for a country formats the total the way its readers write money (Babel/CLDR)."""
     lang = choose_language(meta={}, country=country, default="en").lang
     assert format_money(Decimal(amount), currency, lang) in shown
+
+
+def test_traditional_chinese_meta_picks_its_own_catalog_now_that_one_ships() -> None:
+    """zh_TW from a multilingual plugin reads Traditional Chinese, never Simplified nor the billing country's."""
+    choice = choose_language(meta={"trp_language": "zh_TW"}, country="FR", default="en")
+    assert choice.lang == "zh_Hant"

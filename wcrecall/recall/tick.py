@@ -54,7 +54,7 @@ from wcrecall.model.records import (
 )
 from wcrecall.plan.classify import CLASS_LABELS, Note, classify_order
 from wcrecall.plan.decide import Policy, ending, is_newer_paid_order, skip
-from wcrecall.plan.history import History
+from wcrecall.plan.history import History, recipient_domain
 from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.paylink import pay_link as pay_link  # re-exported: tests build links with it
 from wcrecall.plan.planner import End, Plan, Rules, admission, confirm, holds_stock, plan, screen
@@ -397,6 +397,15 @@ class Tick:
     def _plan(self, recall: Recall, **given: Any) -> Plan:
         return plan(recall, history=self.history, rules=self.rules, now=self.now, **given)
 
+    def _replan(self, mailed: Recall) -> None:
+        """An email to this buyer went out: plans made before it for the same buyer or domain are stale (caps,
+        throttle)."""
+        domain = recipient_domain(mailed)
+        for rid in list(self._planned):
+            other = self.state.recalls.get(rid)
+            if other is None or other.email_hash == mailed.email_hash or recipient_domain(other) == domain:
+                del self._planned[rid]
+
     def handle(self, order: Order) -> None:
         """Apply what the sync learned about one order."""
         email_hash = self.state.email_hash(order.email) if order.email else ""
@@ -691,7 +700,7 @@ class Tick:
         failpoints.hit("after_send")
         step.state = SENT
         self.history.mailed(recall, self.now)
-        self._planned.clear()  # planned before this email: the buyer's caps and the domain's throttle have changed
+        self._replan(recall)
         recall.next_due = iso(planned.following)
         self.put(recall)
         self.report.sent += 1
@@ -723,7 +732,7 @@ class Tick:
                 why = "sent by another state for this store (order note)"
                 recall.steps.append(Step(n=n, state=SENT, at=when.isoformat(), msgid=msgid, noted=True, why=why))
                 self.history.contacts[recall.email_hash].append(when)
-                self._planned.clear()
+                self._replan(recall)
                 recall.next_due = iso(self._plan(recall).at)
                 self.put(recall)
                 self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")

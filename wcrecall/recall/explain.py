@@ -103,7 +103,8 @@ def run_now(seen: Look) -> str:
         why = "every reminder is done; the recall waits for a late payment"
     else:
         why = f"reminder {planned.step} at {planned.at or planned.due:%Y-%m-%d %H:%M} UTC"
-    return "nothing: " + "; ".join(filter(None, (skipped, why)))
+    opens = "" if seen.existing else " now (the recall opens)"
+    return f"nothing sent{opens}: " + "; ".join(filter(None, (skipped, why)))
 
 
 def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explanation:

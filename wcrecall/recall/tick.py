@@ -464,11 +464,11 @@ class Tick:
             return
         hold = self.hold_minutes() if holds_stock(order) else 0
         planned = self._plan(recall, order=order, new=True, hold_minutes=hold, rule=verdict.rule, at_send=False)
-        recall.lang, recall.zone, recall.hold_minutes = planned.lang, planned.zone, planned.hold_minutes
-        recall.max_steps, recall.warning, recall.planned = planned.max_steps, planned.warning, planned.total_steps
         if planned.end is not None and planned.end.refused:
             self._refuse(recall, planned.end)  # routing or the country rules
             return
+        recall.lang, recall.zone, recall.hold_minutes = planned.lang, planned.zone, planned.hold_minutes
+        recall.max_steps, recall.warning, recall.planned = planned.max_steps, planned.warning, planned.total_steps
         sibling = next(
             (
                 self.state.recalls[rid]

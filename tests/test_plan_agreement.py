@@ -167,3 +167,22 @@ def test_preview_refuses_what_run_would_never_send(tmp_path: Path, store: Sandbo
     assert held.stderr.startswith(
         f"Error: preview: run sends order {on_hold} no reminder: status on-hold is not recalled"
     )
+
+
+def test_explain_of_a_retried_cart_counts_the_reminders_already_sent(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The buyer retries the same cart in a new order after reminder 1 of the first: the new order carries the
+    recall, so explain (like run) sends no second reminder 1 and supersedes the first order."""
+    first = failed_order(store, "ana@example.com", hours_ago=3, cart_hash="cart-1")
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='[regional]\nquiet_hours = "off"\n')
+    assert cli(["run"], config=config, now=NOW).exit_code == 0 and len(smtp.messages) == 1
+    later = NOW + timedelta(hours=1)
+    store.set_now(later)
+    second = failed_order(store, "ana@example.com", hours_ago=0.5, cart_hash="cart-1")
+    result = cli(["explain", str(second)], config=config, now=later)
+    assert verdict(result.stdout) == ("nothing", 0), result.stdout
+    assert "reminder 1 (+1h): sent" in result.stdout
+    assert cli(["run"], config=config, now=later).exit_code == 0
+    assert len(smtp.messages) == 1
+    assert outcomes(config)[first] == "superseded" and outcomes(config)[second] == OPEN

@@ -217,3 +217,15 @@ def test_a_country_rule_gives_its_buyers_their_own_quiet_hours(make_rules: MakeR
     rules = make_rules('[regional.countries.de]\nquiet_hours = "20:00-09:00"\n')
     assert str(rules.quiet("DE")) == "20:00-09:00"
     assert str(rules.quiet("FR")) == "off"
+
+
+def test_a_retried_cart_finds_the_buyers_open_recall_of_that_cart() -> None:
+    """Same buyer and cart group, still open: the sibling; another cart, an ended one or no group: none."""
+    first = replace(recall(1), group="cart-a")
+    other_cart = replace(recall(2), group="cart-b")
+    ended = replace(recall(3), group="cart-c", outcome=NOT_CONTACTED)
+    history = history_of([first, other_cart, ended])
+    recalls = {r.id: r for r in (first, other_cart, ended)}
+    assert history.sibling(replace(recall(9), group="cart-a"), recalls) == first
+    assert history.sibling(replace(recall(9), group="cart-c"), recalls) is None
+    assert history.sibling(recall(9), recalls) is None

@@ -9,7 +9,7 @@ no I/O, no clock (every question takes `now`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -69,6 +69,16 @@ class History:
         if customer_id > 0:
             ids |= self.by_customer.get(customer_id, set())
         return ids
+
+    def sibling(self, recall: Recall, recalls: Mapping[int, Recall]) -> Recall | None:
+        """The open recall of the same buyer and cart (a retried checkout), if any."""
+        if not recall.group:
+            return None
+        for rid in self.by_email.get(recall.email_hash, ()):
+            other = recalls.get(rid)
+            if other is not None and other.id != recall.id and other.group == recall.group and other.is_open:
+                return other
+        return None
 
     def failed(self, recall: Recall, when: datetime) -> None:
         """A failed order of this buyer at `when` (its creation)."""

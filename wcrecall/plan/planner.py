@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wcrecall.model.order import Order
-from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, OPEN, Recall, from_iso
+from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, OPEN, SKIPPED, SUPERSEDED, Recall, from_iso
 from wcrecall.plan.decide import (
     Policy,
     candidate_problem,
@@ -183,6 +183,19 @@ def routing(recall: Recall, rule: str, rules: Rules) -> End | None:
             refused=True,
         )
     return None
+
+
+def carry(recall: Recall, sibling: Recall | None) -> tuple[Recall, End | None]:
+    """A retry of the same cart by the same buyer while `sibling`'s recall is open: the newer order carries the
+    recall, with the steps already sent (nobody gets reminder 1 twice), and the older one is superseded. Returns the
+    recall to plan, and its end when it is the older order."""
+    if sibling is None:
+        return recall, None
+    theirs, mine = from_iso(sibling.created), from_iso(recall.created)
+    if theirs is not None and mine is not None and mine > theirs:
+        steps = [s for s in sibling.steps if s.state != SKIPPED] + recall.steps
+        return replace(recall, steps=steps, created=sibling.created), None
+    return recall, End(SUPERSEDED, f"newer order #{sibling.number} for the same cart", refused=True)
 
 
 def plan(

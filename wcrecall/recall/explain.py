@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from wcrecall.config.settings import Settings, format_duration
 from wcrecall.model.order import Order, mask_email, parse_order
@@ -15,7 +16,7 @@ from wcrecall.model.records import Recall
 from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order, describe, explain_note
 from wcrecall.plan.decide import steps_for
 from wcrecall.plan.history import History
-from wcrecall.plan.planner import Plan, Rules, holds_stock, plan, upcoming, zone_of
+from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
 from wcrecall.plan.regional import buyer_zone, choose_language, format_local_datetime
 from wcrecall.recall.tick import draft_recall, rules_for, to_notes
 from wcrecall.state import privacy
@@ -75,8 +76,17 @@ def look(settings: Settings, store: Store, order_id: int, now: datetime) -> Look
     draft.reason, draft.reason_rule = verdict.failure_class, verdict.rule
     history.failed(draft, order.date_created)
     hold = store.hold_stock_minutes() if holds_stock(order) and order.status in rules.policy.statuses else 0
-    planned = plan(draft, history=history, rules=rules, now=now, order=order, new=True, hold_minutes=hold,
-                   suppressed=suppressed, rule=verdict.rule)  # fmt: skip
+    given: dict[str, Any] = {"order": order, "new": True, "hold_minutes": hold, "suppressed": suppressed,
+                             "rule": verdict.rule}  # fmt: skip
+    planned = plan(draft, history=history, rules=rules, now=now, **given)
+    if planned.end is None or not planned.end.refused:  # as run: a retried cart after the guard and country rules
+        sibling = history.sibling(draft, state.recalls)
+        carried, superseded = carry(draft, sibling)
+        if superseded is not None:
+            planned = replace(planned, end=superseded, send_now=False)
+        elif sibling is not None:
+            draft = carried
+            planned = plan(draft, history=history, rules=rules, now=now, **given)
     opened = replace(draft, lang=planned.lang, zone=planned.zone, max_steps=planned.max_steps,
                      hold_minutes=planned.hold_minutes, warning=planned.warning, planned=planned.total_steps)  # fmt: skip
     return Look(order, verdict, opened, False, planned, history, rules, now)

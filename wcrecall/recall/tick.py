@@ -57,7 +57,7 @@ from wcrecall.plan.decide import Policy, ending, is_newer_paid_order, skip
 from wcrecall.plan.history import History, recipient_domain
 from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.paylink import pay_link as pay_link  # re-exported: tests build links with it
-from wcrecall.plan.planner import End, Plan, Rules, admission, confirm, holds_stock, plan, screen
+from wcrecall.plan.planner import End, Plan, Rules, admission, carry, confirm, holds_stock, plan, screen
 from wcrecall.plan.planner import other_methods as suggested_methods
 from wcrecall.recall import failpoints
 from wcrecall.recall.compose import compose
@@ -469,25 +469,17 @@ class Tick:
             return
         recall.lang, recall.zone, recall.hold_minutes = planned.lang, planned.zone, planned.hold_minutes
         recall.max_steps, recall.warning, recall.planned = planned.max_steps, planned.warning, planned.total_steps
-        sibling = next(
-            (
-                self.state.recalls[rid]
-                for rid in self.history.by_email.get(email_hash, ())
-                if recall.group and self.state.recalls[rid].group == recall.group and self.state.recalls[rid].is_open
-            ),
-            None,
-        )
+        sibling = self.history.sibling(recall, self.state.recalls)
+        carried, superseded = carry(recall, sibling)
         if sibling is not None:
-            if from_iso(sibling.created) and order.date_created > from_iso(sibling.created):  # type: ignore[operator]
-                # The buyer retried the same cart in a new order: the newest order carries the recall, with the
-                # steps already sent, so nobody gets reminder 1 twice.
-                recall.steps = [s for s in sibling.steps if s.state != SKIPPED] + recall.steps
-                recall.created = sibling.created
+            if superseded is None:
+                # The buyer retried the same cart in a new order: the newest order carries the recall.
+                recall.steps, recall.created = carried.steps, carried.created
                 self.end(sibling, SUPERSEDED, f"newer order #{order.number} for the same cart", note=False)
                 sibling.superseded_by = order.id
                 self.put(sibling)
             else:
-                recall.outcome, recall.end_reason = SUPERSEDED, f"newer order #{sibling.number} for the same cart"
+                recall.outcome, recall.end_reason = SUPERSEDED, superseded.reason
                 recall.superseded_by, recall.ended = sibling.id, self.now.isoformat()
                 self.put(recall)
                 return

@@ -40,7 +40,7 @@ from wcrecall.plan.decide import (
 )
 from wcrecall.plan.guard import blocked_domain, burst
 from wcrecall.plan.history import History, recipient_domain
-from wcrecall.plan.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
+from wcrecall.plan.regional import LanguageChoice, QuietHours, buyer_zone, choose_language, parse_quiet_hours
 
 DO_NOT_CONTACT = "do_not_contact"  # the recall's `reason` when the guard or routing ends it (flagged, with a note)
 
@@ -116,7 +116,9 @@ class Plan:
     waits: str = ""  # why a step due now waits for a later tick (domain throttle)
     following: datetime | None = None
     lang: str = ""
+    lang_why: str = ""  # why this language ("billing country DE"), when chosen by this plan
     zone: str = ""
+    zone_why: str = ""  # why this zone, when chosen by this plan
     failure_class: str = ""
     kind: str = ""
     total_steps: int = 0
@@ -229,11 +231,12 @@ def plan(
         )
         if refusal is not None:
             return replace(base, end=refusal)
-        recall, refused = opened(recall, order, rules, hold_minutes)
-        base = replace(base, lang=recall.lang, zone=recall.zone, max_steps=recall.max_steps,
-                       hold_minutes=recall.hold_minutes, warning=recall.warning)  # fmt: skip
-        if refused:
-            return replace(base, end=End(NOT_CONTACTED, refused, refused=True))
+        opening = opened(recall, order, rules, hold_minutes)
+        if opening.refusal:
+            return replace(base, end=End(NOT_CONTACTED, opening.refusal, refused=True))
+        recall = opening.recall
+        base = replace(base, lang=recall.lang, lang_why=opening.lang_why, zone=recall.zone, zone_why=opening.zone_why,
+                       max_steps=recall.max_steps, hold_minutes=recall.hold_minutes, warning=recall.warning)  # fmt: skip
     elif order is not None and (gone := ending(order)) is not None:
         return replace(base, end=End(*gone))
     base = replace(base, total_steps=len(steps_for(recall, rules.policy)))
@@ -265,13 +268,33 @@ def plan(
                    suppressed=suppressed)  # fmt: skip
 
 
-def opened(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> tuple[Recall, str]:
+@dataclass(frozen=True)
+class Opening:
+    """A recall as it opens (`opened`): with its language, zone, step cap and hold stock, and why; or the refusal."""
+
+    recall: Recall
+    refusal: str = ""
+    lang_why: str = ""
+    zone_why: str = ""
+
+
+@dataclass(frozen=True)
+class SendView:
+    """What an email built now from the fresh order uses (`send_view`)."""
+
+    lang: str
+    lang_why: str
+    hold_minutes: int
+    deadline: datetime | None
+
+
+def opened(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> Opening:
     """The recall with what is fixed when it opens (language, zone, a country's step cap, hold stock and its
-    warning), and why the country rules forbid mailing ("" when they do not). The recall given is not changed."""
+    warning), or why the country rules forbid mailing. The recall given is not changed."""
     rule = rules.countries.get(order.country)
     if rule is not None and not rule.send:
-        return recall, f"country rules: orders from {order.country} are not mailed"
-    lang = choose_language(meta=order.meta, country=order.country, state=order.state, default=rules.default_language)
+        return Opening(recall, f"country rules: orders from {order.country} are not mailed")
+    lang = _language(order, rules)
     zone = buyer_zone(country=order.country, state=order.state, fallback=rules.store_timezone)
     hold, warning = 0, ""
     if holds_stock(order):
@@ -280,7 +303,7 @@ def opened(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> tup
     changes: dict[str, Any] = {"lang": lang.lang, "zone": zone.zone.key, "hold_minutes": hold, "warning": warning}
     if rule is not None:
         changes["max_steps"] = rule.max_steps
-    return replace(recall, **changes), ""
+    return Opening(replace(recall, **changes), lang_why=lang.why, zone_why=zone.why)
 
 
 def confirm(
@@ -309,7 +332,9 @@ def confirm(
     if consent.strip().lower() in ("", "0", "no", "false"):
         why = f"country rules: no consent ({rule.consent_meta if rule else ''} is not set on the order)"
         return replace(ready, send_now=False, end=End(NOT_CONTACTED, why))
-    lang, held, deadline = send_view(recall, order, rules, hold_minutes)
+    view = send_view(recall, order, rules, hold_minutes)
+    lang, held, deadline = view.lang, view.hold_minutes, view.deadline
+    ready = replace(ready, lang_why=view.lang_why)
     contacts = history.contacts_of(recall.email_hash)
     fresh = replace(recall, hold_minutes=held)
     too_late = too_close_to_cancel(deadline, held, now)
@@ -322,14 +347,19 @@ def confirm(
                    hold_minutes=held, deadline=deadline)  # fmt: skip
 
 
-def send_view(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> tuple[str, int, datetime | None]:
+def send_view(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> SendView:
     """What an email built now from the fresh order uses: the language (a multilingual plugin's meta may have come
     since the recall opened), the hold-stock minutes (the shop's setting now, for a pending order that had hold
     stock), and the hold-stock deadline (pending orders only)."""
-    lang = choose_language(meta=order.meta, country=order.country, state=order.state, default=rules.default_language)
+    lang = _language(order, rules)
     held = hold_minutes if recall.hold_minutes and order.status == "pending" else recall.hold_minutes
     deadline = hold_deadline(order.date_modified, held) if order.status == "pending" else None
-    return lang.lang, held, deadline
+    return SendView(lang.lang, lang.why, held, deadline)
+
+
+def _language(order: Order, rules: Rules) -> LanguageChoice:
+    """The buyer's language: a multilingual plugin's order meta, else the billing country, else the store's."""
+    return choose_language(meta=order.meta, country=order.country, state=order.state, default=rules.default_language)
 
 
 def other_methods(gateways: Iterable[Any], payment_method: str, failure_class: str, rules: Rules) -> list[str]:

@@ -17,7 +17,7 @@ from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order,
 from wcrecall.plan.decide import steps_for
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
-from wcrecall.plan.regional import buyer_zone, choose_language, format_local_datetime
+from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.tick import draft_recall, rules_for, to_notes
 from wcrecall.state import privacy
 from wcrecall.state.db import State
@@ -137,14 +137,11 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
         flagged = "flagged do not contact; the owner gets a note instead of the buyer an email: "
         out.add("eligible", f"no: {flagged if planned.end.flag else ''}{planned.end.reason}")
     regional = settings.regional
-    language = choose_language(
-        meta=order.meta, country=order.country, state=order.state, default=regional.default_language
-    )
-    lang = planned.lang or recall.lang or language.lang
-    zone = buyer_zone(country=order.country, state=order.state, fallback=regional.store_timezone)
-    zone_name = planned.zone or zone.zone.key
-    out.add("language", f"{lang} ({language.why if lang == language.lang else 'chosen when the recall opened'})")
-    zone_why = zone.why if zone_name == zone.zone.key else "chosen when the recall opened"
+    lang = planned.lang or recall.lang or regional.default_language
+    zone_name = planned.zone or recall.zone or regional.store_timezone
+    earlier = "chosen when the recall opened" if seen.existing else "store default: no recall opens"
+    out.add("language", f"{lang} ({planned.lang_why or earlier})")
+    zone_why = planned.zone_why or earlier
     out.add("time zone", f"{zone_name} ({zone_why}); quiet hours {seen.rules.quiet(order.country)} local")
     rule = regional.countries.get(order.country)
     if rule is not None:

@@ -40,13 +40,13 @@ def render_preview(settings: Settings, *, order_id: int, step: int, now: datetim
         if given_up is not None:
             raise ConfigError(f"preview: run does not send reminder {step} of order {order_id}: {given_up}")
         hold = store.hold_stock_minutes() if recall.hold_minutes and order.status == "pending" else 0
-        lang, held, deadline = send_view(recall, order, seen.rules, hold)
+        sending = send_view(recall, order, seen.rules, hold)
         hosts = {host_of(settings.store.url)}
         if host_of(order.payment_url) not in hosts:
             hosts |= reported_hosts(store.system_status()[0])
         suggest = recall.reason in seen.rules.suggest_methods
         methods = other_methods(store.payment_gateways() if suggest else [], order.payment_method, recall.reason,
                                 seen.rules)  # fmt: skip
-    view = replace(planned, lang=lang, hold_minutes=held, deadline=deadline)
+    view = replace(planned, lang=sending.lang, hold_minutes=sending.hold_minutes, deadline=sending.deadline)
     renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path)
     return compose(settings, renderer, order, view, step, hosts=hosts, payment_methods=methods, now=now)

@@ -222,3 +222,17 @@ def test_a_tick_plans_each_email_once(
     assert cli(["run"], config=config, now=E2E_NOW).exit_code == 0
     assert len(smtp.messages) == 2
     assert sorted(calls) == [first, second]
+
+
+def test_a_retried_cart_carries_the_reminders_sent_for_the_older_order() -> None:
+    """The newer order of a cart takes over the older one's sent steps and schedule; the older order of the two is
+    superseded by the newer; no sibling, nothing changes."""
+    older = recall(H, id=1, number="1", created=(NOW - 3 * H).isoformat())
+    newer = recall(id=2, number="2", created=(NOW - H).isoformat())
+    carried, end = planner.carry(newer, older)
+    assert end is None and [s.n for s in carried.steps] == [1] and carried.created == older.created
+    assert plan(carried, history=History(), rules=RULES, now=NOW).step == 2
+    kept, superseded = planner.carry(older, newer)
+    assert kept == older and superseded is not None and superseded.outcome == "superseded"
+    assert superseded.reason == "newer order #2 for the same cart"
+    assert planner.carry(newer, None) == (newer, None)

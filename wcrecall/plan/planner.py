@@ -18,16 +18,15 @@ The tick applies the plan's fields and ends; the other two print or render them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wcrecall.model.order import Order
 from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, OPEN, SKIPPED, SUPERSEDED, Recall, from_iso
 from wcrecall.plan.decide import (
-    Policy,
     candidate_problem,
     ending,
     fit,
@@ -40,59 +39,11 @@ from wcrecall.plan.decide import (
 )
 from wcrecall.plan.guard import blocked_domain, burst
 from wcrecall.plan.history import History, recipient_domain
-from wcrecall.plan.regional import LanguageChoice, QuietHours, buyer_zone, choose_language, parse_quiet_hours
-
-DO_NOT_CONTACT = "do_not_contact"  # the recall's `reason` when the guard or routing ends it (flagged, with a note)
-
-
-class CountryRules(Protocol):
-    """What the planner reads of a country rule (config's `regional.countries.XX`)."""
-
-    @property
-    def send(self) -> bool: ...
-    @property
-    def max_steps(self) -> int: ...
-    @property
-    def consent_meta(self) -> str: ...
-    @property
-    def quiet_hours(self) -> str: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class Rules:
-    """The settings the planner needs, as plain values (recall/tick.py `rules_for(settings)` builds them)."""
-
-    policy: Policy
-    default_language: str = "en"
-    store_timezone: str = "UTC"
-    quiet_hours: str = "21:00-08:00"
-    countries: Mapping[str, CountryRules] = field(default_factory=dict)
-    blocked_domains: tuple[str, ...] = ()
-    burst_window: timedelta = timedelta(hours=1)
-    burst_failures: int = 5
-    no_email: tuple[str, ...] = (DO_NOT_CONTACT,)
-    suggest_methods: tuple[str, ...] = ()
-    domain_hourly_cap: int = 0
-    domain_caps: Mapping[str, int] = field(default_factory=dict)
-
-    def quiet(self, country: str) -> QuietHours:
-        rule = self.countries.get(country)
-        return parse_quiet_hours(rule.quiet_hours if rule is not None and rule.quiet_hours else self.quiet_hours)
-
-
-@dataclass(frozen=True)
-class End:
-    """The recall ends now: `outcome` (records.py), `reason` for the owner; `flag` for a do-not-contact end (the tick
-    writes a note saying why), `burst` the label ("IP address", "email") when a card-testing burst also ends the
-    buyer's other open recalls; `record` False for an order that gets no row (not recalled, or older than the
-    lookback); `refused` when the recall is refused as it opens (admission, guard, routing, country rules)."""
-
-    outcome: str
-    reason: str
-    flag: bool = False
-    burst: str = ""
-    record: bool = True
-    refused: bool = False
+from wcrecall.plan.regional import LanguageChoice, buyer_zone, choose_language
+from wcrecall.plan.rules import DO_NOT_CONTACT as DO_NOT_CONTACT
+from wcrecall.plan.rules import CountryRules as CountryRules
+from wcrecall.plan.rules import End as End
+from wcrecall.plan.rules import Rules as Rules
 
 
 @dataclass(frozen=True, kw_only=True)

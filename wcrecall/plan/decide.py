@@ -154,8 +154,9 @@ def fit(
     The rules are about the moment of sending: a step that is already overdue (a first run, a backlog, an outage)
     goes out no earlier than `now`, so it is `now` that must be outside the buyer's quiet hours.
 
-    `deadline` is when hold stock will cancel a pending order: quiet hours never push a reminder past it (the buyer
-    was at the checkout minutes ago, and after the cancel the link no longer works)."""
+    `deadline` is when hold stock will cancel a pending order: quiet hours never push a reminder from before it to
+    past it (the buyer was at the checkout minutes ago, and after the cancel the link no longer works). Once it has
+    passed, the order was not cancelled after all and quiet hours apply as for any other."""
     why: list[str] = []
     at = max(at, now)
     ordered = sorted(contacts)
@@ -171,7 +172,7 @@ def fit(
             _add(why, f"at most {policy.max_per_week} emails to one buyer in 7 days")
         if zone is not None and quiet.enabled:
             shifted = outside_quiet_hours(at, zone, quiet)
-            if shifted != at and deadline is not None and shifted >= deadline:
+            if shifted != at and deadline is not None and at < deadline <= shifted:
                 _add(why, "sent in quiet hours: hold stock cancels the order before they end")
             elif shifted != at:
                 at = shifted

@@ -1,19 +1,26 @@
-"""`wcrecall explain`: why an order gets (or does not get) which reminder when. Reads only; sends and writes nothing."""
+"""`wcrecall explain`: why an order gets (or does not get) which reminder when. Reads only; sends and writes nothing.
+
+It asks the planner (plan/planner.py) exactly as `run` does, with the same state (the buyer's history, the recall's
+outcome, suppressions) and the same store reads, so it says what `run` will do now: `look` is shared with `preview`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from wcrecall.config.settings import Settings, format_duration
 from wcrecall.model.order import Order, mask_email, parse_order
-from wcrecall.model.records import SENT, UNCERTAIN, Recall, from_iso
+from wcrecall.model.records import Recall
 from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order, describe, explain_note
-from wcrecall.plan.decide import candidate_problem, fit, hold_stock_warning, steps_for
-from wcrecall.plan.guard import blocked_domain
-from wcrecall.plan.regional import buyer_zone, choose_language, format_local_datetime, parse_quiet_hours
+from wcrecall.plan.decide import steps_for
+from wcrecall.plan.history import History
+from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
+from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.notes import to_notes
-from wcrecall.recall.tick import policy_for
+from wcrecall.recall.tick import draft_recall, rules_for
+from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.client import Store
 
@@ -23,9 +30,24 @@ class Explanation:
     order: str
     lines: list[tuple[str, str]] = field(default_factory=list)  # (topic, text)
     schedule: list[tuple[int, str, str, str]] = field(default_factory=list)  # (step, scheduled, sends at, why)
+    run_now: str = ""  # what `run` does with this order now: "sends reminder 1 of 3", "ends: ...", "nothing: ..."
 
     def add(self, topic: str, text: str) -> None:
         self.lines.append((topic, text))
+
+
+@dataclass(frozen=True)
+class Look:
+    """An order as `run` sees it now, and the planner's answer."""
+
+    order: Order
+    verdict: Classification
+    recall: Recall  # the state's recall, or the one run would open (with what opening fixes)
+    existing: bool
+    plan: Plan
+    history: History
+    rules: Rules
+    now: datetime
 
 
 def explain_text(text: str, payment_method: str = "") -> Classification:
@@ -33,118 +55,138 @@ def explain_text(text: str, payment_method: str = "") -> Classification:
     return explain_note(text, payment_method)
 
 
+def look(settings: Settings, store: Store, order_id: int, now: datetime) -> Look:
+    """Read the order, its notes and (for a pending checkout order) the hold-stock time, as a tick would, and plan
+    it against the state; nothing is written. Call inside `store.session()`."""
+    order = parse_order(store.get_order(order_id))
+    notes = store.get_notes(order_id)
+    state = State.of(settings, read_only=True).load()
+    rules = rules_for(settings)
+    since = now - settings.guard.burst_window * 2 - rules.policy.lookback
+    history = History.of(state.recalls.values(), now=now, failures_since=since)
+    verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
+    suppressed = privacy.blocked(state, order.email)
+    existing = state.recalls.get(order.id)
+    if existing is not None:
+        hold = store.hold_stock_minutes() if existing.hold_minutes and order.status == "pending" else 0
+        planned = plan(existing, history=history, rules=rules, now=now, order=order, hold_minutes=hold,
+                       suppressed=suppressed)  # fmt: skip
+        return Look(order, verdict, existing, True, planned, history, rules, now)
+    email_hash = state.email_hash(order.email) if order.email else ""
+    draft = draft_recall(order, state, email_hash=email_hash, now=now, policy=rules.policy)
+    draft.reason, draft.reason_rule = verdict.failure_class, verdict.rule
+    history.failed(draft, order.date_created)
+    hold = store.hold_stock_minutes() if holds_stock(order) and order.status in rules.policy.statuses else 0
+    given: dict[str, Any] = {"order": order, "new": True, "hold_minutes": hold, "suppressed": suppressed,
+                             "rule": verdict.rule}  # fmt: skip
+    planned = plan(draft, history=history, rules=rules, now=now, **given)
+    if planned.end is None or not planned.end.refused:  # as run: a retried cart after the guard and country rules
+        sibling = history.sibling(draft, state.recalls)
+        carried, superseded = carry(draft, sibling)
+        if superseded is not None:
+            planned = replace(planned, end=superseded, send_now=False)
+        elif sibling is not None:
+            draft = carried
+            planned = plan(draft, history=history, rules=rules, now=now, **given)
+    opened = replace(draft, lang=planned.lang, zone=planned.zone, max_steps=planned.max_steps,
+                     hold_minutes=planned.hold_minutes, warning=planned.warning, planned=planned.total_steps)  # fmt: skip
+    return Look(order, verdict, opened, False, planned, history, rules, now)
+
+
+def run_now(seen: Look) -> str:
+    """What `run` does with the order now, in one line."""
+    planned, recall = seen.plan, seen.recall
+    if planned.end is not None:
+        if seen.existing and not recall.is_open:
+            return f"nothing: the recall ended ({recall.outcome.replace('_', ' ')}: {recall.end_reason})"
+        if not planned.end.record:
+            return f"nothing: {planned.end.reason}"
+        outcome = planned.end.outcome
+        if planned.end.flag and recall.sent_steps:
+            outcome = "ended_unpaid"
+        return f"ends: {outcome} ({planned.end.reason})"
+    if planned.send_now and planned.step is not None:
+        return f"sends reminder {planned.step} of {planned.total_steps}"
+    skipped = "; ".join(f"reminder {n} skipped: {why}" for n, why in planned.skipped)
+    if planned.waits:
+        why = f"reminder {planned.step} waits: {planned.waits}"
+    elif planned.step is None:
+        why = "every reminder is done; the recall waits for a late payment"
+    else:
+        why = f"reminder {planned.step} at {planned.at or planned.due:%Y-%m-%d %H:%M} UTC"
+    opens = "" if seen.existing else " now (the recall opens)"
+    return f"nothing sent{opens}: " + "; ".join(filter(None, (skipped, why)))
+
+
 def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explanation:
     """Classify the order from its notes, choose language and time zone, and plan its reminders as a tick would,
-    with the buyer's caps and quiet hours applied. Two GETs (order, notes); nothing is written anywhere."""
+    with the buyer's caps and quiet hours, suppressions, the guard and the recall's outcome applied. Store reads
+    only (order, notes, hold stock); nothing is written anywhere."""
     store = Store(settings.store)
     with store.session():
-        order = parse_order(store.get_order(order_id))
-        notes = store.get_notes(order_id)
-        pending_checkout = order.status == "pending" and order.created_via in ("checkout", "store-api")
-        hold = store.hold_stock_minutes() if pending_checkout else 0
-    state = State.of(settings, read_only=True).load()
-    policy = policy_for(settings)
+        seen = look(settings, store, order_id, now)
+    order, recall, planned, verdict = seen.order, seen.recall, seen.plan, seen.verdict
     out = Explanation(
         order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})"
     )
-    problem = candidate_problem(order, now, policy) or blocked_domain(order.email, settings.guard.blocked_domains)
-    verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
     out.add("failure class", f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
-    if problem:
-        out.add("eligible", f"no: {problem}")
-    elif verdict.failure_class in settings.routing.no_email:
-        out.add("eligible", "no: flagged do not contact; the owner gets a note instead of the buyer an email")
-    else:
+    if planned.end is None:
         out.add("eligible", "yes")
+    elif seen.existing and not recall.is_open:
+        out.add("eligible", f"no: the recall ended ({recall.outcome.replace('_', ' ')}: {recall.end_reason})")
+    else:
+        flagged = "flagged do not contact; the owner gets a note instead of the buyer an email: "
+        out.add("eligible", f"no: {flagged if planned.end.flag else ''}{planned.end.reason}")
     regional = settings.regional
-    language = choose_language(
-        meta=order.meta, country=order.country, state=order.state, default=regional.default_language
-    )
-    zone = buyer_zone(country=order.country, state=order.state, fallback=regional.store_timezone)
+    lang = planned.lang or recall.lang or regional.default_language
+    zone_name = planned.zone or recall.zone or regional.store_timezone
+    earlier = "chosen when the recall opened" if seen.existing else "store default: no recall opens"
+    out.add("language", f"{lang} ({planned.lang_why or earlier})")
+    zone_why = planned.zone_why or earlier
+    out.add("time zone", f"{zone_name} ({zone_why}); quiet hours {seen.rules.quiet(order.country)} local")
     rule = regional.countries.get(order.country)
-    quiet = parse_quiet_hours(rule.quiet_hours if rule and rule.quiet_hours else regional.quiet_hours)
-    out.add("language", f"{language.lang} ({language.why})")
-    out.add("time zone", f"{zone.zone.key} ({zone.why}); quiet hours {quiet} local")
     if rule is not None:
         out.add(
             "country rules",
             f"{order.country}: send={rule.send}, max_steps={rule.max_steps or 'all'}, consent_meta={rule.consent_meta or '-'}",
         )
-    recall = _as_recall(order, verdict, language.lang, zone.zone.key, hold, rule.max_steps if rule else 0, state)
-    if hold:
-        warning = hold_stock_warning(policy.delays.get("pending", (timedelta(0),))[0], hold)
-        out.add("hold stock", warning or f"WooCommerce cancels this unpaid order {hold} min after its last change")
-    contacts = sorted(
-        t
-        for r in state.recalls.values()
-        if r.email_hash == recall.email_hash
-        for s in r.steps
-        if s.state in (SENT, UNCERTAIN) and (t := from_iso(s.at)) is not None
-    )
+    if recall.hold_minutes:
+        out.add("hold stock", recall.warning or f"WooCommerce cancels this unpaid order {recall.hold_minutes} min "
+                "after its last change")  # fmt: skip
+    policy = seen.rules.policy
+    contacts = seen.history.contacts_of(recall.email_hash)
     out.add(
         "buyer's emails so far",
         f"{len(contacts)} (caps: {format_duration(policy.min_gap)} apart, {policy.max_per_week} per 7 days)",
     )
-    created = order.date_created
-    planned = list(contacts)
-    existing = state.recalls.get(order.id)
-    done = {step.n: step for step in existing.steps} if existing else {}
-    delays = steps_for(recall, policy)
-    previous: tuple[datetime, timedelta] | None = None  # (time of the step before, its delay): keeps the spacing
-    for n, delay in enumerate(delays, start=1):
-        if n in done:
-            step = done[n]
-            out.schedule.append(
-                (
-                    n,
-                    f"+{format_duration(delay)}",
-                    f"{step.state} {step.at[:16].replace('T', ' ')} UTC",
-                    step.why or "done",
-                )
-            )
-            sent = from_iso(step.at)
-            previous = (sent, delay) if sent else previous
-            continue
-        base = created + delay
-        if previous is not None:
-            # As the tick does (decide.next_due): a late step pushes the next one back by the usual spacing.
-            base = max(base, previous[0] + delay - previous[1])
-        at, why = fit(
-            base,
-            contacts=planned,
-            policy=policy,
-            zone=zone.zone,
-            quiet=quiet,
-            now=now,
-            deadline=_deadline(recall, order),
-        )
-        planned.append(at)
-        previous = (at, delay)
-        out.schedule.append(
-            (
-                n,
-                f"+{format_duration(delay)}",
-                f"{at:%Y-%m-%d %H:%M} UTC ({format_local_datetime(at, zone.zone, language.lang)} local)",
-                "; ".join(why) or "on schedule",
-            )
-        )
+    _schedule(out, seen, lang, zone_name)
+    out.run_now = run_now(seen)
     return out
 
 
-def _deadline(recall: Recall, order: Order) -> datetime | None:
-    return order.date_modified + timedelta(minutes=recall.hold_minutes) if recall.hold_minutes else None
+def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
+    recall, planned = seen.recall, seen.plan
+    delays = _delays(seen)
+    zone = zone_of(zone_name)
+    for step in recall.steps:
+        delay = f"+{format_duration(delays[step.n - 1])}" if step.n <= len(delays) else "-"
+        out.schedule.append((step.n, delay, f"{step.state} {step.at[:16].replace('T', ' ')} UTC", step.why or "done"))
+    for n, why in planned.skipped:
+        out.schedule.append((n, f"+{format_duration(delays[n - 1])}", "skipped now", why))
+    if planned.end is not None:
+        return
+    plain = replace(recall, lang=lang, zone=zone_name)
+    for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
+        local = f" ({format_local_datetime(coming.at, zone, lang)} local)" if zone is not None else ""
+        out.schedule.append(
+            (
+                coming.n,
+                f"+{format_duration(delays[coming.n - 1])}",
+                f"{coming.at:%Y-%m-%d %H:%M} UTC{local}",
+                "; ".join(coming.reasons) or "on schedule",
+            )
+        )
 
 
-def _as_recall(
-    order: Order, verdict: Classification, lang: str, zone: str, hold: int, max_steps: int, state: State
-) -> Recall:
-    existing = state.recalls.get(order.id)
-    base = Recall(
-        id=order.id, number=order.number, kind=order.status if order.status in ("failed", "pending") else "failed",
-        status=order.status, email_hash=state.email_hash(order.email) if order.email else "",
-        email_masked=mask_email(order.email), customer_id=order.customer_id, country=order.country,
-        currency=order.currency, total=str(order.total), created=order.date_created.isoformat(),
-        opened=order.date_created.isoformat(), reason=verdict.failure_class, lang=lang, zone=zone,
-        hold_minutes=hold, max_steps=max_steps,
-    )  # fmt: skip
-    return replace(base, email_hash=existing.email_hash) if existing else base
+def _delays(seen: Look) -> tuple[timedelta, ...]:
+    return steps_for(seen.recall, seen.rules.policy)

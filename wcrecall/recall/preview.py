@@ -1,29 +1,52 @@
-"""`wcrecall preview`: render a reminder from a live order without sending or writing anything."""
+"""`wcrecall preview`: the reminder `run` would send for a live order, without sending or writing anything.
+
+The planner decides as for `run` (explain.look: language, failure class, step count, hold stock), and the email is
+built by the tick's own function (recall/compose.py) with the store's other payment methods, so the preview is the
+message run sends. A step or an order run would never mail is refused, saying why.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from wcrecall.config.settings import Settings
-from wcrecall.model.order import PAYABLE_STATUSES, parse_order
-from wcrecall.plan.paylink import host_of, pay_link, reported_hosts
-from wcrecall.render.renderer import RenderedEmail, Renderer
+from wcrecall.model.errors import ConfigError
+from wcrecall.model.records import SKIPPED
+from wcrecall.plan.paylink import host_of, reported_hosts
+from wcrecall.plan.planner import other_methods, send_view
+from wcrecall.recall.compose import Reminder, compose
+from wcrecall.recall.explain import look
+from wcrecall.render.renderer import Renderer
 from wcrecall.store.client import Store
 
 
-def render_preview(settings: Settings, *, order_id: int, step: int) -> RenderedEmail:
-    """The email reminder `step` would be for `order_id` if it were sent now (one GET of the order)."""
+def render_preview(settings: Settings, *, order_id: int, step: int, now: datetime) -> Reminder:
+    """Reminder `step` for `order_id` as run would send it at `now` (store reads only). ConfigError (exit 2) when run
+    would never send it: the order gets no reminder, or the step is past its schedule or given up."""
     store = Store(settings.store)
     with store.session():
-        order = parse_order(store.get_order(order_id))
+        seen = look(settings, store, order_id, now)
+        planned, recall, order = seen.plan, seen.recall, seen.order
+        if planned.end is not None:
+            why = planned.end.reason if recall.is_open else f"the recall ended ({recall.outcome.replace('_', ' ')})"
+            raise ConfigError(f"preview: run sends order {order_id} no reminder: {why}")
+        if step > planned.total_steps:
+            raise ConfigError(
+                f"preview: order {order_id} has {planned.total_steps} reminders; run never sends reminder {step}"
+            )
+        done = recall.step(step)
+        given_up = dict(planned.skipped).get(step) or (done.why if done and done.state == SKIPPED else None)
+        if given_up is not None:
+            raise ConfigError(f"preview: run does not send reminder {step} of order {order_id}: {given_up}")
+        hold = store.hold_stock_minutes() if recall.hold_minutes and order.status == "pending" else 0
+        sending = send_view(recall, order, seen.rules, hold)
         hosts = {host_of(settings.store.url)}
         if host_of(order.payment_url) not in hosts:
             hosts |= reported_hosts(store.system_status()[0])
-    kind = order.status if order.status in PAYABLE_STATUSES else "failed"
-    planned = len(settings.recall.delays.get(kind, ()))
+        suggest = recall.reason in seen.rules.suggest_methods
+        methods = other_methods(store.payment_gateways() if suggest else [], order.payment_method, recall.reason,
+                                seen.rules)  # fmt: skip
+    view = replace(planned, lang=sending.lang, hold_minutes=sending.hold_minutes, deadline=sending.deadline)
     renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path)
-    return renderer.render(
-        order=order,
-        step=step,
-        total_steps=max(planned, step),
-        kind=kind,
-        pay_url=pay_link(order.payment_url, step, hosts=hosts),
-    )
+    return compose(settings, renderer, order, view, step, hosts=hosts, payment_methods=methods, now=now)

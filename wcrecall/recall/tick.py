@@ -14,15 +14,13 @@ from __future__ import annotations
 import hmac
 import logging
 import traceback
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from wcrecall.config.settings import Settings, format_duration
-from wcrecall.mail.transport import Transport, build_message, message_id_for
+from wcrecall.config.settings import Settings
+from wcrecall.mail.transport import Transport, message_id_for
 from wcrecall.model.errors import (
     BadOrder,
     MailAuthError,
@@ -46,39 +44,30 @@ from wcrecall.model.records import (
     RECOVERED_NEW_ORDER,
     RECOVERED_OUTCOMES,
     SENT,
-    SKIPPED,
     SUPERSEDED,
-    UNCERTAIN,
     Recall,
     Step,
     finish,
-    from_iso,
     iso,
 )
 from wcrecall.plan.classify import CLASS_LABELS, classify_order
 from wcrecall.plan.decide import (
     Policy,
-    candidate_problem,
     ending,
-    fit,
-    hold_deadline,
-    hold_stock_warning,
     is_newer_paid_order,
-    next_due,
     skip,
-    steps_for,
-    too_close_to_cancel,
-    unpaid_end,
 )
-from wcrecall.plan.guard import blocked_domain, burst
-from wcrecall.plan.paylink import BadPayLink, host_of, pay_link, reported_hosts
-from wcrecall.plan.regional import QuietHours, buyer_zone, choose_language, parse_quiet_hours
+from wcrecall.plan.history import History, recipient_domain
+from wcrecall.plan.paylink import host_of, reported_hosts
+from wcrecall.plan.planner import End, Plan, Rules, admission, carry, confirm, holds_stock, plan, screen
+from wcrecall.plan.planner import other_methods as suggested_methods
 from wcrecall.recall import failpoints, notes
+from wcrecall.recall.compose import compose
 from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
 from wcrecall.recall.notes import to_notes
 from wcrecall.recall.sync import Sync
-from wcrecall.render.renderer import Renderer, format_hold_until
+from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
 from wcrecall.store.client import Store
@@ -134,15 +123,12 @@ class Tick:
             settings.store, max_retry_time=settings.store.max_retry_time, max_tick_time=settings.store.max_tick_time
         )
         self.policy = policy_for(settings)
+        self.rules = rules_for(settings)
         self.report = TickReport()
         self._secrets = (settings.store.consumer_secret, settings.mail.password)
         self.state: State = State.of(settings, read_only=dry_run)
-        self._by_email: dict[str, set[int]] = defaultdict(set)
-        self._by_customer: dict[int, set[int]] = defaultdict(set)
-        self._contacts: dict[str, list[datetime]] = defaultdict(list)  # email hash -> times mailed, all recalls
-        self._domain_sends: dict[str, list[datetime]] = defaultdict(list)  # recipient domain -> times, last hour
-        self._failures_by_ip: dict[str, list[datetime]] = defaultdict(list)
-        self._failures_by_email: dict[str, list[datetime]] = defaultdict(list)
+        self.history = History()  # the buyers' contacts, open recalls and recent failures (plan/history.py)
+        self._planned: dict[int, Plan] = {}  # plans made when recalls opened in this tick, for their first send
         self._gateways: list[Any] | None = None
         self._hold_minutes: int | None = None
         self._notes_read: set[int] = set()  # orders whose notes this tick read when their recall opened
@@ -212,9 +198,19 @@ class Tick:
         Sync(self).run()
 
     def _index(self, recall: Recall) -> None:
-        self._by_email[recall.email_hash].add(recall.id)
-        if recall.customer_id > 0:
-            self._by_customer[recall.customer_id].add(recall.id)
+        self.history.index(recall)
+
+    def _plan(self, recall: Recall, **given: Any) -> Plan:
+        return plan(recall, history=self.history, rules=self.rules, now=self.now, **given)
+
+    def _replan(self, mailed: Recall) -> None:
+        """An email to this buyer went out: plans made before it for the same buyer or domain are stale (caps,
+        throttle)."""
+        domain = recipient_domain(mailed)
+        for rid in list(self._planned):
+            other = self.state.recalls.get(rid)
+            if other is None or other.email_hash == mailed.email_hash or recipient_domain(other) == domain:
+                del self._planned[rid]
 
     def handle(self, order: Order) -> None:
         """Apply what the sync learned about one order."""
@@ -230,17 +226,14 @@ class Tick:
         if order.status in PAID_STATUSES:
             self._recovered_by_new_order(order, email_hash)
         if recall is None and order.status in self.policy.statuses:
-            problem = candidate_problem(order, self.now, self.policy) or privacy.blocked(self.state, order.email)
-            if problem is None:
+            refusal = admission(order, self.rules, self.now, suppressed=privacy.blocked(self.state, order.email))
+            if refusal is None:
                 self.open(order, email_hash)
-            elif order.date_created >= self.now - self.policy.lookback:
-                self.not_contacted(order, email_hash, problem)
+            elif refusal.record:
+                self.not_contacted(order, email_hash, refusal.reason)
 
     def _recovered_by_new_order(self, order: Order, email_hash: str) -> None:
-        ids = set(self._by_email.get(email_hash, ())) if email_hash else set()
-        if order.customer_id > 0:
-            ids |= self._by_customer.get(order.customer_id, set())
-        for rid in sorted(ids):
+        for rid in sorted(self.history.buyer_recalls(email_hash, order.customer_id)):
             other = self.state.recalls.get(rid)
             if other is not None and other.is_open and is_newer_paid_order(order, other, email_hash):
                 self.end(
@@ -252,28 +245,7 @@ class Tick:
                 )
 
     def _new_recall(self, order: Order, email_hash: str) -> Recall:
-        group = ""
-        if order.cart_hash:
-            key = bytes.fromhex(self.state.meta["hash_key"])
-            group = hmac.new(key, f"{order.email_key}|{order.cart_hash}".encode(), "sha256").hexdigest()[:24]
-        return Recall(
-            id=order.id,
-            number=order.number,
-            kind=order.status,
-            status=order.status,
-            email_hash=email_hash,
-            email_masked=mask_email(order.email) if order.email else "",
-            customer_id=order.customer_id,
-            country=order.country,
-            currency=order.currency,
-            total=str(order.total),
-            created=order.date_created.isoformat(),
-            opened=self.now.isoformat(),
-            modified=order.date_modified.isoformat(),
-            group=group,
-            planned=len(self.policy.delays.get(order.status, ())),
-            ip_hash=self.state.email_hash(f"ip:{order.customer_ip}") if order.customer_ip else "",
-        )
+        return draft_recall(order, self.state, email_hash=email_hash, now=self.now, policy=self.policy)
 
     def not_contacted(self, order: Order, email_hash: str, why: str) -> None:
         recall = self._new_recall(order, email_hash)
@@ -283,9 +255,10 @@ class Tick:
 
     def open(self, order: Order, email_hash: str) -> None:
         recall = self._new_recall(order, email_hash)
-        blocked = self._guard(order, recall)
-        if blocked:
-            self.flag(recall, blocked)
+        self.history.failed(recall, order.date_created)
+        blocked = screen(order, recall, self.history, self.rules)  # before reading its notes: no request for a bot
+        if blocked is not None:
+            self._refuse(recall, blocked)
             return
         notes = self.store.get_notes(order.id)
         self._notes_read.add(order.id)
@@ -295,35 +268,24 @@ class Tick:
         if recall.outcome != OPEN:
             self.put(recall)
             return
-        if recall.reason in self.settings.routing.no_email:
-            self.flag(recall, f"the payment was flagged ({verdict.rule}); review the order before contacting the buyer")
+        hold = self.hold_minutes() if holds_stock(order) else 0
+        planned = self._plan(recall, order=order, new=True, hold_minutes=hold, rule=verdict.rule, at_send=False)
+        if planned.end is not None and planned.end.refused:
+            self._refuse(recall, planned.end)  # routing or the country rules
             return
-        refusal = self._regional(order, recall)
-        if refusal:
-            finish(recall, NOT_CONTACTED, refusal, self.now)
-            self.put(recall)
-            self.say(order.id, f"not contacted: {refusal}")
-            return
-        recall.planned = len(steps_for(recall, self.policy))
-        sibling = next(
-            (
-                self.state.recalls[rid]
-                for rid in self._by_email.get(email_hash, ())
-                if recall.group and self.state.recalls[rid].group == recall.group and self.state.recalls[rid].is_open
-            ),
-            None,
-        )
+        recall.lang, recall.zone, recall.hold_minutes = planned.lang, planned.zone, planned.hold_minutes
+        recall.max_steps, recall.warning, recall.planned = planned.max_steps, planned.warning, planned.total_steps
+        sibling = self.history.sibling(recall, self.state.recalls)
+        carried, superseded = carry(recall, sibling)
         if sibling is not None:
-            if from_iso(sibling.created) and order.date_created > from_iso(sibling.created):  # type: ignore[operator]
-                # The buyer retried the same cart in a new order: the newest order carries the recall, with the
-                # steps already sent, so nobody gets reminder 1 twice.
-                recall.steps = [s for s in sibling.steps if s.state != SKIPPED] + recall.steps
-                recall.created = sibling.created
+            if superseded is None:
+                # The buyer retried the same cart in a new order: the newest order carries the recall.
+                recall.steps, recall.created = carried.steps, carried.created
                 self.end(sibling, SUPERSEDED, f"newer order #{order.number} for the same cart", note=False)
                 sibling.superseded_by = order.id
                 self.put(sibling)
             else:
-                finish(recall, SUPERSEDED, f"newer order #{sibling.number} for the same cart", self.now)
+                finish(recall, SUPERSEDED, superseded.reason, self.now)
                 recall.superseded_by = sibling.id
                 self.put(recall)
                 return
@@ -332,15 +294,19 @@ class Tick:
             self.put(recall)
             self.say(order.id, "adopted without mailing (--baseline)")
             return
-        due = next_due(recall, self.policy, self.now)
-        recall.next_due = iso(due.at)
+        if sibling is None:
+            self._planned[recall.id] = planned  # its first send in this tick plans nothing again
+        else:
+            planned = self._plan(recall)  # the steps the older order sent count
+        recall.next_due = iso(planned.at or planned.due)
         self.put(recall)
         self._index(recall)
         self.report.opened += 1
         reason = f", {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
         self.say(
             order.id,
-            f"recall opened ({order.status}{reason}, {recall.planned} reminders in {recall.lang}; next due {_short(due.at)})",
+            f"recall opened ({order.status}{reason}, {recall.planned} reminders in {recall.lang}; next due "
+            f"{_short(planned.at or planned.due)})",
         )
         if recall.warning:
             self.say(order.id, recall.warning)
@@ -387,30 +353,33 @@ class Tick:
                 self.problem(recall.id, f"reminder not sent: {unexpected(exc, self._secrets)}")
 
     def _advance(self, recall: Recall) -> None:
-        due = next_due(recall, self.policy, self.now)
-        for n, why in due.skipped:
+        planned = self._planned.pop(recall.id, None) or self._plan(recall)
+        for n, why in planned.skipped:
             skip(recall, n, why, self.now)
             self.say(recall.id, f"reminder {n} skipped: {why}")
-        if due.n is None or due.at is None:
+        if planned.end is not None:
+            self.end(recall, planned.end.outcome, planned.end.reason, note=False)
+            return
+        if planned.step is None or planned.at is None:
             recall.next_due = None
-            if not recall.sent_steps:
-                self.end(recall, NOT_CONTACTED, "no reminder could be sent in the lookback window", note=False)
-            elif unpaid_end(recall, self.now, self.policy):
-                self.end(recall, ENDED_UNPAID, "no payment after the last reminder", note=False)
-            elif due.skipped:
+            if planned.skipped:
                 self.put(recall)
             return
-        at, _why = self.fit(recall, due.at)
-        if at > self.now:
-            if recall.next_due != iso(at) or due.skipped:
-                recall.next_due = iso(at)
+        if planned.waits:
+            self.say(recall.id, f"waits: {planned.waits}")  # the next tick sends it
+            if planned.skipped:
                 self.put(recall)
             return
-        if self._domain_full(recall):
-            return  # over the hourly cap for this mailbox provider: the next tick sends it
-        self.send_step(recall, due.n)
+        if not planned.send_now:
+            if recall.next_due != iso(planned.at) or planned.skipped:
+                recall.next_due = iso(planned.at)
+                self.put(recall)
+            return
+        self.send_step(recall, planned)
 
-    def send_step(self, recall: Recall, n: int) -> None:
+    def send_step(self, recall: Recall, planned: Plan) -> None:
+        n = planned.step
+        assert n is not None
         try:
             order = parse_order(self.store.get_order(recall.id))
         except BadOrder as exc:
@@ -421,64 +390,29 @@ class Tick:
             return
         if self._sent_elsewhere(recall, n):
             return
-        if (why := privacy.blocked(self.state, order.email)) is not None:
-            self.end(recall, ENDED_UNPAID if recall.sent_steps else NOT_CONTACTED, why, note=False)
-            return
-        refusal = self.consent_and_language(order, recall)
-        if refusal:
-            self.end(recall, NOT_CONTACTED, refusal, note=False)
+        hold = self.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
+        planned = confirm(planned, recall, order, history=self.history, rules=self.rules, now=self.now,
+                          hold_minutes=hold, suppressed=privacy.blocked(self.state, order.email))  # fmt: skip
+        if planned.end is not None:
+            self.end(recall, planned.end.outcome, planned.end.reason, note=False)
             return
         recall.modified = order.date_modified.isoformat()
-        if recall.hold_minutes and order.status == "pending":
-            recall.hold_minutes = self.hold_minutes()  # the shop's setting now, not when the recall opened
-        deadline = hold_deadline(order.date_modified, recall.hold_minutes) if order.status == "pending" else None
-        if (too_late := too_close_to_cancel(deadline, recall.hold_minutes, self.now)) is not None:
+        recall.lang, recall.hold_minutes = planned.lang, planned.hold_minutes
+        if not planned.send_now:  # hold stock cancels the order too soon for this reminder to help
+            too_late = planned.skipped[-1][1]
             skip(recall, n, too_late, self.now)
-            following = next_due(recall, self.policy, self.now).at
-            recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+            recall.next_due = iso(planned.following)
             self.put(recall)
             self.say(recall.id, f"reminder {n} skipped: {too_late}")
             return
-        lang = recall.lang or self.settings.regional.default_language
-        held = (
-            format_hold_until(deadline, _zone(recall.zone), self.now, lang, order.country)
-            if deadline and deadline > self.now
-            else ""
-        )
-        try:
-            link = pay_link(order.payment_url, n, hosts=self.site_hosts(order.payment_url))
-        except BadPayLink as exc:
-            raise BadOrder(f"cannot send reminder {n}: {exc}") from None
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
         try:
-            rendered = renderer.render(
-                order=order,
-                step=n,
-                total_steps=recall.planned,
-                kind=recall.kind,
-                pay_url=link,
-                lang=lang,
-                reason=recall.reason or None,
-                payment_methods=self.other_methods(order, recall),
-                hold_until=held,
-            )
-        except TemplateError as exc:  # the templates passed the check: it is this order's data
-            raise BadOrder(f"cannot send reminder {n}: the email cannot be built from this order ({exc})") from None
-        msgid = message_id_for(store_url=self.settings.store.url, order_id=order.id, step=n)
-        try:
-            message = build_message(
-                rendered,
-                to_addr=order.email,
-                to_name=f"{order.first_name} {order.last_name}".strip(),
-                from_addr=self.settings.mail.from_addr,
-                reply_to=self.settings.reply_to,
-                message_id=msgid,
-                date=self.now,
-                unsubscribe=self.settings.brand.support_email,
-            )
+            built = compose(self.settings, renderer, order, planned, n, hosts=self.site_hosts(order.payment_url),
+                            payment_methods=self.other_methods(order, recall), now=self.now)  # fmt: skip
         except MailRecipientRefused as exc:
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
             return
+        rendered, message, msgid = built.rendered, built.message, built.msgid
         if self.dry_run:
             self.say(
                 order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
@@ -502,10 +436,9 @@ class Tick:
             return
         failpoints.hit("after_send")
         step.state = SENT
-        self._contacts[recall.email_hash].append(self.now)
-        self._domain_sends[_domain(recall)].append(self.now)
-        following = next_due(recall, self.policy, self.now).at
-        recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+        self.history.mailed(recall, self.now)
+        self._replan(recall)
+        recall.next_due = iso(planned.following)
         self.put(recall)
         self.report.sent += 1
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
@@ -545,9 +478,9 @@ class Tick:
         msgid = message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n)
         why = "sent by another state for this store (order note)"
         recall.steps.append(Step(n=n, state=SENT, at=when.isoformat(), msgid=msgid, noted=True, why=why))
-        self._contacts[recall.email_hash].append(when)
-        following = next_due(recall, self.policy, self.now).at
-        recall.next_due = iso(self.fit(recall, following)[0] if following else None)
+        self.history.contacts[recall.email_hash].append(when)
+        self._replan(recall)
+        recall.next_due = iso(self._plan(recall).at)
         self.put(recall)
         self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")
         return True
@@ -556,46 +489,21 @@ class Tick:
 
     def _index_history(self) -> None:
         """Per-buyer contact times, per-domain sends of the last hour and recent failures by IP and email, from every
-        recall in the state (one pass per tick)."""
-        hour_ago = self.now - timedelta(hours=1)
-        window = self.now - self.settings.guard.burst_window * 2 - self.policy.lookback
-        for recall in self.state.recalls.values():
-            for step in recall.steps:
-                if step.state in (SENT, UNCERTAIN, CLAIMED):
-                    when = from_iso(step.at)
-                    if when is None:
-                        continue
-                    self._contacts[recall.email_hash].append(when)
-                    if when > hour_ago:
-                        self._domain_sends[_domain(recall)].append(when)
-            created = from_iso(recall.created)
-            if created is not None and created > window:
-                if recall.ip_hash:
-                    self._failures_by_ip[recall.ip_hash].append(created)
-                if recall.email_hash:
-                    self._failures_by_email[recall.email_hash].append(created)
+        recall in the state (one pass per tick); the open recalls were indexed by buyer before."""
+        since = self.now - self.settings.guard.burst_window * 2 - self.policy.lookback
+        self.history.add(self.state.recalls.values(), now=self.now, failures_since=since)
 
-    def _guard(self, order: Order, recall: Recall) -> str:
-        """Why this buyer must not be mailed at all (crawler, disposable or blocked domain, card-testing burst)."""
-        guard = self.settings.guard
-        if recall.ip_hash:
-            self._failures_by_ip[recall.ip_hash].append(order.date_created)
-        self._failures_by_email[recall.email_hash].append(order.date_created)
-        domain_reason = blocked_domain(order.email, guard.blocked_domains)
-        if domain_reason:
-            return domain_reason
-        for label, times in (
-            ("IP address", self._failures_by_ip.get(recall.ip_hash, [])),
-            ("email", self._failures_by_email[recall.email_hash]),
-        ):
-            if not times or label == "IP address" and not recall.ip_hash:
-                continue
-            count = burst(times, order.date_created, guard.burst_window, guard.burst_failures)
-            if count:
-                reason = f"{count} failed orders from one {label} within {format_duration(guard.burst_window)} (card testing?)"
-                self._end_burst(recall, label, reason)
-                return reason
-        return ""
+    def _refuse(self, recall: Recall, refusal: End) -> None:
+        """A new recall refused as it opens: flagged do-not-contact (guard, routing; a card-testing burst ends the
+        buyer's other open recalls too), or not contacted (country rules)."""
+        if refusal.burst:
+            self._end_burst(recall, refusal.burst, refusal.reason)
+        if refusal.flag:
+            self.flag(recall, refusal.reason)
+            return
+        recall.outcome, recall.end_reason, recall.ended = refusal.outcome, refusal.reason, self.now.isoformat()
+        self.put(recall)
+        self.say(recall.id, f"not contacted: {refusal.reason}")
 
     def _end_burst(self, recall: Recall, label: str, reason: str) -> None:
         """Open recalls that belong to the same burst stop too: they were card tests, not buyers."""
@@ -615,56 +523,11 @@ class Tick:
             self.report.ended += 1
         self.say(recall.id, f"{'no more reminders' if contacted else 'not contacted'} (do not contact): {reason}")
 
-    def _regional(self, order: Order, recall: Recall) -> str:
-        """Language, time zone, country rules and hold stock for a new recall; a reason if the country rules forbid
-        mailing."""
-        regional = self.settings.regional
-        rule = regional.countries.get(order.country)
-        if rule is not None:
-            if not rule.send:
-                return f"country rules: orders from {order.country} are not mailed"
-            recall.max_steps = rule.max_steps
-        recall.lang = choose_language(
-            meta=order.meta, country=order.country, state=order.state, default=regional.default_language
-        ).lang
-        recall.zone = buyer_zone(country=order.country, state=order.state, fallback=regional.store_timezone).zone.key
-        if order.status == "pending" and order.created_via in ("checkout", "store-api"):
-            recall.hold_minutes = self.hold_minutes()
-            first = self.policy.delays.get("pending", (timedelta(0),))[0]
-            recall.warning = hold_stock_warning(first, recall.hold_minutes)
-        return ""
-
-    def consent_and_language(self, order: Order, recall: Recall) -> str:
-        """Checks that need the full order (its meta is not part of the sync's fields): the country's consent rule,
-        and the language a multilingual plugin recorded. Returns a reason not to send, or ""."""
-        rule = self.settings.regional.countries.get(order.country)
-        consent = order.meta.get(rule.consent_meta, "") if rule is not None and rule.consent_meta else "yes"
-        if consent.strip().lower() in ("", "0", "no", "false"):
-            return f"country rules: no consent ({rule.consent_meta if rule else ''} is not set on the order)"
-        recall.lang = choose_language(
-            meta=order.meta, country=order.country, state=order.state, default=self.settings.regional.default_language
-        ).lang
-        return ""
-
     def hold_minutes(self) -> int:
         """WooCommerce's hold-stock time if stock management is on, read once per tick; 0 when off."""
         if self._hold_minutes is None:
             self._hold_minutes = self.store.hold_stock_minutes()
         return self._hold_minutes
-
-    def fit(self, recall: Recall, at: datetime) -> tuple[datetime, tuple[str, ...]]:
-        """`at` moved for the buyer's caps and quiet hours (contacts of this recall included)."""
-        zone = _zone(recall.zone)
-        deadline = hold_deadline(from_iso(recall.modified) or from_iso(recall.created), recall.hold_minutes)
-        return fit(
-            at,
-            contacts=self._contacts.get(recall.email_hash, []),
-            policy=self.policy,
-            zone=zone,
-            quiet=self.quiet(recall),
-            now=self.now,
-            deadline=deadline,
-        )
 
     def site_hosts(self, link: str) -> set[str]:
         """The store's own hosts to check `link` against: the host of store.url, and the hosts of the home and site
@@ -679,23 +542,6 @@ class Tick:
             hosts |= self._reported_hosts
         return hosts
 
-    def quiet(self, recall: Recall) -> QuietHours:
-        rule = self.settings.regional.countries.get(recall.country)
-        return parse_quiet_hours(rule.quiet_hours if rule and rule.quiet_hours else self.settings.regional.quiet_hours)
-
-    def _domain_full(self, recall: Recall) -> bool:
-        throttle = self.settings.throttle
-        domain = _domain(recall)
-        cap = throttle.domain_caps.get(domain, throttle.domain_hourly_cap)
-        if not cap:
-            return False
-        hour_ago = self.now - timedelta(hours=1)
-        sent = [t for t in self._domain_sends.get(domain, []) if t > hour_ago]
-        if len(sent) >= cap:
-            self.say(recall.id, f"waits: {cap} emails to {domain} in the last hour (throttle)")
-            return True
-        return False
-
     def other_methods(self, order: Order, recall: Recall) -> list[str]:
         """Titles of the store's other enabled payment methods (GET /payment_gateways once per tick), for the classes
         where another way to pay helps."""
@@ -709,14 +555,7 @@ class Tick:
             except StoreError as exc:
                 self.problem(order.id, f"payment methods not listed in the email ({exc})")
                 self._gateways = []
-        return [
-            str(g.get("title") or "").strip()
-            for g in self._gateways
-            if isinstance(g, dict)
-            and g.get("enabled") is True
-            and g.get("id") != order.payment_method
-            and g.get("title")
-        ]
+        return suggested_methods(self._gateways, order.payment_method, recall.reason, self.rules)
 
     @property
     def renderer(self) -> Renderer:
@@ -771,15 +610,49 @@ def policy_for(settings: Settings) -> Policy:
     )
 
 
-def _domain(recall: Recall) -> str:
-    return recall.email_masked.rpartition("@")[2].lower()
+def draft_recall(order: Order, state: State, *, email_hash: str, now: datetime, policy: Policy) -> Recall:
+    """The recall a new order gets, before the planner decides on it (hashes keyed by the state's key)."""
+    group = ""
+    if order.cart_hash:
+        key = bytes.fromhex(state.meta["hash_key"])
+        group = hmac.new(key, f"{order.email_key}|{order.cart_hash}".encode(), "sha256").hexdigest()[:24]
+    return Recall(
+        id=order.id,
+        number=order.number,
+        kind=order.status,
+        status=order.status,
+        email_hash=email_hash,
+        email_masked=mask_email(order.email) if order.email else "",
+        customer_id=order.customer_id,
+        country=order.country,
+        currency=order.currency,
+        total=str(order.total),
+        created=order.date_created.isoformat(),
+        opened=now.isoformat(),
+        modified=order.date_modified.isoformat(),
+        group=group,
+        planned=len(policy.delays.get(order.status, ())),
+        ip_hash=state.email_hash(f"ip:{order.customer_ip}") if order.customer_ip else "",
+    )
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+def rules_for(settings: Settings) -> Rules:
+    """The settings the planner reads, as plain values."""
+    regional, guard, throttle, routing = settings.regional, settings.guard, settings.throttle, settings.routing
+    return Rules(
+        policy=policy_for(settings),
+        default_language=regional.default_language,
+        store_timezone=regional.store_timezone,
+        quiet_hours=regional.quiet_hours,
+        countries=regional.countries,
+        blocked_domains=guard.blocked_domains,
+        burst_window=guard.burst_window,
+        burst_failures=guard.burst_failures,
+        no_email=routing.no_email,
+        suggest_methods=routing.suggest_methods,
+        domain_hourly_cap=throttle.domain_hourly_cap,
+        domain_caps=throttle.domain_caps,
+    )
 
 
 def _short(moment: datetime | None) -> str:

@@ -24,15 +24,22 @@ def preview(
     png: Annotated[
         Path | None, typer.Option("--png", help="Also save a 375 px wide screenshot (needs Chromium).")
     ] = None,
+    eml: Annotated[
+        Path | None, typer.Option("--eml", help="Write the whole message as run would send it (.eml).")
+    ] = None,
 ) -> None:
-    """Render the reminder email for a live order; sends and writes nothing.
+    """Render the reminder email for a live order as run would send it now; sends and writes nothing.
 
-    Example: wcrecall preview 1234 --step 2 --out reminder.html
+    Refuses a step or an order run would never mail, saying why. Example: wcrecall preview 1234 --step 2 --out reminder.html
     """
     from wcrecall.recall.preview import render_preview
 
     def work(obj: Context) -> None:
-        rendered = render_preview(obj.settings(), order_id=order_id, step=step)
+        reminder = render_preview(obj.settings(), order_id=order_id, step=step, now=now_utc())
+        rendered = reminder.rendered
+        if eml is not None:
+            eml.write_bytes(reminder.message.as_bytes())
+            typer.echo(f"wrote {eml} ({rendered.subject})")
         if png is not None:
             from wcrecall.render.browser import screenshot
 
@@ -40,7 +47,7 @@ def preview(
         if out is not None:
             out.write_text(rendered.html, encoding="utf-8")
             typer.echo(f"wrote {out} ({rendered.subject})")
-        else:
+        elif eml is None:
             typer.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
 
     guarded(ctx, work)
@@ -76,5 +83,6 @@ def explain(
         out("  plan:")
         for n, scheduled, at, why in result.schedule:
             out(f"    reminder {n} ({scheduled}): {at}; {why}")
+        out(f"  run now: {result.run_now}")
 
     guarded(ctx, work)

@@ -1,0 +1,76 @@
+"""One reminder as the buyer gets it: rendered in the plan's language and class wording, and built as the message
+the mail server receives. `run` sends what this builds; `preview` shows or saves the very same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from wcrecall.config.settings import Settings
+from wcrecall.mail.transport import build_message, message_id_for
+from wcrecall.model.errors import BadOrder, TemplateError
+from wcrecall.model.order import Order
+from wcrecall.plan.paylink import BadPayLink, pay_link
+from wcrecall.plan.planner import Plan, zone_of
+from wcrecall.render.renderer import RenderedEmail, Renderer, format_hold_until
+
+
+@dataclass(frozen=True)
+class Reminder:
+    rendered: RenderedEmail
+    message: EmailMessage
+    msgid: str
+
+
+def compose(
+    settings: Settings,
+    renderer: Renderer,
+    order: Order,
+    planned: Plan,
+    n: int,
+    *,
+    hosts: Collection[str],
+    payment_methods: Sequence[str],
+    now: datetime,
+) -> Reminder:
+    """Reminder `n` of `planned` for `order`, dated `now`. BadOrder when this order's data cannot make an email (its
+    pay link, or a template on its data); MailRecipientRefused when its billing address cannot be mailed."""
+    lang = planned.lang or settings.regional.default_language
+    deadline = planned.deadline
+    held = (
+        format_hold_until(deadline, zone_of(planned.zone), now, lang, order.country)
+        if deadline and deadline > now
+        else ""
+    )
+    try:
+        link = pay_link(order.payment_url, n, hosts=hosts)
+    except BadPayLink as exc:
+        raise BadOrder(f"cannot send reminder {n}: {exc}") from None
+    try:
+        rendered = renderer.render(
+            order=order,
+            step=n,
+            total_steps=planned.total_steps,
+            kind=planned.kind,
+            pay_url=link,
+            lang=lang,
+            reason=planned.failure_class or None,
+            payment_methods=payment_methods,
+            hold_until=held,
+        )
+    except TemplateError as exc:  # the templates passed the check: it is this order's data
+        raise BadOrder(f"cannot send reminder {n}: the email cannot be built from this order ({exc})") from None
+    msgid = message_id_for(store_url=settings.store.url, order_id=order.id, step=n)
+    message = build_message(
+        rendered,
+        to_addr=order.email,
+        to_name=f"{order.first_name} {order.last_name}".strip(),
+        from_addr=settings.mail.from_addr,
+        reply_to=settings.reply_to,
+        message_id=msgid,
+        date=now,
+        unsubscribe=settings.brand.support_email,
+    )
+    return Reminder(rendered, message, msgid)

@@ -22,7 +22,7 @@ from prerequisites import require
 
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.order import LineItem, Order
-from wcrecall.recall.tick import pay_link
+from wcrecall.plan.paylink import pay_link
 from wcrecall.render import browser
 from wcrecall.render.renderer import RenderedEmail, Renderer
 

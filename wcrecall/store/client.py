@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 import requests
 import tenacity
 import urllib3.exceptions
-from woocommerce import API
 
 from wcrecall import __version__
 from wcrecall.config.settings import StoreSettings
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
-from wcrecall.store.wcadapter import Redirected, session_var
+from wcrecall.store.http import RequestPath, SessionScope
+from wcrecall.store.wcadapter import Redirected
 
 log = logging.getLogger(__name__)
 
@@ -214,15 +214,10 @@ class Store:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.api = API(
-            url=settings.url.rstrip("/"),
-            consumer_key=settings.consumer_key,
-            consumer_secret=settings.consumer_secret,
-            version="wc/v3",
-            timeout=settings.timeout,
-            verify_ssl=(settings.ca_bundle or True) if settings.verify_tls else False,
-            user_agent=f"wcrecall/{__version__}",
+        self.path = RequestPath(
+            settings.url, settings.consumer_key, settings.consumer_secret, user_agent=f"wcrecall/{__version__}"
         )
+        self._verify = (settings.ca_bundle or True) if settings.verify_tls else False
         self.traffic = Traffic()
         self.max_retry_time = max_retry_time
         self.max_attempts = max_attempts
@@ -235,10 +230,10 @@ class Store:
 
     # -- connection -------------------------------------------------------------------------------------------
 
-    def session(self) -> _SessionScope:
+    def session(self) -> SessionScope:
         if self.max_tick_time is not None:
             self._deadline = time.monotonic() + self.max_tick_time
-        return _SessionScope()
+        return SessionScope()
 
     def _time_left(self) -> float:
         return math.inf if self._deadline is None else self._deadline - time.monotonic()
@@ -313,19 +308,11 @@ class Store:
     ) -> tuple[Any, requests.Response]:
         self._check_deadline(what)
         self.traffic.requests += 1
-        call_params = dict(params or {})
         # No single wait on the socket may outlast the tick.
-        self.api.timeout = min(self.settings.timeout, max(0.1, self._time_left()))
+        timeout = min(self.settings.timeout, max(0.1, self._time_left()))
         started = time.monotonic()
         try:
-            if method == "GET":
-                response = self.api.get(endpoint, params=call_params)
-            elif method == "POST":
-                response = self.api.post(endpoint, data, params=call_params)
-            elif method == "PUT":
-                response = self.api.put(endpoint, data, params=call_params)
-            else:  # pragma: no cover - wcrecall only reads, adds notes and (in tests) updates
-                raise ValueError(method)
+            response = self.path.send(method, endpoint, params=params, data=data, timeout=timeout, verify=self._verify)
         except requests.Timeout:
             raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
         except Redirected as exc:
@@ -560,78 +547,6 @@ class Store:
         except StoreReadOnly:
             return False
         return True
-
-
-class _TickSession(requests.Session):
-    """The tick's keep-alive session, with a prepared request path.
-
-    `requests.Session.request` works out the same things again for every call of a tick: the environment's proxy,
-    CA bundle and netrc settings for the store's address, and the merge of the session's headers and hooks. Here
-    they are worked out once per address and session, and each request is prepared from them directly. The signed
-    URL goes out exactly as signed. Anything the path does not cover (cookies the store set, query parameters not
-    in the URL, files, JSON, proxies given per call) takes `requests`' own path."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings: dict[tuple[str, str, str], tuple[dict[str, Any], Any]] = {}
-
-    def request(  # type: ignore[override]
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None = None,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = True,
-        hooks: dict[str, Any] | None = None,
-        stream: bool | None = None,
-        verify: Any = None,
-        **other: Any,
-    ) -> requests.Response:
-        if params or any(v is not None for v in other.values()) or len(self.cookies) or self.auth or self.params:
-            return super().request(
-                method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout,
-                allow_redirects=allow_redirects, hooks=hooks, stream=stream, verify=verify, **other,
-            )  # fmt: skip
-        settings, netrc = self._environment(url, stream, verify)
-        merged = requests.structures.CaseInsensitiveDict(self.headers)
-        merged.update(headers or {})
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method.upper(),
-            url=url,
-            headers={k: v for k, v in merged.items() if v is not None},
-            data=data,
-            auth=auth or netrc,
-            hooks=hooks if hooks is not None else self.hooks,
-        )
-        return self.send(prepared, timeout=timeout, allow_redirects=allow_redirects, **settings)
-
-    def _environment(self, url: str, stream: bool | None, verify: Any) -> tuple[dict[str, Any], Any]:
-        """What `requests` takes from the environment for this address (proxies, CA bundle, netrc), once."""
-        parts = urlsplit(url)
-        key = (f"{parts.scheme}://{parts.netloc}", repr(stream), repr(verify))
-        known = self._settings.get(key)
-        if known is None:
-            settings = self.merge_environment_settings(url, {}, stream, verify, None)
-            netrc = requests.utils.get_netrc_auth(url) if self.trust_env else None
-            known = self._settings[key] = (settings, netrc)
-        return known
-
-
-class _SessionScope:
-    """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""
-
-    def __enter__(self) -> requests.Session:
-        self._http = _TickSession()
-        self._token = session_var.set(self._http)
-        return self._http
-
-    def __exit__(self, *exc: object) -> None:
-        session_var.reset(self._token)
-        self._http.close()
 
 
 def _int_header(response: requests.Response, name: str) -> int:

@@ -1,4 +1,4 @@
-"""The only module that talks to WooCommerce's REST API (wc/v3): the store's endpoints, paging, retries and deadline.
+"""The store's endpoints, paging, retries and deadline: the package's only way to WooCommerce's REST API (wc/v3).
 
 How a request is built, signed (Basic over https, OAuth 1.0a over http, a fresh signature and nonce for every
 attempt, retries included: WooCommerce rejects a replayed OAuth nonce, fixtures: err_401_oauth_nonce_replayed_http)

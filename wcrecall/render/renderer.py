@@ -1,7 +1,7 @@
 """Render the reminder emails: Jinja2 templates written in MJML -> responsive HTML, plus a plain-text part.
 
-Only the render package imports `jinja2` and `mjml` (values and formats: render/formats.py). Templates live in `emails/` (shipped as `wcrecall.emails`)
-or in the owner's `recall.emails_dir`:
+Only the render package imports `jinja2` and `mjml` (values and formats: render/formats.py). Templates live in
+`emails/` (shipped as `wcrecall.emails`) or in the owner's `recall.emails_dir`:
 
 - `layout.mjml.j2`: the shared HTML layout (autoescaped); it defines the named blocks that hold the shared wording.
 - `step-N.mjml.j2`: one per reminder step; `{% extends "layout.mjml.j2" %}` and defines `subject`, `preheader`, `body`.

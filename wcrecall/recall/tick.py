@@ -970,7 +970,8 @@ class Tick:
         """Built and checked at the first email of the tick: a broken template stops the tick before any send,
         and a tick with nothing to send costs no template work."""
         if self._renderer is None:
-            compiled = None if self.dry_run else self.state.path.with_name(self.state.path.name + ".templates-compiled")
+            # Shared by the states of one folder: each compiled template is checked against its source's checksum.
+            compiled = None if self.dry_run else self.state.path.parent / "wcrecall-compiled-templates"
             renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path, compiled_dir=compiled)
             steps = max((len(d) for d in (*self.policy.delays.values(), *self.policy.class_delays.values())), default=1)
             languages = sorted(

@@ -11,7 +11,7 @@ from wcrecall import __version__
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's compiled templates, kept in a private folder (beside the state file) so a run does not compile the
+    """Jinja's compiled templates, kept in a private folder (beside the state files) so a run does not compile the
     templates an earlier run compiled. Each entry holds the checksum of its template's source, and Jinja compiles
     afresh when the source differs: an edited template is never served from the cache. Keyed by wcrecall's version
     too (the environment's settings may change with it). An unreadable entry is compiled again; a failed write is

@@ -601,3 +601,23 @@ def test_message_headers_match_golden_file() -> None:
     assert actual == path.read_text(encoding="utf-8"), (
         "message-headers.txt changed: review, then WCRECALL_REGEN_GOLDEN=1"
     )
+
+
+def test_headers_the_same_in_every_message_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From, Reply-To, MIME-Version and the parts' Content-Type are the same in every reminder of a run: the mail
+    builder parses each once, not once per message (the stdlib builds a header class per header it sets)."""
+    import email.headerregistry
+
+    built: list[str] = []
+    getitem = email.headerregistry.HeaderRegistry.__getitem__
+
+    def counted(self: email.headerregistry.HeaderRegistry, name: str) -> type[email.headerregistry.BaseHeader]:
+        built.append(name.lower())
+        return getitem(self, name)
+
+    monkeypatch.setattr(email.headerregistry.HeaderRegistry, "__getitem__", counted)
+    messages = [message(to_addr=f"buyer{n}@example.com", to_name=f"Buyer {n}", order_id=n) for n in range(1, 6)]
+    assert len({m["To"].addresses[0].addr_spec for m in messages}) == 5
+    assert all(str(m["From"]) == "Example Shop <shop@example.com>" for m in messages)
+    # At most once: an earlier message of this process may have parsed them already.
+    assert [built.count(name) <= 1 for name in ("from", "reply-to", "mime-version")] == [True, True, True]

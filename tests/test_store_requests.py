@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -88,3 +88,47 @@ def test_a_proxy_set_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch)
         with store.session(), pytest.raises(StoreError, match="connection to 127.0.0.1 failed"):
             store.get_order(order_id)
         assert sandbox.count() == 0
+
+
+def test_oauth_signing_matches_the_woocommerce_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prepared request path signs exactly as the `woocommerce` package's OAuth 1.0a code does (the store checks
+    that signature): same URL, same parameter order, same signature, for awkward values too."""
+    import woocommerce.oauth
+
+    from wcrecall.store.http import RequestPath
+
+    base = "http://shop.example.com/sub"
+    params = {"status": "any", "_fields": "id,status,billing", "search": "Zoë & co+1 ~x", "per_page": 100,
+              "include": "3,1,2", "a[b]": "c", "type": "internal"}  # fmt: skip
+    monkeypatch.setattr(woocommerce.oauth.OAuth, "generate_nonce", staticmethod(lambda: "f" * 32))
+    for method, endpoint in (("GET", "orders"), ("POST", "orders/7/notes")):
+        url = f"{base}/wp-json/wc/v3/{endpoint}?{urlencode(params)}"
+        expected = woocommerce.oauth.OAuth(
+            url=url, consumer_key=DEFAULT_CONSUMER_KEY, consumer_secret=DEFAULT_CONSUMER_SECRET, version="wc/v3",
+            method=method, oauth_timestamp=1764000000,
+        ).get_oauth_url()  # fmt: skip
+        path = RequestPath(base + "/", DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, user_agent="wcrecall/test")
+        assert path.url(method, endpoint, params, timestamp=1764000000, nonce="f" * 32) == expected
+
+
+def test_a_tick_builds_each_request_without_reparsing_its_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base URL and the signing are worked out once per store: no request of a tick goes through `requests`'
+    URL parsing and re-encoding (about a millisecond a request), and the sandbox, which checks every OAuth signature,
+    still answers each one."""
+    parsed: list[str] = []
+    prepare_url = requests.PreparedRequest.prepare_url
+
+    def counted(self: requests.PreparedRequest, url: str, params: Any) -> None:
+        parsed.append(url)
+        prepare_url(self, url, params)
+
+    with SandboxStore() as sandbox:
+        order_id = _order(sandbox)
+        store = _store(sandbox.url)  # its base URL is parsed here, once
+        monkeypatch.setattr(requests.PreparedRequest, "prepare_url", counted)
+        with store.session():
+            assert store.get_order(order_id)["id"] == order_id
+            store.add_note(order_id, "wcrecall: test ü")
+            assert any(n["note"] == "wcrecall: test ü" for n in store.get_notes(order_id))
+            assert [o["id"] for o in store.orders_by_id([order_id])] == [order_id]
+    assert parsed == []

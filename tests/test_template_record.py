@@ -88,3 +88,36 @@ def test_an_unreadable_record_means_a_fresh_check(
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     assert len(checks) == 2
     assert len(record.read_text(encoding="ascii").split()) == 1
+
+
+def test_templates_compiled_by_one_run_are_reused_until_edited(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run compiles no template an earlier run compiled (the compiled code is kept beside the state); a template
+    edited between runs is compiled afresh, so the next email has the new wording, never the old."""
+    import jinja2
+
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(name))
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    emails = _owner_emails(tmp_path)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=f'\n[recall]\nemails_dir = "{emails}"\n')
+    failed_order(store, "ana@example.com", hours_ago=2)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert "step-1.mjml.j2" in compiled
+    compiled.clear()
+    failed_order(store, "ben@example.com", hours_ago=2)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert compiled == []
+    step = emails / "step-1.mjml.j2"
+    step.write_text(step.read_text(encoding="utf-8").replace("didn't go through", "was declined"), encoding="utf-8")
+    carl = failed_order(store, "carl@example.com", hours_ago=2)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert compiled == ["step-1.mjml.j2"]
+    (sent,) = [r.message for r in smtp.messages if f".{carl}.1." in str(r.message["Message-ID"])]
+    assert str(sent["Subject"]) == f"Your payment for order #{carl} was declined"

@@ -122,7 +122,9 @@ class Mailer:
     @property
     def renderer(self) -> Renderer:
         if self.built is None:
-            renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path)
+            # Shared by the states of one folder: each compiled template is checked against its source's checksum.
+            compiled = None if self.record is None else self.record.parent / "wcrecall-compiled-templates"
+            renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path, compiled_dir=compiled)
             languages = sorted({*self.languages(), self.settings.regional.default_language})
             renderer.check_once(steps=self.steps, languages=languages, record=self.record)
             self.built = renderer

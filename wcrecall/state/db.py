@@ -1,4 +1,4 @@
-"""The only module that imports tinydb: recalls, the sync watermark, and the run lock.
+"""The state of a store (only the state package imports tinydb): recalls, the sync watermark, and the run lock.
 
 Durability works in two layers, so that a send is recorded on disk in about a millisecond however many recalls the
 file holds:
@@ -11,14 +11,14 @@ itself as `<path>.broken-<time>` and the run starts from an empty state, which t
 wcrecall's own order notes. So does a file that parses but holds wrong types (model/records.py checks each field), or an
 empty folder at the path.
 
-A state belongs to one store (`store_identity`, recorded on first load, refused for any other) and is reached by its
+Paths, atomic writes, the TinyDB storage and the run lock are in state/files.py (re-exported here). A state
+belongs to one store (`store_identity`, recorded on first load, refused for any other) and is reached by its
 real path (symlinks followed), so every spelling of it shares one lock. A state at the older default place is moved
 to the current one by the first run that needs it (`State.of`, `_adopt_legacy`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
@@ -26,97 +26,40 @@ import logging
 import os
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import Storage
 from tinydb.table import Document
 
-from wcrecall.model.errors import LockHeld, StateError
+from wcrecall.model.errors import StateError
 from wcrecall.model.order import normalize_email
 from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall
-from wcrecall.plan.paylink import site_host
+from wcrecall.state.files import (
+    AtomicJSONStorage,
+    RunLock,
+    _fsync_dir,
+    _last_byte,
+    _parses,
+    atomic_write,
+    journal_of,
+    real_path,
+    store_identity,
+)
 
 if TYPE_CHECKING:
     from wcrecall.config.settings import Settings
+
+__all__ = ["AtomicJSONStorage", "RunLock", "State", "atomic_write", "journal_of", "real_path", "store_identity"]
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 COMPACT_MIN_BYTES = 256 * 1024  # below this the journal is kept rather than folded into the snapshot
-
-
-def _last_byte(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    return os.pread(fd, 1, size - 1) if size else b""
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def real_path(path: Path) -> Path:
-    """The state file's own path, symlinks followed: a state reached through a link shares its lock, journal and
-    snapshot with the real file (and the atomic save replaces the file, never the link)."""
-    return path.expanduser().resolve()
-
-
-def journal_of(path: Path) -> Path:
-    return path.with_name(path.name + ".journal")
-
-
-def store_identity(url: str) -> str:
-    """Which store a state belongs to: the store's address without scheme, `www.`, default port (80, 443), trailing
-    slash, query or credentials. `https://www.Shop.example.com/` and `http://shop.example.com` are one store;
-    another host, port or path (a WordPress multisite sub-site) is another."""
-    parts = urlsplit(url.strip())
-    host = site_host(parts.hostname or "")
-    if ":" in host:
-        host = f"[{host}]"  # IPv6
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _parses(line: bytes) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
 
 
 def _checked_meta(meta: Any) -> dict[str, Any]:
@@ -146,60 +89,6 @@ def _checked_meta(meta: Any) -> dict[str, Any]:
 def _unclaimed(path: Path) -> bool:
     """True when the state at `path` names no store: one written before states recorded their store."""
     return State(path, read_only=True).load().meta.get("store") is None
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        if not raw.strip():
-            raise ValueError("the state file is empty")
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("the state file does not hold a JSON object")
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        atomic_write(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-
-    def close(self) -> None:
-        pass
-
-
-class RunLock:
-    """An exclusive, non-blocking lock beside the state file: a second `run` exits 75 at once."""
-
-    def __init__(self, state_path: Path) -> None:
-        state_path = real_path(state_path)
-        self.path = state_path.with_name(state_path.name + ".lock")
-        self._handle: TextIO | None = None
-
-    def __enter__(self) -> RunLock:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
-        except OSError as exc:
-            raise StateError(f"state.path: cannot create the lock file {self.path} ({exc.strerror})") from None
-        try:
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._handle.close()
-            self._handle = None
-            raise LockHeld("another wcrecall run is still working on this store; nothing was done") from None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._handle:
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
 
 
 class State:

@@ -1,36 +1,42 @@
-"""The only module that talks HTTP to WooCommerce.
+"""The store's endpoints, paging, retries and deadline: the package's only way to WooCommerce's REST API (wc/v3).
 
-Built on the `woocommerce` package's `API` (wc/v3): https uses Basic auth, http uses OAuth 1.0a one-legged. Every
-attempt, retries included, goes through `API` again and so is signed anew: WooCommerce rejects a replayed OAuth
-nonce (fixtures: err_401_oauth_nonce_replayed_http). One `requests.Session` carries every call of a tick, so the
-store sees one TCP connection instead of one per request; how the package is adapted for that is in store/wcadapter.py.
+How a request is built, signed (Basic over https, OAuth 1.0a over http, a fresh signature and nonce for every
+attempt, retries included: WooCommerce rejects a replayed OAuth nonce, fixtures: err_401_oauth_nonce_replayed_http)
+and sent over the tick's one keep-alive connection is in store/http.py; reading and judging the answers in
+store/answers.py (re-exported here: `parse_body`, `MAX_JSON_DEPTH`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import tenacity
-import urllib3.exceptions
-from woocommerce import API
 
 from wcrecall import __version__
 from wcrecall.config.settings import StoreSettings
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
-from wcrecall.store.wcadapter import Redirected, session_var
+from wcrecall.store.answers import (
+    _auth_hint,
+    _int_header,
+    _read_only,
+    _redirect_target,
+    _retry_after,
+    _Transient,
+    parse_body,
+    read_body,
+)
+from wcrecall.store.http import RequestPath, SessionScope
+from wcrecall.store.wcadapter import Redirected
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +44,9 @@ PER_PAGE = 100  # WooCommerce's maximum; above it the store answers 400 rest_inv
 # Pages one sync reads per tick (10,000 changed orders); a longer window goes on where it stopped on the next tick.
 MAX_SYNC_PAGES = 100
 
-# Bounds on what one answer may cost, whatever the store sends: the body after decompression (a page of 100 orders
-# is well under 1 MiB; a gzip bomb would be gigabytes), and how deeply its JSON may nest (an order nests 4 levels;
-# a plugin's meta value a few more).
-MAX_BODY_BYTES = 32 * 1024 * 1024
-MAX_JSON_DEPTH = 64
-_READ_SIZE = 64 * 1024
 
 # What the sync needs of every changed order; the full order (items, pay link) is read again right before a send.
 SYNC_FIELDS = tuple(f for f in ORDER_FIELDS if f not in ("line_items", "payment_url", "meta_data"))
-
-
-class _Transient(Exception):
-    """A failure worth retrying: 429, 5xx, timeout, dropped connection, or a body that is not JSON."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.wait_too_long = False  # the store asked to wait longer than the retry budget has left
 
 
 @dataclass
@@ -83,124 +74,6 @@ class Page:
     date: str | None = None  # the store's `Date` header: its own "now"
 
 
-_OPENING = re.compile(r"[\[{]")
-_SPACE = re.compile(r"\s*")
-
-
-def parse_body(text: str, *, what: str) -> Any:
-    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON.
-
-    Linear in the body: the salvage tries positions of `[` and `{` in turn, and stops once the decoder has gone
-    through about twice the body's length in failed tries (or after 200 tries)."""
-    stripped = text.strip()
-    if not stripped:
-        raise _Transient(f"{what}: the store sent an empty body")
-    try:
-        return _bounded_depth(json.loads(stripped), what)
-    except RecursionError:
-        raise _too_deep(what) from None
-    except ValueError:
-        pass
-    decoder = json.JSONDecoder()
-    # A plugin's PHP warning or an HTML fragment printed before the JSON: take the first position from which the
-    # rest of the body is one intact JSON value.
-    budget = 2 * len(stripped) + 4096
-    for tried, opening in enumerate(_OPENING.finditer(stripped)):
-        if tried >= 200 or budget <= 0:
-            break
-        index = opening.start()
-        try:
-            value, end = decoder.raw_decode(stripped, index)
-        except json.JSONDecodeError as exc:
-            budget -= exc.pos - index + 1
-            continue
-        except RecursionError:
-            raise _too_deep(what) from None
-        budget -= end - index
-        if _SPACE.match(stripped, end).end() == len(stripped):  # type: ignore[union-attr]
-            log.debug("%s: ignored %d characters of noise before the JSON", what, index)
-            return _bounded_depth(value, what)
-    snippet = " ".join(stripped[:200].split())
-    raise _Transient(f"{what}: the store's answer is not JSON: {snippet!r}")
-
-
-def _too_deep(what: str) -> StoreError:
-    return StoreError(f"{what}: the store's answer nests deeper than {MAX_JSON_DEPTH} levels; it is not used")
-
-
-def _bounded_depth(value: Any, what: str) -> Any:
-    """`value` if no list or object in it is nested deeper than MAX_JSON_DEPTH, else StoreError."""
-    if not isinstance(value, (list, dict)):
-        return value
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise _too_deep(what)
-        for child in node.values() if isinstance(node, dict) else node:
-            if isinstance(child, (list, dict)):
-                stack.append((child, depth + 1))
-    return value
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """`Retry-After` in seconds (a number, or an HTTP date counted from the store's own `Date`); None if unusable."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        try:
-            now = parsedate_to_datetime(response.headers.get("Date", ""))
-        except (TypeError, ValueError):
-            now = datetime.now(UTC)
-        if when.tzinfo is None or now.tzinfo is None:
-            return None
-        seconds = (when - now).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _redirect_target(location: str) -> str:
-    """Where a redirect points, for an error line: scheme, host and path only (a query may echo credentials)."""
-    try:
-        parts = urlsplit(location.strip())
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return "a malformed address"
-    if parts.scheme not in ("http", "https") or not host:
-        return "a non-web address" if parts.scheme else "a malformed address"
-    shown = f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
-    return "".join(c for c in shown if c.isprintable())[:120]
-
-
-def _read_only(code: str, message: str) -> bool:
-    return (
-        "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message
-    )
-
-
-def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
-    if _read_only(code, message):
-        return (
-            "the REST API key has no write permission (it is read-only), so wcrecall could not write its order "
-            "notes and sends no email; create a key with Read/Write permission under "
-            "WooCommerce > Settings > Advanced > REST API"
-        )
-    hint = (
-        "check store.consumer_key and store.consumer_secret, and that the key has Read/Write permission "
-        "(WooCommerce > Settings > Advanced > REST API)"
-    )
-    if settings.url.startswith("http://"):
-        hint += "; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one"
-    return hint
-
-
 class Store:
     """One WooCommerce store. Use `with store.session():` around a tick so all calls share a connection."""
 
@@ -214,15 +87,10 @@ class Store:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
-        self.api = API(
-            url=settings.url.rstrip("/"),
-            consumer_key=settings.consumer_key,
-            consumer_secret=settings.consumer_secret,
-            version="wc/v3",
-            timeout=settings.timeout,
-            verify_ssl=(settings.ca_bundle or True) if settings.verify_tls else False,
-            user_agent=f"wcrecall/{__version__}",
+        self.path = RequestPath(
+            settings.url, settings.consumer_key, settings.consumer_secret, user_agent=f"wcrecall/{__version__}"
         )
+        self._verify = (settings.ca_bundle or True) if settings.verify_tls else False
         self.traffic = Traffic()
         self.max_retry_time = max_retry_time
         self.max_attempts = max_attempts
@@ -235,10 +103,10 @@ class Store:
 
     # -- connection -------------------------------------------------------------------------------------------
 
-    def session(self) -> _SessionScope:
+    def session(self) -> SessionScope:
         if self.max_tick_time is not None:
             self._deadline = time.monotonic() + self.max_tick_time
-        return _SessionScope()
+        return SessionScope()
 
     def _time_left(self) -> float:
         return math.inf if self._deadline is None else self._deadline - time.monotonic()
@@ -313,19 +181,11 @@ class Store:
     ) -> tuple[Any, requests.Response]:
         self._check_deadline(what)
         self.traffic.requests += 1
-        call_params = dict(params or {})
         # No single wait on the socket may outlast the tick.
-        self.api.timeout = min(self.settings.timeout, max(0.1, self._time_left()))
+        timeout = min(self.settings.timeout, max(0.1, self._time_left()))
         started = time.monotonic()
         try:
-            if method == "GET":
-                response = self.api.get(endpoint, params=call_params)
-            elif method == "POST":
-                response = self.api.post(endpoint, data, params=call_params)
-            elif method == "PUT":
-                response = self.api.put(endpoint, data, params=call_params)
-            else:  # pragma: no cover - wcrecall only reads, adds notes and (in tests) updates
-                raise ValueError(method)
+            response = self.path.send(method, endpoint, params=params, data=data, timeout=timeout, verify=self._verify)
         except requests.Timeout:
             raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
         except Redirected as exc:
@@ -343,7 +203,9 @@ class Store:
             raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
         except requests.RequestException as exc:  # never its text: it may hold the signed URL
             raise StoreError(f"{what}: the request to {self.host} failed ({type(exc).__name__})") from None
-        body = self._read_body(response, what, started)
+        body = read_body(
+            response, what, started=started, timeout=self.settings.timeout, host=self.host, check=self._check_deadline
+        )
         self.traffic.bytes_received += len(body)
         status = response.status_code
         if status == 429 or status >= 500:
@@ -367,49 +229,6 @@ class Store:
                 raise StoreNotFound(f"{what}: not found ({code or status})")
             raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
         return parse_body(text, what=what), response
-
-    def _read_body(self, response: requests.Response, what: str, started: float) -> bytes:
-        """The decoded body, at most MAX_BODY_BYTES, read within store.timeout of the request and the tick's deadline.
-
-        Read piece by piece as it arrives, so a body dripped byte by byte is cut off in time and a gzip bomb is
-        stopped after MAX_BODY_BYTES of output (urllib3 decompresses at most what is asked for)."""
-        limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
-        declared = response.headers.get("Content-Length", "").strip()
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            response.close()
-            raise StoreError(f"{what}: the store's answer is larger than {limit} ({int(declared)} bytes announced)")
-        parts: list[bytes] = []
-        size = 0
-        done = False
-        try:
-            while True:
-                chunk = response.raw.read1(_READ_SIZE, decode_content=True)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise StoreError(f"{what}: the store's answer is larger than {limit}; it is not used")
-                parts.append(chunk)
-                if time.monotonic() - started > self.settings.timeout:
-                    raise _Transient(f"{what}: the store's answer took longer than {self.settings.timeout:g} s")
-                self._check_deadline(what)
-            done = True
-        except urllib3.exceptions.DecodeError:
-            encoding = "".join(c for c in response.headers.get("Content-Encoding", "") if c.isprintable())[:40]
-            raise _Transient(f"{what}: the store's answer is not valid {encoding or 'compressed data'}") from None
-        except urllib3.exceptions.ReadTimeoutError:
-            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Transient(f"{what}: the answer from {self.host} was cut off ({type(exc).__name__})") from None
-        finally:
-            if done:
-                response.raw.release_conn()  # read to the end: the connection is kept for the next call
-            else:
-                response.close()
-        body = b"".join(parts)
-        # Read once, here: the response carries its body like any `requests` answer (`.content`, `.json()`).
-        response._content, response._content_consumed = body, True
-        return body
 
     # -- orders ---------------------------------------------------------------------------------------------------
 
@@ -560,82 +379,3 @@ class Store:
         except StoreReadOnly:
             return False
         return True
-
-
-class _TickSession(requests.Session):
-    """The tick's keep-alive session, with a prepared request path.
-
-    `requests.Session.request` works out the same things again for every call of a tick: the environment's proxy,
-    CA bundle and netrc settings for the store's address, and the merge of the session's headers and hooks. Here
-    they are worked out once per address and session, and each request is prepared from them directly. The signed
-    URL goes out exactly as signed. Anything the path does not cover (cookies the store set, query parameters not
-    in the URL, files, JSON, proxies given per call) takes `requests`' own path."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings: dict[tuple[str, str, str], tuple[dict[str, Any], Any]] = {}
-
-    def request(  # type: ignore[override]
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None = None,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = True,
-        hooks: dict[str, Any] | None = None,
-        stream: bool | None = None,
-        verify: Any = None,
-        **other: Any,
-    ) -> requests.Response:
-        if params or any(v is not None for v in other.values()) or len(self.cookies) or self.auth or self.params:
-            return super().request(
-                method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout,
-                allow_redirects=allow_redirects, hooks=hooks, stream=stream, verify=verify, **other,
-            )  # fmt: skip
-        settings, netrc = self._environment(url, stream, verify)
-        merged = requests.structures.CaseInsensitiveDict(self.headers)
-        merged.update(headers or {})
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=method.upper(),
-            url=url,
-            headers={k: v for k, v in merged.items() if v is not None},
-            data=data,
-            auth=auth or netrc,
-            hooks=hooks if hooks is not None else self.hooks,
-        )
-        return self.send(prepared, timeout=timeout, allow_redirects=allow_redirects, **settings)
-
-    def _environment(self, url: str, stream: bool | None, verify: Any) -> tuple[dict[str, Any], Any]:
-        """What `requests` takes from the environment for this address (proxies, CA bundle, netrc), once."""
-        parts = urlsplit(url)
-        key = (f"{parts.scheme}://{parts.netloc}", repr(stream), repr(verify))
-        known = self._settings.get(key)
-        if known is None:
-            settings = self.merge_environment_settings(url, {}, stream, verify, None)
-            netrc = requests.utils.get_netrc_auth(url) if self.trust_env else None
-            known = self._settings[key] = (settings, netrc)
-        return known
-
-
-class _SessionScope:
-    """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""
-
-    def __enter__(self) -> requests.Session:
-        self._http = _TickSession()
-        self._token = session_var.set(self._http)
-        return self._http
-
-    def __exit__(self, *exc: object) -> None:
-        session_var.reset(self._token)
-        self._http.close()
-
-
-def _int_header(response: requests.Response, name: str) -> int:
-    try:
-        return max(0, int(response.headers.get(name, "0")))
-    except ValueError:
-        return 0

@@ -1,0 +1,137 @@
+"""Where the state lives on disk: its real path and journal path, which store it belongs to, atomic writes (temp file,
+fsync, rename), the TinyDB storage that never writes in place, and the run lock. Used by state/db.py."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from tinydb.storages import Storage
+
+from wcrecall.model.errors import LockHeld, StateError
+from wcrecall.plan.paylink import site_host
+
+
+def _last_byte(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, 1, size - 1) if size else b""
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def real_path(path: Path) -> Path:
+    """The state file's own path, symlinks followed: a state reached through a link shares its lock, journal and
+    snapshot with the real file (and the atomic save replaces the file, never the link)."""
+    return path.expanduser().resolve()
+
+
+def journal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def store_identity(url: str) -> str:
+    """Which store a state belongs to: the store's address without scheme, `www.`, default port (80, 443), trailing
+    slash, query or credentials. `https://www.Shop.example.com/` and `http://shop.example.com` are one store;
+    another host, port or path (a WordPress multisite sub-site) is another."""
+    parts = urlsplit(url.strip())
+    host = site_host(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that never writes in place (TinyDB's JSONStorage truncates and rewrites the open file)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            raise ValueError("the state file is empty")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("the state file does not hold a JSON object")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+class RunLock:
+    """An exclusive, non-blocking lock beside the state file: a second `run` exits 75 at once."""
+
+    def __init__(self, state_path: Path) -> None:
+        state_path = real_path(state_path)
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._handle: TextIO | None = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            raise StateError(f"state.path: cannot create the lock file {self.path} ({exc.strerror})") from None
+        try:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            self._handle = None
+            raise LockHeld("another wcrecall run is still working on this store; nothing was done") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

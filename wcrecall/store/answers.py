@@ -1,0 +1,210 @@
+"""What the store answered, read with suspicion: JSON that PHP may have prefixed with noise, bounded in depth; a
+`Retry-After`; a redirect target or an auth refusal worded for the owner (never echoing credentials)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
+
+from wcrecall.config.settings import StoreSettings
+from wcrecall.model.errors import StoreError
+
+log = logging.getLogger("wcrecall.store.client")
+
+# Bounds on what one answer may cost, whatever the store sends: the body after decompression (a page of 100 orders
+# is well under 1 MiB; a gzip bomb would be gigabytes), and how deeply its JSON may nest (an order nests 4 levels;
+# a plugin's meta value a few more).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+_READ_SIZE = 64 * 1024
+
+
+class _Transient(Exception):
+    """A failure worth retrying: 429, 5xx, timeout, dropped connection, or a body that is not JSON."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.wait_too_long = False  # the store asked to wait longer than the retry budget has left
+
+
+_OPENING = re.compile(r"[\[{]")
+_SPACE = re.compile(r"\s*")
+
+
+def parse_body(text: str, *, what: str) -> Any:
+    """Parse a JSON body that PHP may have prefixed with notices or HTML; raise `_Transient` if no intact JSON.
+
+    Linear in the body: the salvage tries positions of `[` and `{` in turn, and stops once the decoder has gone
+    through about twice the body's length in failed tries (or after 200 tries)."""
+    stripped = text.strip()
+    if not stripped:
+        raise _Transient(f"{what}: the store sent an empty body")
+    try:
+        return _bounded_depth(json.loads(stripped), what)
+    except RecursionError:
+        raise _too_deep(what) from None
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    # A plugin's PHP warning or an HTML fragment printed before the JSON: take the first position from which the
+    # rest of the body is one intact JSON value.
+    budget = 2 * len(stripped) + 4096
+    for tried, opening in enumerate(_OPENING.finditer(stripped)):
+        if tried >= 200 or budget <= 0:
+            break
+        index = opening.start()
+        try:
+            value, end = decoder.raw_decode(stripped, index)
+        except json.JSONDecodeError as exc:
+            budget -= exc.pos - index + 1
+            continue
+        except RecursionError:
+            raise _too_deep(what) from None
+        budget -= end - index
+        if _SPACE.match(stripped, end).end() == len(stripped):  # type: ignore[union-attr]
+            log.debug("%s: ignored %d characters of noise before the JSON", what, index)
+            return _bounded_depth(value, what)
+    snippet = " ".join(stripped[:200].split())
+    raise _Transient(f"{what}: the store's answer is not JSON: {snippet!r}")
+
+
+def _too_deep(what: str) -> StoreError:
+    return StoreError(f"{what}: the store's answer nests deeper than {MAX_JSON_DEPTH} levels; it is not used")
+
+
+def _bounded_depth(value: Any, what: str) -> Any:
+    """`value` if no list or object in it is nested deeper than MAX_JSON_DEPTH, else StoreError."""
+    if not isinstance(value, (list, dict)):
+        return value
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(what)
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (list, dict)):
+                stack.append((child, depth + 1))
+    return value
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """`Retry-After` in seconds (a number, or an HTTP date counted from the store's own `Date`); None if unusable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        try:
+            now = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            now = datetime.now(UTC)
+        if when.tzinfo is None or now.tzinfo is None:
+            return None
+        seconds = (when - now).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _redirect_target(location: str) -> str:
+    """Where a redirect points, for an error line: scheme, host and path only (a query may echo credentials)."""
+    try:
+        parts = urlsplit(location.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "a malformed address"
+    if parts.scheme not in ("http", "https") or not host:
+        return "a non-web address" if parts.scheme else "a malformed address"
+    shown = f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
+    return "".join(c for c in shown if c.isprintable())[:120]
+
+
+def _read_only(code: str, message: str) -> bool:
+    return (
+        "write permission" in message.lower() or code == "woocommerce_rest_authentication_error" and "write" in message
+    )
+
+
+def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
+    if _read_only(code, message):
+        return (
+            "the REST API key has no write permission (it is read-only), so wcrecall could not write its order "
+            "notes and sends no email; create a key with Read/Write permission under "
+            "WooCommerce > Settings > Advanced > REST API"
+        )
+    hint = (
+        "check store.consumer_key and store.consumer_secret, and that the key has Read/Write permission "
+        "(WooCommerce > Settings > Advanced > REST API)"
+    )
+    if settings.url.startswith("http://"):
+        hint += "; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one"
+    return hint
+
+
+def _int_header(response: requests.Response, name: str) -> int:
+    try:
+        return max(0, int(response.headers.get(name, "0")))
+    except ValueError:
+        return 0
+
+
+def read_body(
+    response: requests.Response, what: str, *, started: float, timeout: float, host: str, check: Callable[[str], None]
+) -> bytes:
+    """The decoded body, at most MAX_BODY_BYTES, read within store.timeout of the request and the tick's deadline (`check`).
+
+    Read piece by piece as it arrives, so a body dripped byte by byte is cut off in time and a gzip bomb is
+    stopped after MAX_BODY_BYTES of output (urllib3 decompresses at most what is asked for)."""
+    limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        response.close()
+        raise StoreError(f"{what}: the store's answer is larger than {limit} ({int(declared)} bytes announced)")
+    parts: list[bytes] = []
+    size = 0
+    done = False
+    try:
+        while True:
+            chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise StoreError(f"{what}: the store's answer is larger than {limit}; it is not used")
+            parts.append(chunk)
+            if time.monotonic() - started > timeout:
+                raise _Transient(f"{what}: the store's answer took longer than {timeout:g} s")
+            check(what)
+        done = True
+    except urllib3.exceptions.DecodeError:
+        encoding = "".join(c for c in response.headers.get("Content-Encoding", "") if c.isprintable())[:40]
+        raise _Transient(f"{what}: the store's answer is not valid {encoding or 'compressed data'}") from None
+    except urllib3.exceptions.ReadTimeoutError:
+        raise _Transient(f"{what}: the store did not answer within {timeout:g} s") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise _Transient(f"{what}: the answer from {host} was cut off ({type(exc).__name__})") from None
+    finally:
+        if done:
+            response.raw.release_conn()  # read to the end: the connection is kept for the next call
+        else:
+            response.close()
+    body = b"".join(parts)
+    # Read once, here: the response carries its body like any `requests` answer (`.content`, `.json()`).
+    response._content, response._content_consumed = body, True
+    return body

@@ -300,5 +300,5 @@ def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_en
     assert result.exit_code == 0, result.stderr
     assert len(smtp.messages) == 1
     text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
-    assert "Te reservamos el pedido hasta 10:40 a.m.;" in text  # split() also splits at the narrow no-break space
+    assert "antes de la hora límite (10:40 a.m.), se cancelará" in text  # split() also splits at the narrow no-break space
     assert "Total: $1,190.00" in text

@@ -248,6 +248,7 @@ def test_cjk_buyers_get_their_name_in_order_in_to_and_greeting_end_to_end(
         ("de", "CH", "CHF", "CHF\xa01'190.00"),
         ("zh_Hans", "SG", "SGD", "$1,190.00"),
         ("de", "JP", "JPY", "1.190\xa0¥"),  # no de_JP in CLDR: the language's own formats
+        ("zh_Hant", "TW", "TWD", "NT$1,190"),  # not CLDR's bare "$" (read as US dollars), no cents Taiwan never has
     ],
 )
 def test_money_follows_language_and_billing_country(
@@ -256,6 +257,48 @@ def test_money_follows_language_and_billing_country(
     order = make_order(country=country, currency=currency, total=Decimal("1190"))
     email = renderer.render(order=order, step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang)
     assert total in email.text and total in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+def test_a_taiwan_total_with_cents_keeps_them() -> None:
+    """Whole New Taiwan dollars are written without decimals; an amount that has cents is never rounded away."""
+    order = make_order(country="TW", currency="TWD", total=Decimal("1190.50"))
+    email = Renderer(brand=BRAND).render(
+        order=order, step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="zh_Hant"
+    )
+    assert "NT$1,190.50" in email.text
+
+
+@pytest.mark.parametrize(
+    ("methods", "phrase"),
+    [
+        (("PayPal", "iDEAL"), "PayPal e iDEAL"),
+        (("Klarna", "Hipercard"), "Klarna e Hipercard"),
+        (("PayPal", "Klarna", "iDEAL"), "PayPal, Klarna e iDEAL"),
+        (("iDEAL", "PayPal"), "iDEAL y PayPal"),
+        (("PayPal", "Hielo Pay"), "PayPal y Hielo Pay"),  # "hie-" sounds /je/, not /i/: "y" stays
+        (("PayPal", "Klarna"), "PayPal y Klarna"),
+    ],
+)
+def test_spanish_joins_a_method_starting_with_an_i_sound_with_e(
+    renderer: Renderer, methods: tuple[str, ...], phrase: str
+) -> None:
+    email = renderer.render(
+        order=make_order(country="ES"), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="es",
+        reason="customer_input", payment_methods=methods,
+    )  # fmt: skip
+    assert phrase in email.text and phrase in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "tag"),
+    [("es", "MX", "es-MX"), ("pt_BR", "BR", "pt-BR"), ("zh_Hant", "TW", "zh-Hant-TW"), ("de", "", "de")],
+)
+def test_the_html_is_tagged_with_the_buyers_full_locale(renderer: Renderer, lang: str, country: str, tag: str) -> None:
+    """Screen readers pick voice and pronunciation by the html lang attribute: es-MX, not just es."""
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang
+    )
+    assert f'<html lang="{tag}"' in email.html
 
 
 def test_hold_time_follows_language_and_billing_country() -> None:
@@ -300,5 +343,6 @@ def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_en
     assert result.exit_code == 0, result.stderr
     assert len(smtp.messages) == 1
     text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
-    assert "antes de la hora límite (10:40 a.m.), se cancelará" in text  # split() also splits at the narrow no-break space
+    # split() also splits at the narrow no-break space
+    assert "antes de la hora límite (10:40 a.m.), se cancelará" in text
     assert "Total: $1,190.00" in text

@@ -50,6 +50,7 @@ from wcrecall.model.order import LineItem, Order
 from wcrecall.render.locales import (
     bdi_as_marks,
     catalog_names,
+    currency_pattern,
     isolated_html,
     isolated_text,
     method_list,
@@ -90,7 +91,7 @@ class RenderedEmail:
     preheader: str
     html: str
     text: str
-    lang: str  # BCP 47 tag actually used, e.g. "de", "zh-Hans"; "en" for an unknown language
+    lang: str  # BCP 47 tag of the buyer's full locale, e.g. "de-DE", "es-MX", "zh-Hans"; "en" for an unknown language
     to_name: str = ""  # the buyer's name for `To:`, written the way the language writes names (render/names.py)
 
 
@@ -199,7 +200,8 @@ def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -
         context.prec = 60  # Babel rounds in the current context: the default 28 digits fail on 29-digit amounts
         if re.fullmatch(r"[A-Z]{3}", code) and is_currency(code):
             try:
-                return format_currency(amount, code, locale=locale)
+                pattern = currency_pattern(amount, code, locale)
+                return format_currency(amount, code, pattern, locale, currency_digits=pattern is None)
             except (ValueError, ArithmeticError, LookupError):
                 pass  # a code CLDR lists but cannot format: fall through to the plain form
         return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
@@ -540,8 +542,9 @@ class Renderer:
         shown = order.line_items[:MAX_ITEMS]
         methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
         first, last = clean(order.first_name), clean(order.last_name)
+        tag = str(regional_locale(language.locale, clean(order.country))).replace("_", "-")  # es-MX: formats' locale
         values: dict[str, Any] = {
-            "lang": language.tag,
+            "lang": tag,
             "dir": "rtl" if language.rtl else "ltr",
             "align": "right" if language.rtl else "left",
             "align_end": "left" if language.rtl else "right",
@@ -596,4 +599,4 @@ class Renderer:
         except ValueError as exc:
             raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
         to_name = display_name(first, last, language.tag)
-        return RenderedEmail(subject, preheader, html_out, text + "\n", language.tag, to_name)
+        return RenderedEmail(subject, preheader, html_out, text + "\n", tag, to_name)

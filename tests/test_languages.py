@@ -142,6 +142,49 @@ def test_every_placeholder_is_filled(renderer: Renderer, lang: str) -> None:
         assert "4711" in email.subject and PAY_URL in email.text
 
 
+def translations(lang: str, msgid_has: str) -> list[str]:
+    """What `lang` writes for every msgid containing `msgid_has` (English: the msgids themselves)."""
+    path = LOCALE / "wcrecall.pot" if lang == "en" else LOCALE / lang / "LC_MESSAGES" / "wcrecall.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        if message.id and msgid_has in str(message.id):
+            string = message.string[0] if isinstance(message.string, tuple) else message.string
+            found.append(str(message.id) if lang == "en" else string)
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    """A catalog string cut into its sentences, placeholders dropped, so a sentence can be looked for in an email."""
+    parts = re.split(r"(?<=[.?!。？！؟])\s*", PLACEHOLDER_RE.sub("", text))
+    return [p for p in (part.strip() for part in parts) if len(p) > 8 and "%(" not in p]
+
+
+@pytest.mark.parametrize("lang", [*SHIPPED, "en"])
+def test_the_plain_text_part_never_speaks_of_a_button(renderer: Renderer, lang: str) -> None:
+    """The plain-text part has a link, not a button: the sentences that speak of the button below (those the "link
+    below" wording does not share) appear in the HTML part only."""
+    link = {s for text in translations(lang, "link below") for s in sentences(text)}
+    button = {s for text in translations(lang, "button below") for s in sentences(text)} - link
+    emails = every_email(renderer, lang)
+    assert button and all(any(s in email.html for s in button) for _, email in emails)
+    for where, email in emails:
+        assert [s for s in button if s in email.text] == [], f"{where}: plain text speaks of a button"
+        assert any(s in email.text for s in link), f"{where}: plain text does not point at its link"
+
+
+@pytest.mark.parametrize("lang", [*SHIPPED, "en"])
+def test_a_pending_email_never_asks_to_try_again(renderer: Renderer, lang: str) -> None:
+    """A buyer who did not finish checking out never tried to pay: "You can try again" does not fit them."""
+    (again,) = translations(lang, "You can try again")
+    for where, email in every_email(renderer, lang):
+        if " pending " in where:
+            assert again not in email.text, where
+        elif where.endswith(" None"):
+            assert again in email.text, where
+
+
 @pytest.mark.parametrize("lang", CJK)
 def test_cjk_punctuation_is_never_followed_by_an_ascii_space_or_replaced_by_an_ascii_colon(
     renderer: Renderer, lang: str

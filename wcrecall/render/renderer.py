@@ -556,6 +556,7 @@ class Renderer:
             "payment_methods": methods,
             "payment_methods_text": method_list(methods, language.locale, rtl=language.rtl),
             "pay_url": pay_url,
+            "plain_text": False,
             "hold_until": clean(hold_until),
             "brand": self._brand,
             "order": OrderView(
@@ -577,17 +578,18 @@ class Renderer:
                 context = template.new_context(values)
                 source = self._env.concat(template.root_render_func(context))
 
-                def block(block_name: str) -> str:
+                def block(block_name: str, *, plain_text: bool = False) -> str:
                     # After the root render, context.blocks holds the whole chain, child first (as self.<block>() uses).
                     chain = context.blocks.get(block_name)
                     if not chain:
                         raise jinja2.UndefinedError(f"{name} has no block {block_name!r}")
+                    context.vars["plain_text"] = plain_text  # the text part points at a link, not a button
                     return str(self._env.concat(chain[0](context)))
 
                 subject = _one_line(block("subject"))
                 preheader = _one_line(block("preheader"))
                 layout = self._templates[LAYOUT_TEXT]
-                text_context = layout.new_context({**values, "part": lambda n: html_to_text(block(n))})
+                text_context = layout.new_context({**values, "part": lambda n: html_to_text(block(n, plain_text=True))})
                 text = _tidy_text(self._env.concat(layout.root_render_func(text_context)))
             except Exception:  # noqa: BLE001  # re-raised with the traceback rewritten to template lines
                 self._env.handle_exception()

@@ -91,7 +91,7 @@ class RenderedEmail:
     preheader: str
     html: str
     text: str
-    lang: str  # BCP 47 tag of the buyer's full locale, e.g. "de-DE", "es-MX", "zh-Hans"; "en" for an unknown language
+    lang: str  # BCP 47 tag actually used, e.g. "de", "zh-Hans"; "en" for an unknown language
     to_name: str = ""  # the buyer's name for `To:`, written the way the language writes names (render/names.py)
 
 
@@ -542,7 +542,8 @@ class Renderer:
         shown = order.line_items[:MAX_ITEMS]
         methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
         first, last = clean(order.first_name), clean(order.last_name)
-        tag = str(regional_locale(language.locale, clean(order.country))).replace("_", "-")  # es-MX: formats' locale
+        # html lang: the buyer's full locale (es-MX, the formats' locale), so screen readers pick the regional voice
+        tag = str(regional_locale(language.locale, clean(order.country))).replace("_", "-")
         values: dict[str, Any] = {
             "lang": tag,
             "dir": "rtl" if language.rtl else "ltr",
@@ -601,4 +602,4 @@ class Renderer:
         except ValueError as exc:
             raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
         to_name = display_name(first, last, language.tag)
-        return RenderedEmail(subject, preheader, html_out, text + "\n", tag, to_name)
+        return RenderedEmail(subject, preheader, html_out, text + "\n", language.tag, to_name)

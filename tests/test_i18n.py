@@ -295,7 +295,7 @@ def test_german_step_one_is_german_with_euro_formatting(renderer: Renderer) -> N
     """A German buyer reads German wording ("Sie"), a German greeting and "48,50 €"."""
     email = render(renderer, "de")
     page = Root(email.html)
-    assert email.lang == "de" and page.attrs.get("lang") == "de" and page.attrs.get("dir") == "ltr"
+    assert email.lang == "de" and page.attrs.get("lang") == "de-DE" and page.attrs.get("dir") == "ltr"
     assert email.subject == "Ihre Zahlung für Bestellung Nr. 4711 ist fehlgeschlagen"
     assert "Hallo Jane," in email.text and "Vielen Dank für Ihre Bestellung Nr. 4711 bei Example Shop." in email.text
     assert "geklappt" not in email.text and "Leider konnte Ihre Zahlung nicht abgeschlossen werden" in email.text

@@ -142,6 +142,49 @@ def test_every_placeholder_is_filled(renderer: Renderer, lang: str) -> None:
         assert "4711" in email.subject and PAY_URL in email.text
 
 
+def translations(lang: str, msgid_has: str) -> list[str]:
+    """What `lang` writes for every msgid containing `msgid_has` (English: the msgids themselves)."""
+    path = LOCALE / "wcrecall.pot" if lang == "en" else LOCALE / lang / "LC_MESSAGES" / "wcrecall.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        if message.id and msgid_has in str(message.id):
+            string = message.string[0] if isinstance(message.string, tuple) else message.string
+            found.append(str(message.id) if lang == "en" else string)
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    """A catalog string cut into its sentences, placeholders dropped, so a sentence can be looked for in an email."""
+    parts = re.split(r"(?<=[.?!。？！؟])\s*", PLACEHOLDER_RE.sub("", text))
+    return [p for p in (part.strip() for part in parts) if len(p) > 8 and "%(" not in p]
+
+
+@pytest.mark.parametrize("lang", [*SHIPPED, "en"])
+def test_the_plain_text_part_never_speaks_of_a_button(renderer: Renderer, lang: str) -> None:
+    """The plain-text part has a link, not a button: the sentences that speak of the button below (those the "link
+    below" wording does not share) appear in the HTML part only."""
+    link = {s for text in translations(lang, "link below") for s in sentences(text)}
+    button = {s for text in translations(lang, "button below") for s in sentences(text)} - link
+    emails = every_email(renderer, lang)
+    assert button and all(any(s in email.html for s in button) for _, email in emails)
+    for where, email in emails:
+        assert [s for s in button if s in email.text] == [], f"{where}: plain text speaks of a button"
+        assert any(s in email.text for s in link), f"{where}: plain text does not point at its link"
+
+
+@pytest.mark.parametrize("lang", [*SHIPPED, "en"])
+def test_a_pending_email_never_asks_to_try_again(renderer: Renderer, lang: str) -> None:
+    """A buyer who did not finish checking out never tried to pay: "You can try again" does not fit them."""
+    (again,) = translations(lang, "You can try again")
+    for where, email in every_email(renderer, lang):
+        if " pending " in where:
+            assert again not in email.text, where
+        elif where.endswith(" None"):
+            assert again in email.text, where
+
+
 @pytest.mark.parametrize("lang", CJK)
 def test_cjk_punctuation_is_never_followed_by_an_ascii_space_or_replaced_by_an_ascii_colon(
     renderer: Renderer, lang: str
@@ -248,6 +291,7 @@ def test_cjk_buyers_get_their_name_in_order_in_to_and_greeting_end_to_end(
         ("de", "CH", "CHF", "CHF\xa01'190.00"),
         ("zh_Hans", "SG", "SGD", "$1,190.00"),
         ("de", "JP", "JPY", "1.190\xa0¥"),  # no de_JP in CLDR: the language's own formats
+        ("zh_Hant", "TW", "TWD", "NT$1,190"),  # not CLDR's bare "$" (read as US dollars), no cents Taiwan never has
     ],
 )
 def test_money_follows_language_and_billing_country(
@@ -256,6 +300,48 @@ def test_money_follows_language_and_billing_country(
     order = make_order(country=country, currency=currency, total=Decimal("1190"))
     email = renderer.render(order=order, step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang)
     assert total in email.text and total in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+def test_a_taiwan_total_with_cents_keeps_them() -> None:
+    """Whole New Taiwan dollars are written without decimals; an amount that has cents is never rounded away."""
+    order = make_order(country="TW", currency="TWD", total=Decimal("1190.50"))
+    email = Renderer(brand=BRAND).render(
+        order=order, step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="zh_Hant"
+    )
+    assert "NT$1,190.50" in email.text
+
+
+@pytest.mark.parametrize(
+    ("methods", "phrase"),
+    [
+        (("PayPal", "iDEAL"), "PayPal e iDEAL"),
+        (("Klarna", "Hipercard"), "Klarna e Hipercard"),
+        (("PayPal", "Klarna", "iDEAL"), "PayPal, Klarna e iDEAL"),
+        (("iDEAL", "PayPal"), "iDEAL y PayPal"),
+        (("PayPal", "Hielo Pay"), "PayPal y Hielo Pay"),  # "hie-" sounds /je/, not /i/: "y" stays
+        (("PayPal", "Klarna"), "PayPal y Klarna"),
+    ],
+)
+def test_spanish_joins_a_method_starting_with_an_i_sound_with_e(
+    renderer: Renderer, methods: tuple[str, ...], phrase: str
+) -> None:
+    email = renderer.render(
+        order=make_order(country="ES"), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="es",
+        reason="customer_input", payment_methods=methods,
+    )  # fmt: skip
+    assert phrase in email.text and phrase in " ".join(text for text, _ in Page(email.html).nodes)
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "tag"),
+    [("es", "MX", "es-MX"), ("pt_BR", "BR", "pt-BR"), ("zh_Hant", "TW", "zh-Hant-TW"), ("de", "", "de")],
+)
+def test_the_html_is_tagged_with_the_buyers_full_locale(renderer: Renderer, lang: str, country: str, tag: str) -> None:
+    """Screen readers pick voice and pronunciation by the html lang attribute: es-MX, not just es."""
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang
+    )
+    assert f'<html lang="{tag}"' in email.html
 
 
 def test_hold_time_follows_language_and_billing_country() -> None:
@@ -300,5 +386,6 @@ def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_en
     assert result.exit_code == 0, result.stderr
     assert len(smtp.messages) == 1
     text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
-    assert "Te reservamos el pedido hasta 10:40 a.m.;" in text  # split() also splits at the narrow no-break space
+    # split() also splits at the narrow no-break space
+    assert "antes de la hora límite (10:40 a.m.), se cancelará" in text
     assert "Total: $1,190.00" in text

@@ -58,7 +58,7 @@ def test_german_buyer_with_insufficient_funds_gets_german_email_a_day_later_outs
     message = smtp.messages[0].message
     assert message["Content-Language"] == "de"
     html = html_of(smtp, 0)
-    assert 'lang="de"' in html and "Lukas" in html
+    assert 'lang="de-DE"' in html and "Lukas" in html
     assert "48,50\xa0€" in html or "48,50 €" in html
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Zahlung" in text
@@ -89,7 +89,7 @@ def test_arabic_buyer_gets_a_right_to_left_email(tmp_path: Path, store: SandboxS
     config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='\n[regional]\nquiet_hours = "off"\n')
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     html = html_of(smtp, 0)
-    assert 'dir="rtl"' in html and 'lang="ar"' in html and "عمر" in html
+    assert 'dir="rtl"' in html and 'lang="ar-AE"' in html and "عمر" in html
 
 
 def test_fraud_signal_is_never_mailed_and_flagged_for_the_owner(

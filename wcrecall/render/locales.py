@@ -14,17 +14,36 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.lists import format_list
+from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 from markupsafe import Markup
 
-__all__ = ["FSI", "PDI", "bdi_as_marks", "catalog_names", "isolated_html", "method_list", "regional_locale"]
+__all__ = [
+    "FSI",
+    "PDI",
+    "bdi_as_marks",
+    "catalog_names",
+    "currency_pattern",
+    "isolated_html",
+    "method_list",
+    "regional_locale",
+]
 
 FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE: <bdi> in plain text
 # The catalog a language without its own regional one is written in.
 DEFAULT_VARIANT = {"pt": "pt_PT", "zh": "zh_Hans"}
+
+# Currencies whose home locale writes them with a bare "$", which a buyer of an international shop reads as US dollars,
+# while the country's own shops write the symbol every other locale uses: "NT$" (CLDR zh_Hant gives "$" for TWD).
+LETTERED_DOLLAR = frozenset({"TWD"})
+# Spanish "y" (and) is "e" before a word that starts with the sound /i/: "e iDEAL", "e Hipercard"; not before
+# "hi" or "i" opening a diphthong, which sounds /j/: "y hielo".
+_SPANISH_I_SOUND = re.compile(r"h?[iíIÍ](?![aeiouáéíóúAEIOUÁÉÍÓÚ])", re.IGNORECASE)
 
 _ISOLATE = Markup("<bdi>%s</bdi>")
 _ISOLATED_RE = re.compile(r"<bdi>.*?</bdi>", re.DOTALL)
@@ -77,13 +96,43 @@ def isolated_text(value: object) -> object:
     return f"{FSI}{value}{PDI}" if needs_isolation(value) else value
 
 
+def currency_pattern(amount: Decimal, code: str, locale: Locale) -> NumberPattern | None:
+    """The locale's currency pattern where CLDR's default misleads in an email, for `format_currency(format=...)`
+    with `currency_digits=False`; None where the default is right.
+    - A whole amount in a currency whose cash has no minor unit (CLDR cashDigits 0: TWD, CZK, SEK...) has no
+      decimals: "NT$1,190", as shops there write it; an amount with cents keeps them ("NT$1,190.50").
+    - A LETTERED_DOLLAR currency is written with the symbol CLDR gives it in English ("NT$"), not a bare "$"."""
+    fractions = get_global("currency_fractions")
+    digits, _, cash_digits, _ = fractions.get(code, fractions["DEFAULT"])
+    drop_decimals = cash_digits == 0 < digits and amount == amount.to_integral_value()
+    symbol = get_currency_symbol(code, "en") if code in LETTERED_DOLLAR else ""
+    relabel = bool(symbol) and get_currency_symbol(code, locale) == "$" and symbol != "$"
+    if not (drop_decimals or relabel):
+        return None
+    pattern = parse_pattern(locale.currency_formats["standard"].pattern)
+    if drop_decimals:
+        pattern.frac_prec = (0, 0)
+    else:
+        pattern.frac_prec = (digits, digits)
+    if relabel:
+        positive, negative = pattern.prefix
+        pattern.prefix = (positive.replace("¤", symbol), negative.replace("¤", symbol))
+        positive, negative = pattern.suffix
+        pattern.suffix = (positive.replace("¤", symbol), negative.replace("¤", symbol))
+    return pattern
+
+
 def method_list(methods: Sequence[str], locale: Locale, *, rtl: bool) -> str:
     """Payment methods as one phrase ("PayPal and Klarna"); in a right-to-left language each name is isolated on its
-    own, so the words and commas between them stay in the sentence's direction."""
+    own, so the words and commas between them stay in the sentence's direction. Spanish says "PayPal e iDEAL"."""
     if not methods:
         return ""
     if not rtl:
-        return format_list(list(methods), locale=locale)
+        joined = format_list(list(methods), locale=locale)
+        last = methods[-1]
+        if locale.language == "es" and _SPANISH_I_SOUND.match(last) and joined.endswith(f" y {last}"):
+            return f"{joined[: -len(last) - 3]} e {last}"
+        return joined
     return Markup(format_list([str(isolated_html(method)) for method in methods], locale=locale))
 
 

@@ -11,6 +11,7 @@ recall/deliver.py, the wording and tags of order notes in recall/notes.py; a rec
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import traceback
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from wcrecall import __version__
 from wcrecall.config.settings import Settings
 from wcrecall.mail.transport import Transport, message_id_for
 from wcrecall.model.errors import (
@@ -48,6 +50,7 @@ from wcrecall.model.records import (
     Recall,
     Step,
     finish,
+    from_iso,
     iso,
 )
 from wcrecall.plan.classify import CLASS_LABELS, classify_order
@@ -222,6 +225,7 @@ class Tick:
                 self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
             elif recall.status != order.status or recall.modified != order.date_modified.isoformat():
                 recall.status, recall.modified = order.status, order.date_modified.isoformat()
+                recall.next_due = None  # planned again below: the hold-stock deadline follows the last change
                 self.put(recall)
         if order.status in PAID_STATUSES:
             self._recovered_by_new_order(order, email_hash)
@@ -342,7 +346,14 @@ class Tick:
     # -- sending ------------------------------------------------------------------------------------------------
 
     def send_due(self) -> None:
+        """Plan and send every open recall that may be due. One whose stored next step is still ahead, planned under
+        the same rules, is left alone: the caps and quiet hours only ever move a step later, and a change to its
+        order clears the stored time. Changed rules (settings or version) re-plan them all once."""
+        rules_key = hashlib.sha256(f"{__version__} {self.rules!r}".encode()).hexdigest()[:16]
+        same_rules = self.state.meta.get("plan_rules") == rules_key
         for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
+            if same_rules and recall.id not in self._planned and _ahead(recall.next_due, self.now):
+                continue
             try:
                 self._advance(recall)
             except (StoreAuthError, StoreDeadline, MailAuthError, TemplateError):
@@ -351,6 +362,8 @@ class Tick:
                 self.problem(recall.id, str(exc))
             except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
                 self.problem(recall.id, f"reminder not sent: {unexpected(exc, self._secrets)}")
+        if not same_rules and not self.dry_run:
+            self.state.set_meta(plan_rules=rules_key)
 
     def _advance(self, recall: Recall) -> None:
         planned = self._planned.pop(recall.id, None) or self._plan(recall)
@@ -653,6 +666,11 @@ def rules_for(settings: Settings) -> Rules:
         domain_hourly_cap=throttle.domain_hourly_cap,
         domain_caps=throttle.domain_caps,
     )
+
+
+def _ahead(next_due: str | None, now: datetime) -> bool:
+    due = from_iso(next_due)
+    return due is not None and due > now
 
 
 def _short(moment: datetime | None) -> str:

@@ -25,8 +25,6 @@ import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ from babel.support import Translations
 from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
-from wcrecall.model.order import LineItem, Order
+from wcrecall.model.order import Order
 from wcrecall.render.compiled import _bytecode_cache
 from wcrecall.render.formats import (
     _HTML_SPACE_RE,
@@ -64,6 +62,7 @@ from wcrecall.render.locales import (
     regional_locale,
 )
 from wcrecall.render.names import display_name, greeting_name
+from wcrecall.render.samples import sample_order
 from wcrecall.state.db import atomic_write
 
 __all__ = [
@@ -130,35 +129,6 @@ def _shipped_dir() -> Path:
     if not isinstance(root, Path):
         raise TemplateError("the templates shipped with wcrecall are not in a folder; install wcrecall unzipped")
     return root
-
-
-def _sample_order(*, guest: bool, items: int) -> Order:
-    moment = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
-    names = ["Blue T-shirt", "Salt &amp; Pepper grinder", '<img src=x onerror="alert(1)">', "Café crème ☕"]
-    return Order(
-        id=1234,
-        number="1234",
-        status="failed",
-        currency="EUR" if not guest else "JPY",
-        total=Decimal("48.50") if not guest else Decimal(3500),
-        customer_id=0 if guest else 7,
-        email="jane.doe@example.com",
-        first_name="Jane" if not guest else "<b>Bob</b>\r\nBcc: x@example.org",
-        last_name="Doe",
-        country="DE",
-        state="",
-        payment_method="stripe",
-        payment_method_title="Credit card",
-        created_via="checkout",
-        cart_hash="",
-        customer_ip="",
-        date_created=moment,
-        date_modified=moment,
-        date_paid=None,
-        needs_payment=True,
-        payment_url="https://shop.example.com/checkout/order-pay/1234/?pay_for_order=true&key=wc_order_sample",
-        line_items=tuple(LineItem(names[i % len(names)], i % 3 + 1, Decimal("10.00")) for i in range(items)),
-    )
 
 
 RECORD_KEEP = 8  # fingerprints of passed template checks remembered (one per set of languages in use, mostly)
@@ -259,8 +229,8 @@ class Renderer:
         Raises TemplateError naming the template and the problem, so `run` and `doctor` stop before sending anything.
         """
         samples = (
-            (_sample_order(guest=False, items=3), None, ()),
-            (_sample_order(guest=True, items=MAX_ITEMS + 5), "customer_input", ("PayPal", "Bank transfer")),
+            (sample_order(guest=False, items=3), None, ()),
+            (sample_order(guest=True, items=MAX_ITEMS + 5), "customer_input", ("PayPal", "Bank transfer")),
         )
         for lang in languages:
             for step in range(1, steps + 1):

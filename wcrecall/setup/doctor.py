@@ -175,9 +175,10 @@ def _sample_message_check(settings: Settings, now: datetime) -> Check:
     """Render reminder 1 for a sample order and build the message the way a run does (nothing is sent): the sender,
     the reply address and the unsubscribe address all pass through the mail builder's own rules."""
     from wcrecall.mail.transport import POLICY, build_message, message_id_for
-    from wcrecall.render.renderer import Renderer, _sample_order
+    from wcrecall.render.renderer import Renderer
+    from wcrecall.render.samples import sample_order
 
-    order = _sample_order(guest=False, items=1)
+    order = sample_order(guest=False, items=1)
     try:
         rendered = Renderer(brand=settings.brand, emails_dir=settings.emails_path).render(
             order=order, step=1, total_steps=1, kind="failed", pay_url=order.payment_url,

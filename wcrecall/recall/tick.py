@@ -372,6 +372,8 @@ class Tick:
         """Built and checked at the first email of the tick (recall/deliver.py `Mailer`)."""
         return self.mail.renderer
 
+    # -- saving -------------------------------------------------------------------------------------------------
+
     def put(self, recall: Recall, *, durable: bool = False) -> None:
         if not self.dry_run:
             self.state.put(recall, durable=durable)

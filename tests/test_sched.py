@@ -356,12 +356,12 @@ def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go
 ) -> None:
     """An unforeseen error while handling one order is its problem line (the secrets it carried hidden, in the -v
     traceback too); the other order is mailed."""
-    from wcrecall.recall import tick as recall
+    from wcrecall.recall import opening
     from wcrecall.sandbox import DEFAULT_CONSUMER_SECRET
 
     bad = failed_order(store, "bad@example.com")
     failed_order(store, "good@example.com")
-    classify = recall.classify_order
+    classify = opening.classify_order
 
     def flaky(**kwargs: Any) -> Any:
         if any("bad" in str(n.text) for n in kwargs["notes"]):
@@ -370,7 +370,7 @@ def test_an_unforeseen_error_in_one_order_never_shows_a_secret_and_the_others_go
 
     store.add_note(bad, "bad luck")
     caplog.set_level(logging.INFO, logger="wcrecall.recall.tick")
-    monkeypatch.setattr(recall, "classify_order", flaky)
+    monkeypatch.setattr(opening, "classify_order", flaky)
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     result = cli(["-v", "run"], config=config, now=NOW)
 

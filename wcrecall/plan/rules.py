@@ -1,6 +1,6 @@
 """The planner's vocabulary: the rules it reads (the settings it needs, as plain values) and how a recall ends.
 
-Plain data; recall/tick.py `rules_for(settings)` builds the rules from the config.
+Plain data; recall/rules.py `rules_for(settings)` builds the rules from the config.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class CountryRules(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class Rules:
-    """The settings the planner needs, as plain values (recall/tick.py `rules_for(settings)` builds them)."""
+    """The settings the planner needs, as plain values (recall/rules.py `rules_for(settings)` builds them)."""
 
     policy: Policy
     default_language: str = "en"

@@ -5,7 +5,7 @@ comma-separated list of `point:N` (kill at the Nth hit of `point`; `point` alone
 `WCRECALL_FAILPOINTS=after_send:2`. The kill is SIGKILL to this very process: no `finally:`, no flush, no atexit, as
 when the machine loses power or cron's host kills the job, which is the case the state design has to survive.
 
-Points (called in `recall/tick.py`, in the order of effects of one step):
+Points (called in `recall/tick.py` and the modules it runs, in the order of effects of one step):
 
 - `mid_sync`: after an order of the sync was handled, before the watermark moves;
 - `before_write_probe`, `after_write_probe`: around the tick's one check of the key's write permission, made right

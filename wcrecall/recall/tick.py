@@ -4,23 +4,20 @@ The order of effects for each step is what makes "never twice" hold:
 claim the step durably -> hand the message to the mail server -> mark it sent -> post a private order note.
 A claim found at start-up (the run died in between) becomes `uncertain` and is never resent.
 
-The effects have their own modules: reading the changed orders in recall/sync.py, the mail server's answers in
-recall/deliver.py, the wording and tags of order notes in recall/notes.py; a recall ends through `finish`
-(model/records.py).
+The effects have their own modules: reading the changed orders in recall/sync.py, opening recalls from them in
+recall/opening.py, the mail server's answers in recall/deliver.py, posting order notes in recall/posting.py (their
+wording and tags in recall/notes.py); a recall ends through `finish` (model/records.py). The store facts a tick asks
+once are in recall/storefacts.py, the settings as the planner reads them in recall/rules.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from wcrecall import __version__
 from wcrecall.config.settings import Settings
 from wcrecall.mail.transport import Transport, message_id_for
 from wcrecall.model.errors import (
@@ -34,42 +31,32 @@ from wcrecall.model.errors import (
     WcrecallError,
     hide,
 )
-from wcrecall.model.order import PAID_STATUSES, Order, mask_email, parse_order
+from wcrecall.model.order import Order, parse_order
 from wcrecall.model.progress import NoProgress, Progress
 from wcrecall.model.records import (
-    BASELINE,
     CLAIMED,
-    ENDED_UNPAID,
     NOT_CONTACTED,
-    OPEN,
     RECOVERED,
-    RECOVERED_NEW_ORDER,
     RECOVERED_OUTCOMES,
     SENT,
-    SUPERSEDED,
     Recall,
     Step,
     finish,
-    from_iso,
     iso,
 )
-from wcrecall.plan.classify import CLASS_LABELS, classify_order
-from wcrecall.plan.decide import (
-    Policy,
-    ending,
-    is_newer_paid_order,
-    skip,
-)
+from wcrecall.plan.decide import ending, skip
 from wcrecall.plan.history import History, recipient_domain
-from wcrecall.plan.paylink import host_of, reported_hosts
-from wcrecall.plan.planner import End, Plan, Rules, admission, carry, confirm, holds_stock, plan, screen
-from wcrecall.plan.planner import other_methods as suggested_methods
+from wcrecall.plan.planner import Plan, confirm, plan
 from wcrecall.recall import failpoints, notes
 from wcrecall.recall.compose import compose
 from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
-from wcrecall.recall.notes import to_notes
+from wcrecall.recall.opening import Opening
+from wcrecall.recall.posting import NoteWriter
+from wcrecall.recall.rules import draft_recall, not_due_yet, policy_for, rules_for, rules_key
+from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
+from wcrecall.recall.tickreport import TickReport
 from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
@@ -83,24 +70,6 @@ def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
     log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
     text = " ".join(hide(str(exc), secrets).split())[:200]
     return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
-
-
-@dataclass
-class TickReport:
-    """What a tick did: printed with -v. An error that stops the tick is raised, not kept here (the CLI's one error
-    boundary turns it into a message and an exit code); what the tick did until then stays here."""
-
-    opened: int = 0
-    sent: int = 0
-    ended: int = 0
-    recovered: int = 0
-    problems: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """Of a tick that finished: 1 when an order (or the state file) had a problem, the others processed."""
-        return 1 if self.problems else 0
 
 
 class Tick:
@@ -132,10 +101,10 @@ class Tick:
         self.state: State = State.of(settings, read_only=dry_run)
         self.history = History()  # the buyers' contacts, open recalls and recent failures (plan/history.py)
         self._planned: dict[int, Plan] = {}  # plans made when recalls opened in this tick, for their first send
-        self._gateways: list[Any] | None = None
-        self._hold_minutes: int | None = None
         self._notes_read: set[int] = set()  # orders whose notes this tick read when their recall opened
-        self._reported_hosts: set[str] | None = None
+        self.facts = StoreFacts(self.store, settings, self.rules, self.problem)  # asked once per tick
+        self.posting = NoteWriter(self.store, self.state, self.put, self.problem)
+        self.opening = Opening(self, planned=self._planned, notes_read=self._notes_read)
         self._may_write = False  # the key's write permission, checked before the tick's first email
         self._compact = False
         self.progress = progress or NoProgress()
@@ -185,9 +154,9 @@ class Tick:
             with self.store.session():
                 # A sync that stops part-way raises: the watermark stays where it was, so the next tick reads it again.
                 self.sync()
-                self.post_pending_notes()  # first what the sync ended: a read-only key stops here, before any email
+                self.posting.post_pending()  # first what the sync ended: a read-only key stops here, before any email
                 self.send_due()
-                self.post_pending_notes()  # then what the sends ended
+                self.posting.post_pending()  # then what the sends ended
                 # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
                 self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
         finally:
@@ -216,107 +185,8 @@ class Tick:
                 del self._planned[rid]
 
     def handle(self, order: Order) -> None:
-        """Apply what the sync learned about one order."""
-        email_hash = self.state.email_hash(order.email) if order.email else ""
-        recall = self.state.recalls.get(order.id)
-        if recall is not None and recall.is_open:
-            end = ending(order)
-            if end is not None:
-                self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
-            elif recall.status != order.status or recall.modified != order.date_modified.isoformat():
-                recall.status, recall.modified = order.status, order.date_modified.isoformat()
-                recall.next_due = None  # planned again below: the hold-stock deadline follows the last change
-                self.put(recall)
-        if order.status in PAID_STATUSES:
-            self._recovered_by_new_order(order, email_hash)
-        if recall is None and order.status in self.policy.statuses:
-            refusal = admission(order, self.rules, self.now, suppressed=privacy.blocked(self.state, order.email))
-            if refusal is None:
-                self.open(order, email_hash)
-            elif refusal.record:
-                self.not_contacted(order, email_hash, refusal.reason)
-
-    def _recovered_by_new_order(self, order: Order, email_hash: str) -> None:
-        for rid in sorted(self.history.buyer_recalls(email_hash, order.customer_id)):
-            other = self.state.recalls.get(rid)
-            if other is not None and other.is_open and is_newer_paid_order(order, other, email_hash):
-                self.end(
-                    other,
-                    RECOVERED_NEW_ORDER,
-                    f"buyer paid new order #{order.number}",
-                    paid_at=order.date_paid or order.date_created,
-                    paid_order=order.id,
-                )
-
-    def _new_recall(self, order: Order, email_hash: str) -> Recall:
-        return draft_recall(order, self.state, email_hash=email_hash, now=self.now, policy=self.policy)
-
-    def not_contacted(self, order: Order, email_hash: str, why: str) -> None:
-        recall = self._new_recall(order, email_hash)
-        finish(recall, NOT_CONTACTED, why, self.now)
-        self.put(recall)
-        self.say(order.id, f"not contacted: {why}")
-
-    def open(self, order: Order, email_hash: str) -> None:
-        recall = self._new_recall(order, email_hash)
-        self.history.failed(recall, order.date_created)
-        blocked = screen(order, recall, self.history, self.rules)  # before reading its notes: no request for a bot
-        if blocked is not None:
-            self._refuse(recall, blocked)
-            return
-        notes = self.store.get_notes(order.id)
-        self._notes_read.add(order.id)
-        self._restore_from_notes(recall, notes)
-        verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))
-        recall.reason, recall.reason_rule = verdict.failure_class, verdict.rule
-        if recall.outcome != OPEN:
-            self.put(recall)
-            return
-        hold = self.hold_minutes() if holds_stock(order) else 0
-        planned = self._plan(recall, order=order, new=True, hold_minutes=hold, rule=verdict.rule, at_send=False)
-        if planned.end is not None and planned.end.refused:
-            self._refuse(recall, planned.end)  # routing or the country rules
-            return
-        recall.lang, recall.zone, recall.hold_minutes = planned.lang, planned.zone, planned.hold_minutes
-        recall.max_steps, recall.warning, recall.planned = planned.max_steps, planned.warning, planned.total_steps
-        sibling = self.history.sibling(recall, self.state.recalls)
-        carried, superseded = carry(recall, sibling)
-        if sibling is not None:
-            if superseded is None:
-                # The buyer retried the same cart in a new order: the newest order carries the recall.
-                recall.steps, recall.created = carried.steps, carried.created
-                self.end(sibling, SUPERSEDED, f"newer order #{order.number} for the same cart", note=False)
-                sibling.superseded_by = order.id
-                self.put(sibling)
-            else:
-                finish(recall, SUPERSEDED, superseded.reason, self.now)
-                recall.superseded_by = sibling.id
-                self.put(recall)
-                return
-        if self.baseline:
-            finish(recall, BASELINE, "adopted by --baseline", self.now)
-            self.put(recall)
-            self.say(order.id, "adopted without mailing (--baseline)")
-            return
-        if sibling is None:
-            self._planned[recall.id] = planned  # its first send in this tick plans nothing again
-        else:
-            planned = self._plan(recall)  # the steps the older order sent count
-        recall.next_due = iso(planned.at or planned.due)
-        self.put(recall)
-        self._index(recall)
-        self.report.opened += 1
-        reason = f", {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
-        self.say(
-            order.id,
-            f"recall opened ({order.status}{reason}, {recall.planned} reminders in {recall.lang}; next due "
-            f"{_short(planned.at or planned.due)})",
-        )
-        if recall.warning:
-            self.say(order.id, recall.warning)
-
-    def _restore_from_notes(self, recall: Recall, raw_notes: Iterable[Any]) -> None:
-        notes.restore(recall, raw_notes, self.now)
+        """Apply what the sync learned about one order (recall/opening.py)."""
+        self.opening.handle(order)
 
     # -- ending -------------------------------------------------------------------------------------------------
 
@@ -346,13 +216,11 @@ class Tick:
     # -- sending ------------------------------------------------------------------------------------------------
 
     def send_due(self) -> None:
-        """Plan and send every open recall that may be due. One whose stored next step is still ahead, planned under
-        the same rules, is left alone: the caps and quiet hours only ever move a step later, and a change to its
-        order clears the stored time. Changed rules (settings or version) re-plan them all once."""
-        rules_key = hashlib.sha256(f"{__version__} {self.rules!r}".encode()).hexdigest()[:16]
-        same_rules = self.state.meta.get("plan_rules") == rules_key
+        """Plan and send every open recall that may be due (recall/rules.py `not_due_yet` says which may not be)."""
+        key = rules_key(self.rules)
+        same_rules = self.state.meta.get("plan_rules") == key
         for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
-            if same_rules and recall.id not in self._planned and _ahead(recall.next_due, self.now):
+            if same_rules and recall.id not in self._planned and not_due_yet(recall, self.now):
                 continue
             try:
                 self._advance(recall)
@@ -363,7 +231,7 @@ class Tick:
             except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
                 self.problem(recall.id, f"reminder not sent: {unexpected(exc, self._secrets)}")
         if not same_rules and not self.dry_run:
-            self.state.set_meta(plan_rules=rules_key)
+            self.state.set_meta(plan_rules=key)
 
     def _advance(self, recall: Recall) -> None:
         planned = self._planned.pop(recall.id, None) or self._plan(recall)
@@ -403,7 +271,7 @@ class Tick:
             return
         if self._sent_elsewhere(recall, n):
             return
-        hold = self.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
+        hold = self.facts.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
         planned = confirm(planned, recall, order, history=self.history, rules=self.rules, now=self.now,
                           hold_minutes=hold, suppressed=privacy.blocked(self.state, order.email))  # fmt: skip
         if planned.end is not None:
@@ -420,8 +288,8 @@ class Tick:
             return
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
         try:
-            built = compose(self.settings, renderer, order, planned, n, hosts=self.site_hosts(order.payment_url),
-                            payment_methods=self.other_methods(order, recall), now=self.now)  # fmt: skip
+            built = compose(self.settings, renderer, order, planned, n, hosts=self.facts.site_hosts(order.payment_url),
+                            payment_methods=self.facts.other_methods(order, recall), now=self.now)  # fmt: skip
         except MailRecipientRefused as exc:
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
             return
@@ -456,7 +324,7 @@ class Tick:
         self.report.sent += 1
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
         failpoints.hit("after_mark_sent")
-        self._post_step_note(recall, step)
+        self.posting.post_step_note(recall, step)
 
     def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
         """The mail server did not take the message (recall/deliver.py says what that means for the step)."""
@@ -506,175 +374,18 @@ class Tick:
         since = self.now - self.settings.guard.burst_window * 2 - self.policy.lookback
         self.history.add(self.state.recalls.values(), now=self.now, failures_since=since)
 
-    def _refuse(self, recall: Recall, refusal: End) -> None:
-        """A new recall refused as it opens: flagged do-not-contact (guard, routing; a card-testing burst ends the
-        buyer's other open recalls too), or not contacted (country rules)."""
-        if refusal.burst:
-            self._end_burst(recall, refusal.burst, refusal.reason)
-        if refusal.flag:
-            self.flag(recall, refusal.reason)
-            return
-        recall.outcome, recall.end_reason, recall.ended = refusal.outcome, refusal.reason, self.now.isoformat()
-        self.put(recall)
-        self.say(recall.id, f"not contacted: {refusal.reason}")
-
-    def _end_burst(self, recall: Recall, label: str, reason: str) -> None:
-        """Open recalls that belong to the same burst stop too: they were card tests, not buyers."""
-        for other in list(self.state.open_recalls()):
-            same = other.ip_hash == recall.ip_hash if label == "IP address" else other.email_hash == recall.email_hash
-            if same and other.id != recall.id:
-                self.flag(other, reason, opened=False)
-
-    def flag(self, recall: Recall, reason: str, *, opened: bool = True) -> None:
-        """End as `do_not_contact`, with a private note so the owner sees why in WP admin: not contacted, or, for a
-        buyer already reminded, ended unpaid (they were contacted)."""
-        contacted = bool(recall.sent_steps)
-        recall.reason = "do_not_contact"
-        finish(recall, ENDED_UNPAID if contacted else NOT_CONTACTED, reason, self.now, note=True)
-        self.put(recall)
-        if not opened:
-            self.report.ended += 1
-        self.say(recall.id, f"{'no more reminders' if contacted else 'not contacted'} (do not contact): {reason}")
-
-    def hold_minutes(self) -> int:
-        """WooCommerce's hold-stock time if stock management is on, read once per tick; 0 when off."""
-        if self._hold_minutes is None:
-            self._hold_minutes = self.store.hold_stock_minutes()
-        return self._hold_minutes
-
-    def site_hosts(self, link: str) -> set[str]:
-        """The store's own hosts to check `link` against: the host of store.url, and the hosts of the home and site
-        URLs the store reports (read once per tick, and only when a link points elsewhere)."""
-        hosts = {host_of(self.settings.store.url)}
-        if host_of(link) not in hosts:
-            if self._reported_hosts is None:
-                try:
-                    self._reported_hosts = reported_hosts(self.store.system_status()[0])
-                except StoreError:  # a key that may not read the system status: store.url's host alone decides
-                    self._reported_hosts = set()
-            hosts |= self._reported_hosts
-        return hosts
-
-    def other_methods(self, order: Order, recall: Recall) -> list[str]:
-        """Titles of the store's other enabled payment methods (GET /payment_gateways once per tick), for the classes
-        where another way to pay helps."""
-        if recall.reason not in self.settings.routing.suggest_methods:
-            return []
-        if self._gateways is None:
-            try:
-                self._gateways = self.store.payment_gateways()
-            except (StoreAuthError, StoreDeadline):
-                raise
-            except StoreError as exc:
-                self.problem(order.id, f"payment methods not listed in the email ({exc})")
-                self._gateways = []
-        return suggested_methods(self._gateways, order.payment_method, recall.reason, self.rules)
-
     @property
     def renderer(self) -> Renderer:
         """Built and checked at the first email of the tick (recall/deliver.py `Mailer`)."""
         return self.mail.renderer
 
-    # -- notes --------------------------------------------------------------------------------------------------
-
-    def _post_step_note(self, recall: Recall, step: Step) -> None:
-        try:
-            self.store.add_note(recall.id, notes.step_note(recall, step))
-        except (StoreAuthError, StoreDeadline):
-            raise
-        except StoreError as exc:
-            self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
-            return
-        failpoints.hit("after_note")
-        step.noted = True
-        self.put(recall)
-
-    def post_pending_notes(self) -> None:
-        """Notes that failed earlier (or ends to record): written now, never by sending the email again."""
-        for recall in list(self.state.recalls.values()):
-            steps, end_due = notes.pending(recall)
-            try:
-                for step in steps:
-                    self._post_step_note(recall, step)
-                if end_due:
-                    self.store.add_note(recall.id, notes.end_note(recall))
-                    recall.end_noted = True
-                    self.put(recall)
-            except (StoreAuthError, StoreDeadline):
-                raise
-            except StoreError as exc:
-                self.problem(recall.id, f"note not written, retried next tick ({exc})")
+    # -- saving -------------------------------------------------------------------------------------------------
 
     def put(self, recall: Recall, *, durable: bool = False) -> None:
         if not self.dry_run:
             self.state.put(recall, durable=durable)
         else:
             self.state.recalls[recall.id] = recall
-
-
-def policy_for(settings: Settings) -> Policy:
-    return Policy(
-        statuses=settings.recall.statuses,
-        lookback=settings.recall.lookback,
-        delays=settings.recall.delays,
-        class_delays=settings.routing.delays,
-        min_gap=settings.throttle.min_gap,
-        max_per_week=settings.throttle.max_per_week,
-    )
-
-
-def draft_recall(order: Order, state: State, *, email_hash: str, now: datetime, policy: Policy) -> Recall:
-    """The recall a new order gets, before the planner decides on it (hashes keyed by the state's key)."""
-    group = ""
-    if order.cart_hash:
-        key = bytes.fromhex(state.meta["hash_key"])
-        group = hmac.new(key, f"{order.email_key}|{order.cart_hash}".encode(), "sha256").hexdigest()[:24]
-    return Recall(
-        id=order.id,
-        number=order.number,
-        kind=order.status,
-        status=order.status,
-        email_hash=email_hash,
-        email_masked=mask_email(order.email) if order.email else "",
-        customer_id=order.customer_id,
-        country=order.country,
-        currency=order.currency,
-        total=str(order.total),
-        created=order.date_created.isoformat(),
-        opened=now.isoformat(),
-        modified=order.date_modified.isoformat(),
-        group=group,
-        planned=len(policy.delays.get(order.status, ())),
-        ip_hash=state.email_hash(f"ip:{order.customer_ip}") if order.customer_ip else "",
-    )
-
-
-def rules_for(settings: Settings) -> Rules:
-    """The settings the planner reads, as plain values."""
-    regional, guard, throttle, routing = settings.regional, settings.guard, settings.throttle, settings.routing
-    return Rules(
-        policy=policy_for(settings),
-        default_language=regional.default_language,
-        store_timezone=regional.store_timezone,
-        quiet_hours=regional.quiet_hours,
-        countries=regional.countries,
-        blocked_domains=guard.blocked_domains,
-        burst_window=guard.burst_window,
-        burst_failures=guard.burst_failures,
-        no_email=routing.no_email,
-        suggest_methods=routing.suggest_methods,
-        domain_hourly_cap=throttle.domain_hourly_cap,
-        domain_caps=throttle.domain_caps,
-    )
-
-
-def _ahead(next_due: str | None, now: datetime) -> bool:
-    due = from_iso(next_due)
-    return due is not None and due > now
-
-
-def _short(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
 def run_tick(settings: Settings, *, now: datetime, report: TickReport | None = None, **options: Any) -> TickReport:
@@ -686,4 +397,4 @@ def run_tick(settings: Settings, *, now: datetime, report: TickReport | None = N
     return tick.run()
 
 
-__all__ = ["Tick", "TickReport", "run_tick"]
+__all__ = ["Tick", "TickReport", "draft_recall", "policy_for", "rules_for", "run_tick", "unexpected"]

@@ -1,0 +1,60 @@
+"""Posting the private order notes of one tick: the note of each step sent, and the notes that failed earlier.
+
+A note that cannot be written is retried on the next tick, never by sending the email again; a refused key or the
+tick's deadline stops the tick. The wording and tags of the notes are recall/notes.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
+from wcrecall.model.records import Recall, Step
+from wcrecall.recall import failpoints, notes
+from wcrecall.state.db import State
+from wcrecall.store.client import Store
+
+
+class NoteWriter:
+    """The tick's note writer: `put` saves a recall, `problem(order_id, text)` reports a note not written."""
+
+    def __init__(
+        self,
+        store: Store,
+        state: State,
+        put: Callable[[Recall], None],
+        problem: Callable[[int | str | None, str], None],
+    ) -> None:
+        self.store, self.state, self.put, self.problem = store, state, put, problem
+
+    def post_step_note(self, recall: Recall, step: Step) -> None:
+        """The note of a step just sent (or sent earlier, its note not written then)."""
+        try:
+            self.store.add_note(recall.id, notes.step_note(recall, step))
+        except (StoreAuthError, StoreDeadline):
+            raise
+        except StoreError as exc:
+            self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
+            return
+        failpoints.hit("after_note")
+        step.noted = True
+        self.put(recall)
+
+    def post_pending(self) -> None:
+        """Notes that failed earlier (or ends to record): written now, never by sending the email again."""
+        for recall in list(self.state.recalls.values()):
+            steps, end_due = notes.pending(recall)
+            try:
+                for step in steps:
+                    self.post_step_note(recall, step)
+                if end_due:
+                    self.store.add_note(recall.id, notes.end_note(recall))
+                    recall.end_noted = True
+                    self.put(recall)
+            except (StoreAuthError, StoreDeadline):
+                raise
+            except StoreError as exc:
+                self.problem(recall.id, f"note not written, retried next tick ({exc})")
+
+
+__all__ = ["NoteWriter"]

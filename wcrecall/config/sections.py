@@ -183,7 +183,7 @@ class RecallSettings:
                 )
 
 
-# Failure class -> reminder delays for failed orders (plan/classify.py names the classes). A class left out uses the
+# Failure class -> reminder delays for failed orders (plan/classify/rules.py names the classes). A class left out uses the
 # status schedule. Soon for what the buyer can fix at once, later when money must come in, one nudge for our own
 # outage; `do_not_contact` is never mailed (routing.no_email).
 DEFAULT_CLASS_DELAYS = {

@@ -212,3 +212,17 @@ def test_relative_state_path_is_taken_from_the_config_folder(tmp_path: Path, mon
     assert load_settings(config, env={}).state_path == tmp_path / "conf" / "data" / "shop.state.json"
     monkeypatch.chdir(tmp_path / "conf")
     assert load_settings(Path("shop.toml"), env={}).state_path == tmp_path / "conf" / "data" / "shop.state.json"
+
+
+def test_a_default_language_set_before_the_portuguese_catalogs_split_still_loads(tmp_path: Path) -> None:
+    """`pt` was the Portuguese catalog's name before pt_BR and pt_PT: a config that names it keeps working (rendered
+    as European Portuguese); a language with no catalog is still refused, naming the setting."""
+    from e2e import write_config
+
+    from wcrecall.config.settings import load_settings
+
+    good = write_config(tmp_path, "http://127.0.0.1:9", extra='[regional]\ndefault_language = "pt"\n', name="a.toml")
+    assert load_settings(good).regional.default_language == "pt"
+    bad = write_config(tmp_path, "http://127.0.0.1:9", extra='[regional]\ndefault_language = "xx"\n', name="b.toml")
+    with pytest.raises(ConfigError, match="regional.default_language"):
+        load_settings(bad)

@@ -235,8 +235,9 @@ class RegionalSettings:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         from wcrecall.plan.regional import SUPPORTED_LANGUAGES, parse_quiet_hours
+        from wcrecall.plan.regional.language import shipped_catalog
 
-        if self.default_language not in SUPPORTED_LANGUAGES:
+        if shipped_catalog(self.default_language) is None:
             raise ConfigError(f"regional.default_language: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
         try:
             ZoneInfo(self.store_timezone)

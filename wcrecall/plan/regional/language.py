@@ -163,6 +163,12 @@ def _catalog(key: str, catalogs: Mapping[str, str]) -> str | None:
     return next((catalogs[k] for k in _FALLBACKS.get(key, (key,)) if k in catalogs), None)
 
 
+def shipped_catalog(tag: str, available: Collection[str] = SUPPORTED_LANGUAGES) -> str | None:
+    """The catalog that writes language `tag` ("pt" -> "pt_PT", "de_DE" -> "de"), or None when none ships."""
+    key = normalize_language(tag)
+    return None if key is None else _catalog(key, {name: name for name in available})
+
+
 def choose_language(
     *,
     meta: Mapping[str, str],

@@ -74,22 +74,16 @@ def test_notes_with_malformed_dates_are_read_without_crashing() -> None:
     assert notes[0].date is None and notes[1].date is not None and notes[1].date.utcoffset() is not None
 
 
-def test_another_woocommerce_version_is_refused_naming_both_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The package is adapted only in the version the adaptation was written for; another is a setup error (exit 2)
-    naming both versions, and nothing of the package is replaced."""
-    import woocommerce.api
-
+def test_another_woocommerce_version_is_refused_naming_both_versions() -> None:
+    """The package signs requests only in the version that code was written for; another is a setup error (exit 2)
+    naming both versions."""
     from wcrecall.model.errors import WooCommercePackageError
-    from wcrecall.store.wcadapter import WRITTEN_FOR, adapt
+    from wcrecall.store.wcadapter import WRITTEN_FOR, check_version
 
-    def untouched(*args: object, **kwargs: object) -> None:
-        raise AssertionError("not to be called")
-
-    monkeypatch.setattr(woocommerce.api, "request", untouched)
     with pytest.raises(WooCommercePackageError) as caught:
-        adapt("3.1.0")
+        check_version("3.1.0")
     assert "version 3.1.0" in str(caught.value) and f"woocommerce=={WRITTEN_FOR}" in str(caught.value)
-    assert caught.value.exit_code == 2 and woocommerce.api.request is untouched
+    assert caught.value.exit_code == 2
 
 
 def test_wcrecall_with_another_woocommerce_version_stops_with_one_error_line(tmp_path: Path) -> None:

@@ -15,28 +15,20 @@ raises `Redirected`, never followed: it would lose Basic auth or break the OAuth
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.auth import HTTPBasicAuth, _basic_auth_str
 from requests.structures import CaseInsensitiveDict
 
-from wcrecall.store.wcadapter import Redirected, session_var
+from wcrecall.store.wcadapter import Redirected, oauth_signature, session_var
 
 API_PREFIX = "wp-json/wc/v3/"
-
-
-def _php_normal(value: str) -> str:
-    """A key or value as the package normalises it for the OAuth base string (PHP's rawurlencode, then escaped)."""
-    return quote(unquote(value)).replace("%", "%25")
 
 
 class RequestPath:
@@ -52,7 +44,7 @@ class RequestPath:
         self._send_base = str(prepared.url)
         self.oauth = not site.startswith("https")  # the package's rule: Basic over https, OAuth otherwise
         self._consumer_key = consumer_key
-        self._signing_key = f"{consumer_secret}&".encode()
+        self._secret = consumer_secret
         self.headers: dict[str, str] = {"user-agent": user_agent, "accept": "application/json"}
         if not self.oauth:
             self.headers["Authorization"] = _basic_auth_str(consumer_key, consumer_secret)
@@ -83,13 +75,8 @@ class RequestPath:
         return f"{self._send_base}{endpoint}?{urlencode(pairs)}"
 
     def _signature(self, method: str, url: str, pairs: list[tuple[str, str]]) -> str:
-        """HMAC-SHA256 of the OAuth base string, in the package's parameter order: by name before any `[`, then as
-        given."""
-        bases = sorted({k.split("[")[0] for k, _ in pairs})
-        ordered = [(k, v) for base in bases for k, v in pairs if k == base or k.startswith(base + "[")]
-        query = "%26".join(f"{_php_normal(k)}%3D{_php_normal(v)}" for k, v in ordered)
-        text = f"{method}&{quote(url, '')}&{query}"
-        return base64.b64encode(hmac.new(self._signing_key, text.encode(), hashlib.sha256).digest()).decode()
+        """The OAuth signature, by the `woocommerce` package's own code (store/wcadapter.py)."""
+        return oauth_signature(method, url, pairs, key=self._consumer_key, secret=self._secret)
 
     def send(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, timeout: float, verify: Any

@@ -24,7 +24,7 @@ from wcrecall.model.order import Order
 from wcrecall.model.records import CLAIMED, NOT_CONTACTED, SENT, SKIPPED, UNCERTAIN, Recall, Step
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import Plan, Rules, plan, screen
-from wcrecall.recall.tick import rules_for
+from wcrecall.recall.rules import rules_for
 from wcrecall.sandbox import SandboxStore
 
 H = timedelta(hours=1)

@@ -19,7 +19,7 @@ from wcrecall.plan.history import History
 from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
 from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.notes import to_notes
-from wcrecall.recall.tick import draft_recall, rules_for
+from wcrecall.recall.rules import draft_recall, rules_for
 from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.client import Store

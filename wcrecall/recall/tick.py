@@ -53,7 +53,7 @@ from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
 from wcrecall.recall.opening import Opening
 from wcrecall.recall.posting import NoteWriter
-from wcrecall.recall.rules import draft_recall, not_due_yet, policy_for, rules_for, rules_key
+from wcrecall.recall.rules import not_due_yet, policy_for, rules_for, rules_key
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
 from wcrecall.recall.tickreport import TickReport
@@ -397,4 +397,4 @@ def run_tick(settings: Settings, *, now: datetime, report: TickReport | None = N
     return tick.run()
 
 
-__all__ = ["Tick", "TickReport", "draft_recall", "policy_for", "rules_for", "run_tick", "unexpected"]
+__all__ = ["Tick", "TickReport", "run_tick", "unexpected"]

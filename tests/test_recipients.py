@@ -64,7 +64,7 @@ def test_a_phishing_first_name_is_not_printed(tmp_path: Path, store: SandboxStor
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     for part in (html, text):
-        assert "evil.example" not in part and "555" not in part and "refund" not in part
+        assert "evil.example" not in part and "555-0100" not in part and "refund" not in part
     assert "Hello," in text
 
 

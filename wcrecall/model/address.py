@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.policy
 import re
 from email.headerregistry import Address
+from functools import lru_cache
 
 __all__ = ["MAX_LENGTH", "is_valid_address", "parse_address", "parse_mailbox"]
 
@@ -41,7 +42,11 @@ def _ascii_host(domain: str) -> str | None:
 
 def parse_address(text: str) -> Address:
     """A bare address (`shop@example.com`) -> Address, the domain in ASCII form; ValueError saying what is wrong."""
-    value = text.strip() if isinstance(text, str) else ""
+    return _parse_address(text.strip() if isinstance(text, str) else "")
+
+
+@lru_cache(maxsize=4096)  # a tick judges each buyer's address several times; the header parser is slow
+def _parse_address(value: str) -> Address:
     if not value:
         raise ValueError("no address")
     if len(value) > MAX_LENGTH:

@@ -843,21 +843,6 @@ def test_classification_fields_are_filled_for_a_decided_order() -> None:
 # --- API -------------------------------------------------------------------------------------------------------------
 
 
-def test_failure_classes_are_the_nine_in_order() -> None:
-    """FAILURE_CLASSES lists the nine classes in the documented order."""
-    assert FAILURE_CLASSES == (
-        "customer_input",
-        "authentication",
-        "insufficient_funds",
-        "expired_or_unsupported",
-        "issuer_generic",
-        "transient",
-        "abandoned",
-        "do_not_contact",
-        "unknown",
-    )
-
-
 def test_note_and_classification_are_frozen() -> None:
     """Note and Classification are immutable values."""
     note = Note("x")

@@ -30,7 +30,7 @@ from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, SKIPPED, Recall,
 from wcrecall.model.records import UNCERTAIN as STEP_UNCERTAIN
 from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
-from wcrecall.state.db import State
+from wcrecall.state.db import State, atomic_write
 
 # What became of a message handed to the mail server.
 SENT, DEFERRED, UNCERTAIN, REFUSED, FAILED, STOPPED = "sent", "deferred", "uncertain", "refused", "failed", "stopped"
@@ -126,7 +126,7 @@ class Mailer:
             compiled = None if self.record is None else self.record.parent / "wcrecall-compiled-templates"
             renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path, compiled_dir=compiled)
             languages = sorted({*self.languages(), self.settings.regional.default_language})
-            renderer.check_once(steps=self.steps, languages=languages, record=self.record)
+            renderer.check_once(steps=self.steps, languages=languages, record=self.record, save=atomic_write)
             self.built = renderer
         return self.built
 

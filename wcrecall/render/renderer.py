@@ -63,7 +63,6 @@ from wcrecall.render.locales import (
 )
 from wcrecall.render.names import display_name, greeting_name
 from wcrecall.render.samples import sample_order
-from wcrecall.state.db import atomic_write
 
 __all__ = [
     "KINDS",
@@ -260,10 +259,13 @@ class Renderer:
                 digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
-    def check_once(self, *, steps: int, languages: Sequence[str], record: Path | None) -> None:
+    def check_once(
+        self, *, steps: int, languages: Sequence[str], record: Path | None, save: Callable[[Path, bytes], None]
+    ) -> None:
         """`check`, unless the file `record` lists the fingerprint of these very templates as passed. A missing or
         unreadable record means check again; a change to any template, translation or brand setting changes the
-        fingerprint. A passed check is added to the record (the last RECORD_KEEP fingerprints are kept)."""
+        fingerprint. A passed check is added to the record with `save` (the state's atomic write; the last
+        RECORD_KEEP fingerprints are kept)."""
         fingerprint = self.fingerprint(steps=steps, languages=languages)
         known: list[str] = []
         if record is not None:
@@ -277,7 +279,7 @@ class Renderer:
         if record is not None:
             kept = [*known[-(RECORD_KEEP - 1) :], fingerprint]
             try:
-                atomic_write(record, ("\n".join(kept) + "\n").encode("ascii"))
+                save(record, ("\n".join(kept) + "\n").encode("ascii"))
             except OSError:
                 pass  # only a saving: the next run checks again
 

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from wcrecall.config.durations import format_duration, parse_duration
 from wcrecall.model.address import parse_mailbox
+from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
 
 APP = "wcrecall"

@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from wcrecall.config.durations import format_duration, parse_duration
 from wcrecall.config.sections import (
     APP,
     ENV_PREFIX,
@@ -41,6 +40,7 @@ from wcrecall.config.sections import (
     legacy_state_path,
     resolve_ca_bundle,
 )
+from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
 
 __all__ = [

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wcrecall.model.durations import format_duration
 from wcrecall.model.order import Order
 from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, OPEN, SKIPPED, SUPERSEDED, Recall, from_iso
 from wcrecall.plan.decide import (
@@ -115,7 +116,7 @@ def screen(order: Order, recall: Recall, history: History, rules: Rules) -> End 
     for label, times in history.failures(recall):
         count = burst(times, order.date_created, rules.burst_window, rules.burst_failures) if times else None
         if count:
-            window = _duration(rules.burst_window)
+            window = format_duration(rules.burst_window)
             return End(
                 NOT_CONTACTED,
                 f"{count} failed orders from one {label} within {window} (card testing?)",
@@ -371,11 +372,3 @@ def _following(
 
 def _at(moved: tuple[datetime, tuple[str, ...]] | None) -> datetime | None:
     return moved[0] if moved is not None else None
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):  # as config's format_duration spells the setting
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

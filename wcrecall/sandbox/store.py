@@ -30,25 +30,15 @@ __all__ = ["SYSTEM_AUTHOR", "OrderQuery", "SimClock", "Store", "to_cents"]
 class Store(OrderBook):
     """The in-memory store. Public methods are thread-safe and return the same JSON the REST API would."""
 
-    def __init__(
-        self,
-        *,
-        timezone: str = "America/New_York",
-        now: datetime | None = None,
-        ticking_clock: bool = False,
-        home_url: str = "http://127.0.0.1",
-        wc_version: str = "7.8.2",
-        currency: str = "USD",
-        seed: int = 0,
-    ) -> None:
-        super().__init__(timezone=timezone, now=now, ticking_clock=ticking_clock, home_url=home_url,
-                         wc_version=wc_version, currency=currency, seed=seed)  # fmt: skip
+    def __init__(self, **options: Any) -> None:
+        """`OrderBook`'s options (timezone, now, ticking_clock, home_url, wc_version, currency, seed)."""
+        super().__init__(**options)
         # environment.wp_cron of system_status; when False nothing runs on schedule (no hold-stock auto-cancel),
         # as on the captured store, whose pending orders stayed pending for days.
         self.wp_cron = True
         self._settings = catalog.default_setting_values()
         self._set_groups: set[str] = set()
-        self._settings["general"]["woocommerce_currency"] = currency
+        self._settings["general"]["woocommerce_currency"] = self.currency
         self._gateways = [catalog.gateway_record(g, enabled=True) for g in ("bacs", "cheque", "cod")]
         self._cron_seen = -1
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +14,11 @@ from wcrecall.cli.context import Context, now_utc
 from wcrecall.cli.output import err, out_text, progress_for, write_html
 from wcrecall.config.settings import parse_duration
 from wcrecall.model.errors import ConfigError
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+HtmlPage = Annotated[
+    Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")
+]
 
 
 def audit(
@@ -49,10 +55,8 @@ def audit(
             "SaleCycle 2019, abandoned-cart emails sent within 20 minutes).",
         ),
     ] = 0.052,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")
-    ] = None,
+    as_json: AsJson = False,
+    html: HtmlPage = None,
 ) -> None:
     """Measure what failed payments cost the store, why, where, and who came back anyway. Read-only: sends nothing.
 
@@ -66,14 +70,7 @@ def audit(
         options = AuditOptions(days=days, classify=classify, window=parse_duration(window, "--window"),
                                rate_low=rate_low, rate_high=rate_high)  # fmt: skip
         data = run_audit(obj.settings(), now=now_utc(), options=options, progress=progress_for(as_json))
-        if html is not None:
-            write_html(html, to_html(data))
-        if as_json:
-            typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        else:
-            out_text(to_text(data))
-            if html is not None:
-                typer.echo(f"wrote {html}")
+        _show(data, as_json=as_json, html=html, page=to_html, text=to_text)
 
     guarded(ctx, work)
 
@@ -87,10 +84,8 @@ def report(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not read the store: skip the natural-recovery baseline.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML page with charts here.")
-    ] = None,
+    as_json: AsJson = False,
+    html: HtmlPage = None,
 ) -> None:
     """Show what recall won back: funnel, recovered revenue, rates by class, country, language and step.
 
@@ -104,13 +99,20 @@ def report(
                                     with_store=not no_store)  # fmt: skip
         for problem in problems:
             err(problem)
-        if html is not None:
-            write_html(html, to_html(data))
-        if as_json:
-            typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        else:
-            out_text(to_text(data))
-            if html is not None:
-                typer.echo(f"wrote {html}")
+        _show(data, as_json=as_json, html=html, page=to_html, text=to_text)
 
     guarded(ctx, work)
+
+
+def _show(
+    data: dict[str, Any], *, as_json: bool, html: Path | None, page: Callable[[Any], str], text: Callable[[Any], str]
+) -> None:
+    """Audit's and report's output: the HTML page if asked, then JSON or the text tables."""
+    if html is not None:
+        write_html(html, page(data))
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        out_text(text(data))
+        if html is not None:
+            typer.echo(f"wrote {html}")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from wcrecall.cli.output import err
 from wcrecall.config.settings import Settings, load_settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 
@@ -36,10 +37,10 @@ def secrets_of(settings: Settings) -> list[str]:
 def warn_insecure(settings: Settings) -> None:
     """Warnings that must show on every run until fixed (they never stop the run)."""
     if not settings.store.verify_tls:
-        err("Warning: store.verify_tls is false: the store's TLS certificate is not checked")
+        err(_("Warning: store.verify_tls is false: the store's TLS certificate is not checked"))
     path = settings.config_path
     if path is not None and path.exists() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        err(f"Warning: {path.name} can be read by other users; run: chmod 600 {path}")
+        err(_("Warning: {name} can be read by other users; run: chmod 600 {path}").format(name=path.name, path=path))
 
 
 def now_utc() -> datetime:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
@@ -157,6 +158,7 @@ class BrandSettings:
                 raise ConfigError(f"brand.{key}: expected an http(s) address, got {url!r}")
 
 
+MAX_HOLDOUT = 0.5  # recall.holdout: at most half the eligible orders go without reminders
 DEFAULT_DELAYS = {"pending": ("30m", "24h", "72h"), "failed": ("1h", "24h", "72h")}
 
 
@@ -169,8 +171,15 @@ class RecallSettings:
         default_factory=lambda: {s: tuple(parse_duration(d, "") for d in ds) for s, ds in DEFAULT_DELAYS.items()}
     )
     emails_dir: str = ""  # empty: the templates shipped with wcrecall
+    holdout: float = 0.0  # share of eligible orders held out (no reminder) to measure uplift; 0: off
 
     def check(self) -> None:
+        if not 0.0 <= self.holdout <= MAX_HOLDOUT:
+            raise ConfigError(
+                _(
+                    "recall.holdout: expected a share from 0 (off) to {most}, e.g. 0.1 for one order in ten; got {value}"
+                ).format(most=MAX_HOLDOUT, value=self.holdout)
+            )
         for status in self.statuses:
             if status not in ("failed", "pending"):
                 raise ConfigError(f"recall.statuses: only failed and pending orders can be paid, got {status!r}")

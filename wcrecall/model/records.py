@@ -26,9 +26,10 @@ ENDED_UNPAID = "ended_unpaid"  # every step done or skipped, never paid
 NOT_CONTACTED = "not_contacted"  # wcrecall decided not to email (reason in end_reason)
 SUPERSEDED = "superseded"  # a newer order of the same buyer and cart carries the recall
 BASELINE = "baseline"  # adopted by `run --baseline` without mailing
+HELD_OUT = "held_out"  # chosen for the randomized holdout (recall.holdout): no reminder, the comparison group
 RECOVERED_OUTCOMES = frozenset({RECOVERED, RECOVERED_NEW_ORDER})
 # Every way a recall ends (`finish` takes no other outcome).
-ENDINGS = frozenset({*RECOVERED_OUTCOMES, CLOSED, ENDED_UNPAID, NOT_CONTACTED, SUPERSEDED, BASELINE})
+ENDINGS = frozenset({*RECOVERED_OUTCOMES, CLOSED, ENDED_UNPAID, NOT_CONTACTED, SUPERSEDED, BASELINE, HELD_OUT})
 
 
 def iso(moment: datetime | None) -> str | None:

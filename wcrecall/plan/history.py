@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wcrecall.model.records import CLAIMED, SENT, UNCERTAIN, Recall, from_iso
+from wcrecall.model.records import CLAIMED, HELD_OUT, SENT, UNCERTAIN, Recall, from_iso
+from wcrecall.plan.holdout import PAID_WITHIN
 
 CONTACT_STATES = (SENT, UNCERTAIN, CLAIMED)  # a claimed step may have reached the buyer: it counts as a contact
 
@@ -29,8 +30,8 @@ class History:
     domain_sends: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))  # domain -> times
     failures_by_ip: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     failures_by_email: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
-    by_email: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # open recalls by email hash
-    by_customer: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # open recalls by customer
+    by_email: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # open (or held-out) recalls
+    by_customer: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # by email hash, by customer
 
     @classmethod
     def of(cls, recalls: Iterable[Recall], *, now: datetime, failures_since: datetime) -> History:
@@ -45,7 +46,8 @@ class History:
 
     def add(self, recalls: Iterable[Recall], *, now: datetime, failures_since: datetime) -> None:
         """The contacts of these recalls (sent, uncertain and claimed steps), their sends of the hour before `now` by
-        recipient domain, and the failures (their orders' creation) after `failures_since` by IP and by email."""
+        recipient domain, and the failures (their orders' creation) after `failures_since` by IP and by email. Held-out
+        recalls still waiting for a payment are indexed by buyer like open ones."""
         hour_ago = now - timedelta(hours=1)
         for recall in recalls:
             for step in recall.steps:
@@ -56,6 +58,9 @@ class History:
             created = from_iso(recall.created)
             if created is not None and created > failures_since:
                 self.failed(recall, created)
+            watched = recall.outcome == HELD_OUT and not recall.paid_at
+            if watched and created is not None and created > now - PAID_WITHIN:
+                self.index(recall)  # its buyer's payment of a newer order still counts (plan/holdout.py)
 
     def index(self, recall: Recall) -> None:
         """An open recall, found again by its buyer's email hash or customer id."""
@@ -64,7 +69,7 @@ class History:
             self.by_customer[recall.customer_id].add(recall.id)
 
     def buyer_recalls(self, email_hash: str, customer_id: int) -> set[int]:
-        """Ids of the open recalls of one buyer (same email hash, or same registered customer)."""
+        """Ids of the open (and unpaid held-out) recalls of one buyer (same email hash, or same registered customer)."""
         ids = set(self.by_email.get(email_hash, ())) if email_hash else set()
         if customer_id > 0:
             ids |= self.by_customer.get(customer_id, set())

@@ -10,7 +10,8 @@ decide.py's small functions; this module holds the order in which they apply:
     routing (a class that must not be mailed)                          -> do not contact (flagged)
     country rules (not mailed here, step cap), language, zone, hold stock
     the schedule (decide.next_due): skipped steps, or the recall's end when no step is left
-    the buyer's caps and quiet hours (decide.fit), the domain throttle
+    the buyer's caps and quiet hours (decide.fit); the holdout (plan/holdout.py) when the first step is due; the
+    domain throttle
     at send time, with the order read fresh: its end, suppression, consent, language, the hold-stock rule
 
 The tick applies the plan's fields and ends; the other two print or render them.
@@ -40,6 +41,7 @@ from wcrecall.plan.decide import (
 )
 from wcrecall.plan.guard import blocked_domain, burst
 from wcrecall.plan.history import History, recipient_domain
+from wcrecall.plan.holdout import held_out
 from wcrecall.plan.regional import LanguageChoice, buyer_zone, choose_language
 from wcrecall.plan.rules import DO_NOT_CONTACT as DO_NOT_CONTACT
 from wcrecall.plan.rules import CountryRules as CountryRules
@@ -208,6 +210,8 @@ def plan(
     base = replace(base, at=at, reasons=reasons, deadline=deadline)
     if at > now:
         return base
+    if (held := held_out(recall, rules)) is not None:
+        return replace(base, end=held)  # the moment of its first reminder: in the holdout, none is sent
     domain = recipient_domain(recall)
     cap = rules.domain_caps.get(domain, rules.domain_hourly_cap)
     if cap and history.domain_sends_since(domain, now - timedelta(hours=1)) >= cap:

@@ -45,6 +45,11 @@ class Rules:
     suggest_methods: tuple[str, ...] = ()
     domain_hourly_cap: int = 0
     domain_caps: Mapping[str, int] = field(default_factory=dict)
+    # The randomized holdout (plan/holdout.py): the share held out, the store it is drawn for, and the install's
+    # secret key (kept out of repr, so never in a log line or in `rules_key`).
+    holdout: float = 0.0
+    holdout_store: str = ""
+    holdout_key: bytes = field(default=b"", repr=False, compare=False)
 
     def quiet(self, country: str) -> QuietHours:
         rule = self.countries.get(country)

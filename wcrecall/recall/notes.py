@@ -18,8 +18,10 @@ from wcrecall.model.order import parse_gmt
 from wcrecall.model.records import (
     ENDED_UNPAID,
     ENDINGS,
+    HELD_OUT,
     NOT_CONTACTED,
     RECOVERED_NEW_ORDER,
+    RECOVERED_OUTCOMES,
     SENT,
     Recall,
     Step,
@@ -65,6 +67,8 @@ def step_note(recall: Recall, step: Step) -> str:
 
 def end_note(recall: Recall) -> str:
     """The note for an ended recall: paid (and how long after the last reminder), or why no more reminders."""
+    if recall.outcome == HELD_OUT:  # why no reminder, as the planner said it (plan/holdout.py)
+        return f"{OWN_NOTE_PREFIX} {recall.end_reason} {note_tag(end=HELD_OUT)}"
     sent = recall.sent_steps
     last = sent[-1] if sent else None
     paid_at = from_iso(recall.paid_at)
@@ -79,6 +83,12 @@ def end_note(recall: Recall) -> str:
     else:
         text = f"paid{after}"
     return f"{OWN_NOTE_PREFIX} {text} {note_tag(end=recall.outcome)}"
+
+
+def wants_end_note(recall: Recall, outcome: str, *, asked: bool) -> bool:
+    """Whether ending `recall` as `outcome` writes an end note: when the buyer paid after a reminder (if the caller
+    asks for it), and always for an order held out (the owner sees in WP admin why it got no reminder)."""
+    return outcome == HELD_OUT or asked and bool(recall.sent_steps) and outcome in RECOVERED_OUTCOMES
 
 
 def pending(recall: Recall) -> tuple[list[Step], bool]:
@@ -156,4 +166,5 @@ __all__ = [
     "step_note",
     "step_noted",
     "to_notes",
+    "wants_end_note",
 ]

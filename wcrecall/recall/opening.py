@@ -28,6 +28,7 @@ from wcrecall.plan.classify import CLASS_LABELS, classify_order
 from wcrecall.plan.decide import Policy, ending, is_newer_paid_order
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import End, Plan, Rules, admission, carry, holds_stock, plan, screen
+from wcrecall.recall.holdout import record_payment
 from wcrecall.recall.notes import restore, to_notes
 from wcrecall.recall.rules import draft_recall, short
 from wcrecall.recall.storefacts import StoreFacts
@@ -92,6 +93,8 @@ class Opening:
         """Apply what the sync learned about one order."""
         email_hash = self.host.state.email_hash(order.email) if order.email else ""
         recall = self.host.state.recalls.get(order.id)
+        if recall is not None and record_payment(recall, order, self.now):
+            self.host.put(recall)  # held out: paid without a reminder, counted for the uplift
         if recall is not None and recall.is_open:
             end = ending(order)
             if end is not None:
@@ -114,7 +117,11 @@ class Opening:
     def _recovered_by_new_order(self, order: Order, email_hash: str) -> None:
         for rid in sorted(self.history.buyer_recalls(email_hash, order.customer_id)):
             other = self.host.state.recalls.get(rid)
-            if other is not None and other.is_open and is_newer_paid_order(order, other, email_hash):
+            if other is None or not is_newer_paid_order(order, other, email_hash):
+                continue
+            if record_payment(other, order, self.now):
+                self.host.put(other)  # held out: the buyer paid a newer order without a reminder
+            elif other.is_open:
                 self.host.end(
                     other,
                     RECOVERED_NEW_ORDER,

@@ -17,6 +17,7 @@ from wcrecall.model.order import Order, mask_email
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan.decide import Policy
 from wcrecall.plan.planner import Rules
+from wcrecall.recall.holdout import with_holdout
 from wcrecall.state.db import State
 
 
@@ -59,9 +60,9 @@ def draft_recall(order: Order, state: State, *, email_hash: str, now: datetime, 
 
 
 def rules_for(settings: Settings) -> Rules:
-    """The settings the planner reads, as plain values."""
+    """The settings the planner reads, as plain values (with the holdout's key when the holdout is on)."""
     regional, guard, throttle, routing = settings.regional, settings.guard, settings.throttle, settings.routing
-    return Rules(
+    rules = Rules(
         policy=policy_for(settings),
         default_language=regional.default_language,
         store_timezone=regional.store_timezone,
@@ -75,6 +76,7 @@ def rules_for(settings: Settings) -> Rules:
         domain_hourly_cap=throttle.domain_hourly_cap,
         domain_caps=throttle.domain_caps,
     )
+    return with_holdout(rules, settings)
 
 
 def rules_key(rules: Rules) -> str:

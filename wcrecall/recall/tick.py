@@ -202,7 +202,7 @@ class Tick:
     ) -> None:
         """End `recall` (model/records.py `finish`), save it and report it. `note`: an end note is written to the order
         when the buyer paid after a reminder (other ends are noted where they happen, or not at all)."""
-        note = note and bool(recall.sent_steps) and outcome in RECOVERED_OUTCOMES
+        note = notes.wants_end_note(recall, outcome, asked=note)
         finish(recall, outcome, reason, self.now, paid_at=paid_at, paid_order=paid_order, note=note)
         self.put(recall)
         self.ended(recall)

@@ -159,12 +159,14 @@ def test_a_held_out_buyer_who_pays_a_newer_order_counts_as_paid(
     key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
     key_path(settings.state_path).write_text(KEY.hex() + "\n")
     rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
-    oid = failed_order(store, "kim@example.com")
+    buyers = iter(f"kim{i}@example.com" for i in range(100))
+    oid, email = 0, ""
     while not chosen(rules, oid):
-        oid = failed_order(store, "kim@example.com")
+        email = next(buyers)
+        oid = failed_order(store, email)
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     store.set_now(NOW + 2 * H)
-    newer = store.create_order(status="processing", billing={"email": "kim@example.com"}, date_created=NOW + 2 * H)
+    newer = store.create_order(status="processing", billing={"email": email}, date_created=NOW + 2 * H)
     assert cli(["run"], config=config, now=NOW + 2 * H).exit_code == 0
     rows = {
         r["order"]: r for r in json.loads(cli(["status", "--json"], config=config, now=NOW + 2 * H).stdout)["recalls"]

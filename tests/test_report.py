@@ -83,7 +83,7 @@ def test_report_funnel_revenue_and_rates_match_the_scripted_scenario() -> None:
     assert data["baseline_adopted"] == 1
     assert data["reminded"] == 4 and data["recovered"] == 2 and data["recovery_rate"] == 0.5
     assert data["recovered_revenue"] == {"EUR": "70.00"}
-    assert data["uplift_points"] == 40.0
+    assert data["uplift"] is None  # no holdout: no uplift figure (buyers not mailed are no comparison group)
     by_class = {g["key"]: (g["reminded"], g["recovered"]) for g in data["by_class"]}
     assert by_class == {"insufficient_funds": (3, 2), "issuer_generic": (1, 0)}
     assert {g["key"]: g["rate"] for g in data["by_country"]} == {"DE": round(1 / 3, 4), "FR": 1.0}
@@ -106,7 +106,8 @@ def test_report_shows_language_when_recalls_record_it() -> None:
 
 
 def test_report_text_and_html_state_the_attribution_and_the_natural_rate() -> None:
-    """Both outputs say how recovery is attributed and show the unreminded buyers' rate beside it."""
+    """Both outputs say how recovery is attributed and, without a holdout, show the rate before wcrecall beside it
+    and no uplift figure."""
     data = build_report(
         SCENARIO,
         now=NOW,
@@ -115,6 +116,7 @@ def test_report_text_and_html_state_the_attribution_and_the_natural_rate() -> No
         natural={"rate": 0.1, "episodes_judged": 50, "window_days": 7},
     )
     text = to_text(data)
-    assert "paid within 7 days after a reminder" in text and "10.0%" in text and "+40" in text
+    assert "paid within 7 days after a reminder" in text and "Before wcrecall, 10.0% of buyers" in text
+    assert "Uplift cannot be measured without recall.holdout" in text and "percentage points" not in text
     page = to_html(data)
     assert page.count("<svg") == 4 and "http" not in page and "<script" not in page

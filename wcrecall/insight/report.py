@@ -2,10 +2,10 @@
 
 Attribution: a recall counts as recovered by wcrecall when its order (or a newer order of the same buyer) was paid
 within the attribution window after a reminder was sent, and after at least one reminder. Payments before the first
-reminder or after the window are shown apart and not credited. Next to the reminded buyers' rate the report puts the
-natural-recovery rate of buyers in the same period who got no reminder, measured with the audit's logic from the
-store's orders, so the uplift is not overstated. The two groups differ (buyers wcrecall chose not to mail, e.g.
-`do_not_contact`, are among the unreminded), so the difference is an estimate, and is labelled as one.
+reminder or after the window are shown apart and not credited. What reminders add is measured only against the
+randomized holdout (`recall.holdout`, insight/recovery.py `uplift`): buyers wcrecall did not mail are not comparable
+(most had paid already). Without a holdout the report says so, and puts the natural-recovery rate before wcrecall
+(the audit's logic, over the store's orders before the first recall) beside the recovered rate.
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from wcrecall.insight.recovery import opened_since, recovered_recalls, uplift, uplift_notes
 from wcrecall.model.records import (
     BASELINE,
     CLAIMED,
     CLOSED,
     ENDED_UNPAID,
+    HELD_OUT,
     NOT_CONTACTED,
     OPEN,
     RECOVERED,
@@ -63,9 +66,8 @@ def _group_rates(rows: Iterable[tuple[str, bool]]) -> list[dict[str, Any]]:
 
 
 def in_period(recalls: Iterable[Recall], *, now: datetime, since: timedelta) -> list[Recall]:
-    """Recalls opened within `since` before `now`."""
-    start = now - since
-    return [r for r in recalls if (opened := from_iso(r.opened)) is not None and start <= opened <= now]
+    """Recalls opened within `since` before `now` (insight/recovery.py `opened_since`, as `status --since`)."""
+    return opened_since(recalls, now=now, since=since)
 
 
 def build_report(
@@ -76,7 +78,7 @@ def build_report(
     real = [r for r in kept if r.outcome != BASELINE]
     attributions = {r.id: attribute(r, window) for r in real}
     contacted = [r for r in real if _contacted(r)]
-    credited = [r for r in real if attributions[r.id].credited]
+    credited = recovered_recalls(real, window)  # the count `status` shows too
     max_step = max((s.n for r in real for s in r.steps), default=3)
     steps_sent = {
         n: sum(1 for r in real if any(s.n == n and s.state in CONTACTED_STATES for s in r.steps))
@@ -129,7 +131,7 @@ def build_report(
         for n, sent in steps_sent.items()
     ]
     reminded_rate = _rate(len(credited), len(contacted))
-    natural_rate = natural.get("rate") if natural else None
+    measured = uplift(kept, now=now)
     return {
         "period": {
             "since": (now - since).isoformat(),
@@ -152,9 +154,8 @@ def build_report(
         "time_to_payment": {"median_hours": round(statistics.median(hours), 2) if hours else None, "buckets": buckets},
         "cumulative_revenue": cumulative,
         "natural_recovery": dict(natural) if natural else None,
-        "uplift_points": round((reminded_rate - natural_rate) * 100, 1)
-        if reminded_rate is not None and natural_rate is not None
-        else None,
+        "uplift": asdict(measured) if measured is not None else None,
+        "held_out": sum(1 for r in kept if r.outcome == HELD_OUT),
     }
 
 
@@ -197,11 +198,14 @@ def run_report(
     natural = None
     if with_store:
         store = Store(settings.store)
-        start = now - since
+        # Natural recovery before wcrecall: the same length of history, up to the first recall (the install).
+        end = min((t for r in recalls if (t := from_iso(r.opened)) is not None), default=now)
+        end = min(end, now)
+        start = end - since
 
         def orders() -> Iterable[Any]:
             for raw in order_stream(
-                store, start=start, end=now, fields=AUDIT_FIELDS, progress=progress or NoProgress()
+                store, start=start, end=end, fields=AUDIT_FIELDS, progress=progress or NoProgress()
             ):
                 try:
                     yield parse_order(raw)
@@ -209,7 +213,7 @@ def run_report(
                     continue
 
         with store.session():
-            natural = natural_baseline(orders(), contacted=contacted_order_ids(recalls), window=window, end=now)
+            natural = natural_baseline(orders(), contacted=contacted_order_ids(recalls), window=window, end=end)
     return build_report(recalls, now=now, since=since, window=window, natural=natural), list(state.problems)
 
 
@@ -227,25 +231,12 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Any]:
 
     out: list[Section] = []
     days = data["attribution_window_days"]
-    nat = data["natural_recovery"]
     headline = Section("Recovered, measured honestly")
     headline.notes.append(
         f"An order counts as recovered when it is paid within {days:g} days after a reminder. Reminded buyers: "
         f"{data['recovered']} of {data['reminded']} recovered ({_pct(data['recovery_rate'])})."
     )
-    if nat:
-        headline.notes.append(
-            f"For comparison, buyers with a failed or pending order in the same period who got no reminder paid by "
-            f"themselves within {nat['window_days']:g} days at {_pct(nat['rate'])} (of {nat['episodes_judged']}). "
-            + (
-                f"Estimated uplift: {data['uplift_points']:+g} percentage points "
-                "(the groups differ, so treat it as an estimate)."
-                if data["uplift_points"] is not None
-                else "Not enough data for an uplift estimate."
-            )
-        )
-    else:
-        headline.notes.append("Natural recovery was not measured (the store was not read).")
+    headline.notes.extend(uplift_notes(data))
     headline.tables.append(
         Table(["currency", "recovered revenue"], list(data["recovered_revenue"].items()), numeric=(1,))
     )

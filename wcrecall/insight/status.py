@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wcrecall.config.settings import Settings
-from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
+from wcrecall.insight.recovery import opened_since, recovered_recalls
+from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall
 from wcrecall.plan.attribution import outcome_label, recovered_by_recall
 
 TABLE_COLUMNS = ("order", "email", "cc", "total", "status", "reason", "sent", "next due", "outcome")
@@ -31,11 +32,7 @@ class StatusFilter:
             return False
         if self.recovered_only and not recovered_by_recall(recall):
             return False
-        if self.since is not None:
-            opened = from_iso(recall.opened)
-            if opened is None or opened < now - self.since:
-                return False
-        return True
+        return self.since is None or bool(opened_since([recall], now=now, since=self.since))
 
 
 def _steps(recall: Recall) -> str:
@@ -84,20 +81,19 @@ def row(recall: Recall) -> dict[str, Any]:
 def summary(recalls: list[Recall]) -> dict[str, Any]:
     counts: dict[str, int] = defaultdict(int)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
-    recovered = 0
     for recall in recalls:
         counts[outcome_label(recall)] += 1
-        if recovered_by_recall(recall):
-            recovered += 1
-            try:
-                revenue[recall.currency or "?"] += Decimal(recall.total)
-            except InvalidOperation:
-                pass
+    won = recovered_recalls(recalls)  # the count `report` shows too (insight/recovery.py)
+    for recall in won:
+        try:
+            revenue[recall.currency or "?"] += Decimal(recall.total)
+        except InvalidOperation:
+            pass
     uncertain = sum(1 for r in recalls for s in r.steps if s.state == UNCERTAIN)
     return {
         "recalls": len(recalls),
         "open": counts.get(OPEN, 0),
-        "recovered": recovered,
+        "recovered": len(won),
         "outcomes": dict(sorted(counts.items())),
         "recovered_revenue": {cur: str(amount) for cur, amount in sorted(revenue.items())},
         "uncertain_steps": uncertain,

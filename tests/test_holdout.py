@@ -118,10 +118,11 @@ def test_run_holds_out_chosen_orders_with_a_note_and_counts_their_payment(
     settings = load_settings(config, env={})
     key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
     key_path(settings.state_path).write_text(KEY.hex() + "\n")
-    orders = {failed_order(store, f"buyer{i}@example.com"): f"buyer{i}@example.com" for i in range(8)}
     rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    orders: dict[int, str] = {}
+    while len(orders) < 8 or len({chosen(rules, oid) for oid in orders}) < 2:  # both kinds, whatever the port
+        orders[failed_order(store, f"buyer{len(orders)}@example.com")] = f"buyer{len(orders)}@example.com"
     held = {oid for oid in orders if chosen(rules, oid)}
-    assert held and held != set(orders)
 
     assert cli(["run"], config=config, now=NOW).exit_code == 0
 
@@ -159,11 +160,11 @@ def test_a_held_out_buyer_who_pays_a_newer_order_counts_as_paid(
     key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
     key_path(settings.state_path).write_text(KEY.hex() + "\n")
     rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
-    buyers = iter(f"kim{i}@example.com" for i in range(100))
-    oid, email = 0, ""
-    while not chosen(rules, oid):
-        email = next(buyers)
+    for i in range(100):  # buyers until one whose order is held out
+        email = f"kim{i}@example.com"
         oid = failed_order(store, email)
+        if chosen(rules, oid):
+            break
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     store.set_now(NOW + 2 * H)
     newer = store.create_order(status="processing", billing={"email": email}, date_created=NOW + 2 * H)
@@ -173,3 +174,21 @@ def test_a_held_out_buyer_who_pays_a_newer_order_counts_as_paid(
     }
     assert rows[oid]["outcome"] == HELD_OUT
     assert rows[oid]["paid_order"] == int(newer["id"])
+
+
+def test_explain_tells_before_the_first_reminder_that_the_order_will_be_held_out(
+    tmp_path: Path, store: SandboxStore
+) -> None:
+    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
+    settings = load_settings(config, env={})
+    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
+    key_path(settings.state_path).write_text(KEY.hex() + "\n")
+    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    ids: list[int] = []
+    while len({chosen(rules, oid) for oid in ids}) < 2:  # reminder 1 due in 45 min; both kinds, whatever the port
+        ids.append(failed_order(store, f"ivy{len(ids)}@example.com", hours_ago=0.25))
+    held = next(oid for oid in ids if chosen(rules, oid))
+    mailed = next(oid for oid in ids if not chosen(rules, oid))
+    text = cli(["explain", str(held)], config=config, now=NOW).stdout
+    assert "when reminder 1 is due: held out (recall.holdout = 0.5): no reminder" in text
+    assert "held out" not in cli(["explain", str(mailed)], config=config, now=NOW).stdout

@@ -96,6 +96,7 @@ def build_report(
         {"stage": "paid, not credited (before a reminder or after the window)", "count": len(paid_uncredited)},
         {"stage": "ended unpaid", "count": sum(1 for r in real if r.outcome == ENDED_UNPAID)},
         {"stage": "not contacted", "count": sum(not_contacted.values())},
+        {"stage": "held out (no reminder, to measure uplift)", "count": sum(1 for r in real if r.outcome == HELD_OUT)},
         {"stage": "closed in the store", "count": sum(1 for r in real if r.outcome == CLOSED)},
         {"stage": "merged into a newer order", "count": sum(1 for r in real if r.outcome == SUPERSEDED)},
         {"stage": "still open", "count": sum(1 for r in real if r.outcome == OPEN)},

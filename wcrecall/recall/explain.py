@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wcrecall.config.settings import Settings, format_duration
+from wcrecall.i18n import _
 from wcrecall.model.order import Order, mask_email, parse_order
 from wcrecall.model.records import Recall
+from wcrecall.plan import holdout
 from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order, describe, explain_note
 from wcrecall.plan.decide import steps_for
 from wcrecall.plan.history import History
@@ -137,6 +139,8 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     else:
         flagged = "flagged do not contact; the owner gets a note instead of the buyer an email: "
         out.add("eligible", f"no: {flagged if planned.end.flag else ''}{planned.end.reason}")
+    if planned.end is None and not recall.sent_steps and holdout.chosen(seen.rules, order.id):
+        out.add("holdout", _("when reminder 1 is due: {why}").format(why=holdout.reason(seen.rules.holdout)))
     regional = settings.regional
     lang = planned.lang or recall.lang or regional.default_language
     zone_name = planned.zone or recall.zone or regional.store_timezone

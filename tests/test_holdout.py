@@ -18,9 +18,10 @@ from test_planner import RULES, history, recall
 from wcrecall.config.settings import load_settings
 from wcrecall.model.errors import ConfigError
 from wcrecall.model.records import HELD_OUT, OPEN, Step
-from wcrecall.plan.holdout import chosen, draw
+from wcrecall.plan.holdout import chosen, draw, reason
 from wcrecall.plan.planner import Rules, plan
 from wcrecall.recall.holdout import holdout_key, key_path
+from wcrecall.recall.notes import restore
 from wcrecall.recall.rules import rules_for, rules_key
 from wcrecall.sandbox import SandboxStore
 
@@ -192,3 +193,27 @@ def test_explain_tells_before_the_first_reminder_that_the_order_will_be_held_out
     text = cli(["explain", str(held)], config=config, now=NOW).stdout
     assert "when reminder 1 is due: held out (recall.holdout = 0.5): no reminder" in text
     assert "held out" not in cli(["explain", str(mailed)], config=config, now=NOW).stdout
+
+
+def test_a_dry_run_says_which_orders_it_would_hold_out_and_writes_nothing(tmp_path: Path, store: SandboxStore) -> None:
+    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
+    settings = load_settings(config, env={})
+    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
+    key_path(settings.state_path).write_text(KEY.hex() + "\n")
+    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    ids: list[int] = []
+    while not any(chosen(rules, oid) for oid in ids):
+        ids.append(failed_order(store, f"uma{len(ids)}@example.com"))
+    held = next(oid for oid in ids if chosen(rules, oid))
+    result = cli(["run", "--dry-run"], config=config, now=NOW)
+    assert result.exit_code == 0, result.stderr
+    assert f"order {held}: recall ended: held out (held out (recall.holdout = 0.5)" in result.stdout
+    assert not [n for oid in ids for n in store.notes(oid) if str(n["note"]).startswith("wcrecall:")]
+    assert not settings.state_path.exists()
+
+
+def test_a_lost_state_restores_a_held_out_order_from_its_note() -> None:
+    restored = recall(id=7)
+    note = {"note": f"wcrecall: {reason(0.1)} [wcrecall end=held_out]", "date_created_gmt": "2026-11-26T15:00:00"}
+    restore(restored, [note], NOW)
+    assert restored.outcome == HELD_OUT and restored.end_noted

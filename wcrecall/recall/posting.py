@@ -42,6 +42,8 @@ class NoteWriter:
 
     def post_pending(self) -> None:
         """Notes that failed earlier (or ends to record): written now, never by sending the email again."""
+        if self.state.read_only:
+            return  # a dry run notes nothing (its ends, a held-out or flagged order, are only in memory)
         for recall in list(self.state.recalls.values()):
             steps, end_due = notes.pending(recall)
             try:

@@ -84,6 +84,7 @@ class MagentoStore:
         self._next_cart_item = 31
         self._next_quote = 19
         self.carts: dict[str, list[Json]] = {}
+        self.cart_quotes: dict[str, int] = {}
 
     # --- clock ------------------------------------------------------------------------------------------------------
 
@@ -309,8 +310,10 @@ class MagentoStore:
     # --- guest carts (enough for the payment-method listing) --------------------------------------------------------
 
     def create_cart(self, masked_id: str) -> str:
+        """A guest cart; its quote id continues the captured store's (19 was the next)."""
         with self.lock:
             self.carts[masked_id] = []
+            self.cart_quotes[masked_id] = self._next_quote
             self._next_quote += 1
             return masked_id
 
@@ -321,7 +324,8 @@ class MagentoStore:
             if cart is None or product is None:
                 return None
             item = {"item_id": self._next_cart_item, "sku": sku, "qty": _amount(qty), "name": product["name"],
-                    "price": product["price"], "product_type": "simple", "quote_id": str(self._next_quote - 1)}  # fmt: skip
+                    "price": product["price"], "product_type": "simple",
+                    "quote_id": str(self.cart_quotes[masked_id])}  # fmt: skip
             self._next_cart_item += 1
             cart.append(item)
             return item

@@ -223,3 +223,30 @@ def test_request_log_counts_routes_without_query_or_credentials(store: MagentoSa
     get(store, "orders/3")
     assert store.count("GET", "/V1/orders") == 1 and store.count(route="/V1/orders/:id") == 1
     assert all("?" not in entry.path and "oauth" not in entry.path for entry in store.request_log)
+
+
+def test_the_standalone_magento_sandbox_answers_signed_requests_and_keeps_time() -> None:
+    """`python -m wcrecall.sandbox --platform magento`: the printed URL answers a request signed now with the
+    printed integration, and its clock (the Date header) runs with the wall clock."""
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wcrecall.sandbox", "--platform", "magento", "--seed", "fixture"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        rest = proc.stdout.readline().split(" at ", 1)[1].split()[0]
+        url = f"{rest}orders/1"
+        first = requests.get(url, headers={"Authorization": sign_header("GET", url)}, timeout=10)
+        time.sleep(1.2)  # the Date header counts whole seconds
+        second = requests.get(url, headers={"Authorization": sign_header("GET", url)}, timeout=10)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert first.status_code == 200 and first.json()["increment_id"] == "000000001"
+    assert second.headers["Date"] != first.headers["Date"]

@@ -250,3 +250,15 @@ def test_the_standalone_magento_sandbox_answers_signed_requests_and_keeps_time()
         proc.communicate(timeout=10)
     assert first.status_code == 200 and first.json()["increment_id"] == "000000001"
     assert second.headers["Date"] != first.headers["Date"]
+
+
+def test_the_session_cookie_is_set_and_a_client_sending_it_back_is_logged(store: MagentoSandbox) -> None:
+    """Like the real store every REST answer but the currency one sets PHPSESSID; the log says who sent it back."""
+    url = f"{store.url}/rest/V1/orders/1"
+    stamp = int(NOW.timestamp())
+    with requests.Session() as session:
+        first = session.get(url, headers={"Authorization": sign_header("GET", url, timestamp=stamp)}, timeout=10)
+        session.get(url, headers={"Authorization": sign_header("GET", url, timestamp=stamp)}, timeout=10)
+    assert first.headers["Set-Cookie"].startswith("PHPSESSID=")
+    assert [entry.cookie for entry in store.request_log[-2:]] == [False, True]
+    assert "Set-Cookie" not in requests.get(f"{store.url}/rest/V1/directory/currency", timeout=10).headers

@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -208,17 +209,29 @@ def handle(store: MagentoSandbox, request: Request) -> Response:
     try:
         caller = _authenticate(store, request, parts.path, parts.query)
         if route.resource != ANONYMOUS and (caller is None or not caller.allows(route.resource)):
-            return error(401, "The consumer isn't authorized to access %resources.", {"resources": route.resource},
-                         route=route.name)  # fmt: skip
-        response = route.handler(store, request, match, php_query(parts.query))
+            response = error(401, "The consumer isn't authorized to access %resources.", {"resources": route.resource})
+        else:
+            response = route.handler(store, request, match, php_query(parts.query))
     except OAuthRefusal as refusal:
         response = error(refusal.status, refusal.message, refusal.parameters)
     except SearchError as refused:
         response = error(refused.status, refused.message, refused.parameters)
     if response.status < 400 and "fields" in (query := php_query(parts.query)) and isinstance(query["fields"], str):
         response.body = magento_json(filter_fields(json.loads(response.body), parse_fields(query["fields"])))
+    if route.name != "/V1/directory/currency":  # the one captured answer that starts no PHP session
+        response.headers[:0] = session_headers(store, request)
     response.route = route.name
     return response
+
+
+def session_headers(store: MagentoSandbox, request: Request) -> list[tuple[str, str]]:
+    """The PHP session cookie almost every captured answer sets (a client must not send it back), and PHP's
+    no-cache headers that come with it."""
+    domain = (request.headers.get("host") or store.host).rsplit(":", 1)[0]
+    expires = formatdate(store.now().timestamp() + 3600, usegmt=True)
+    sid = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+    cookie = f"PHPSESSID={sid}; expires={expires}; Max-Age=3600; path=/; domain={domain}; HttpOnly; SameSite=Lax"
+    return [("Set-Cookie", cookie), ("Expires", "Thu, 19 Nov 1981 08:52:00 GMT"), ("Pragma", "no-cache")]
 
 
 def _authenticate(store: MagentoSandbox, request: Request, path: str, raw_query: str) -> Integration | None:

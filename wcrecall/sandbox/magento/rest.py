@@ -13,11 +13,20 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox.magento.oauth import Integration, OAuthRefusal, request_base_url
-from wcrecall.sandbox.magento.search import SearchError, filter_fields, parse_criteria, parse_fields, php_query, search
+from wcrecall.sandbox.magento.search import (
+    EXTRA_COLUMNS,
+    SearchError,
+    filter_fields,
+    parse_criteria,
+    parse_fields,
+    php_query,
+    search,
+)
 from wcrecall.sandbox.magento.store import OFFLINE_METHODS, fixture_data
 from wcrecall.sandbox.wire import Request, Response
 
@@ -59,6 +68,14 @@ class Route:
     handler: Callable[[MagentoSandbox, Request, re.Match[str], dict[str, Any]], Response]
 
 
+@cache
+def order_columns() -> frozenset[str]:
+    """The columns of sales_order: the order JSON's scalar fields (in the captured key order) and the ones it omits
+    when empty."""
+    nested = {"items", "billing_address", "payment", "status_histories", "extension_attributes"}
+    return frozenset(k for k in fixture_data()["order_keys"] if k not in nested) | EXTRA_COLUMNS
+
+
 def _report_id() -> str:
     return "webapi-" + secrets.token_hex(7)[:13]
 
@@ -69,14 +86,9 @@ def _order_id(match: re.Match[str]) -> int:
 
 def list_orders(store: MagentoSandbox, request: Request, match: re.Match[str], query: dict[str, Any]) -> Response:
     criteria = parse_criteria(query)
-    columns = frozenset(k for k, v in fixture_data()["orders"][0].items() if not isinstance(v, dict | list))
-    columns |= frozenset(k for k in fixture_data()["order_keys"] if k not in ("items", "billing_address", "payment",
-                                                                             "status_histories", "extension_attributes"))  # fmt: skip
-    from wcrecall.sandbox.magento.search import EXTRA_COLUMNS
-
     with store.lock:
         rows = store.all_orders()
-        page, total = search(rows, criteria, columns | EXTRA_COLUMNS, _report_id)
+        page, total = search(rows, criteria, order_columns(), _report_id)
         items = [store.order_json(int(r["entity_id"])) for r in page]
     return json_response(200, {"items": items, "search_criteria": criteria.echo, "total_count": total})
 

@@ -156,3 +156,21 @@ def test_generated_store_is_deterministic_and_expires_like_the_cron() -> None:
         if order["status"] == "pending_payment":
             updated = datetime.fromisoformat(order["updated_at"]).replace(tzinfo=UTC)
             assert end - updated < timedelta(minutes=first.lifetime() + 60)
+
+
+def test_a_failed_payment_comment_names_the_reference_its_payment_record_holds(store: MagentoSandbox) -> None:
+    """The Stripe payment intent and the Adyen pspReference in the comments are those of payment.additional_information;
+    an open Mollie payment has written nothing yet."""
+    kinds = seed_demo(store, T0)
+    checked = 0
+    for oid in kinds["pending_payment"] + kinds["failed_canceled"]:
+        order = store.order_json(oid)
+        assert order is not None
+        method, info = order["payment"]["method"], order["payment"]["additional_information"]
+        text = " ".join(c["comment"] for c in order["status_histories"])
+        if method in ("stripe_payments", "adyen_cc", "adyen_hpp"):
+            assert str(info[1]) in text
+            checked += 1
+        if method.startswith("mollie_") and order["status"] == "pending_payment":
+            assert text == ""
+    assert checked >= 3

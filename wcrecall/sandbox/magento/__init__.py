@@ -15,7 +15,7 @@ Public entry points (stable)::
 
     with MagentoSandbox(now=...) as store:   # empty store; clock = `now` (UTC), default the capture time
         seed_fixture(store)                  # the 18 captured orders and 15 comments (clock: 2026-11-30 08:01:36Z)
-        seed_demo(store, now)                # or: a realistic demo store (generate.py); returns the DemoOrders ids
+        seed_demo(store, now)                # or: a demo store around `now`; returns {kind: [entity ids]}
         store.url                            # http://127.0.0.1:PORT (REST under /rest/V1/...)
         FULL_INTEGRATION.consumer_key, .consumer_secret, .access_token, .token_secret   # orders + comments
         NOCOMMENT_INTEGRATION                # same without Magento_Sales::comment: POST comments -> 401
@@ -27,7 +27,10 @@ Public entry points (stable)::
 - Server (server.MagentoSandbox): `url`, `base_url`, `inject(fault, times=, path=)` (server.FAULTS),
   `clear_faults()`, `count(method, route)`, `request_log`, `reset_counters()`; options `auth=False`, `wall_clock=`
   (OAuth timestamp checks), `verify_nonces=`, `integrations=`, `latency=`, `timezone=`, `close_connections=`.
-- `sign_header(method, url, integration)`: a correctly signed `Authorization` value (for tests and tools).
+- Building orders (generate.py): `build_order(store, buyer, [(product, qty)], method=, created=, status=,
+  customer_id=)` then `add(store, order)`; `BUYERS`, `PRODUCTS`, `gateway_comments(method, reference, reason)`
+  (what each payment extension writes on a failed payment), `generate_orders(store, n, start=, end=, seed=)`.
+- `sign_header(method, url, integration, timestamp=, nonce=)`: a correctly signed `Authorization` value.
 - `python -m wcrecall.sandbox --platform magento` runs it standalone.
 
 Modules: oauth.py (signatures, checks), search.py (searchCriteria, fields=), rest.py (routes, errors, pages),

@@ -12,9 +12,9 @@ from wcrecall.config.settings import Settings
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
 from wcrecall.model.order import Order
 from wcrecall.model.records import Recall
+from wcrecall.plan.methods import MethodOffer, offered_methods
 from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.planner import Rules
-from wcrecall.plan.planner import other_methods as suggested_methods
 from wcrecall.store.client import Store
 
 
@@ -48,9 +48,9 @@ class StoreFacts:
             hosts |= self._reported_hosts
         return hosts
 
-    def other_methods(self, order: Order, recall: Recall) -> list[str]:
-        """Titles of the store's other enabled payment methods (GET /payment_gateways once per tick), for the classes
-        where another way to pay helps."""
+    def other_methods(self, order: Order, recall: Recall) -> list[MethodOffer]:
+        """The store's other enabled payment methods this buyer can use (GET /payment_gateways once per tick;
+        plan/methods.py), for the classes where another way to pay helps."""
         if recall.reason not in self.settings.routing.suggest_methods:
             return []
         if self._gateways is None:
@@ -61,7 +61,7 @@ class StoreFacts:
             except StoreError as exc:
                 self.problem(order.id, f"payment methods not listed in the email ({exc})")
                 self._gateways = []
-        return suggested_methods(self._gateways, order.payment_method, recall.reason, self.rules)
+        return offered_methods(self._gateways, order)
 
 
 __all__ = ["StoreFacts"]

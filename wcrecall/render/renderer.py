@@ -39,6 +39,7 @@ from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import Order
+from wcrecall.plan.methods import MethodOffer
 from wcrecall.render.compiled import _bytecode_cache
 from wcrecall.render.formats import (
     _HTML_SPACE_RE,
@@ -90,6 +91,7 @@ REASONS = (
 MAX_ITEMS = 20  # an order with 1,000 lines must still make a short email: the rest is "and N more items"
 DOMAIN = "wcrecall"
 LAYOUT_TEXT = "layout.txt.j2"
+METHOD_WORDS = "method-words.j2"  # the payment methods worded in the buyer's language (plan/methods.py keys)
 
 _STEP_RE = re.compile(r"^step-(\d+)\.mjml\.j2$")
 
@@ -189,6 +191,9 @@ class Renderer:
                 dirs.append(candidate)
         self._locale_dirs = tuple(dirs)
         self._gettext_cache: dict[str, dict[str, Callable[..., str]]] = {}
+        self._words_cache: dict[str, dict[str, str]] = {}
+        # An owner's emails folder without its own method words uses the shipped ones.
+        self._words_template = self._templates.get(METHOD_WORDS) or self._compile_shipped(shipped / METHOD_WORDS)
 
     def __repr__(self) -> str:
         return f"Renderer(directory={str(self.directory)!r}, steps={self._steps})"
@@ -200,6 +205,25 @@ class Renderer:
             raise TemplateError(f"{exc.filename or path}, line {exc.lineno}: {exc.message}") from None
         except UnicodeDecodeError:
             raise TemplateError(f"{path}: not UTF-8 text") from None
+
+    def _compile_shipped(self, path: Path) -> jinja2.Template:
+        try:
+            return self._env.from_string(path.read_text(encoding="utf-8"))
+        except (OSError, jinja2.TemplateSyntaxError) as exc:
+            raise TemplateError(f"{path}: cannot be read ({exc})") from None
+
+    def _method_words(self, language: _Language) -> dict[str, str]:
+        """The method keys of plan/methods.py worded in `language` (METHOD_WORDS' `words`)."""
+        key = str(language.locale)
+        if key not in self._words_cache:
+            try:
+                words = getattr(self._words_template.make_module(dict(self._gettext(language))), "words", None)
+            except Exception as exc:  # noqa: BLE001  # anything the template does wrong is the template's error
+                raise _template_error(exc, str(self.directory / METHOD_WORDS)) from None
+            if not isinstance(words, dict):
+                raise TemplateError(f"{self.directory / METHOD_WORDS}: it must set `words` to a dict")
+            self._words_cache[key] = {str(k): str(v) for k, v in words.items()}
+        return self._words_cache[key]
 
     def template_for(self, step: int) -> str:
         """The step's own template, or the highest-numbered one for a step without its own."""
@@ -229,7 +253,11 @@ class Renderer:
         """
         samples = (
             (sample_order(guest=False, items=3), None, ()),
-            (sample_order(guest=True, items=MAX_ITEMS + 5), "customer_input", ("PayPal", "Bank transfer")),
+            (
+                sample_order(guest=True, items=MAX_ITEMS + 5),
+                "customer_input",
+                (MethodOffer(key="another_card"), MethodOffer(name="PayPal"), MethodOffer(key="bank_transfer")),
+            ),
         )
         for lang in languages:
             for step in range(1, steps + 1):
@@ -302,7 +330,7 @@ class Renderer:
         pay_url: str,
         lang: str = "en",
         reason: str | None = None,
-        payment_methods: Sequence[str] = (),
+        payment_methods: Sequence[str | MethodOffer] = (),
         hold_until: str = "",
     ) -> RenderedEmail:
         """One reminder. Raises TemplateError if a template fails; ValueError for a bad kind, step or pay_url."""
@@ -314,7 +342,11 @@ class Renderer:
             raise ValueError("pay_url must be an http(s) address without spaces or control characters")
         language = _language(lang)
         shown = order.line_items[:MAX_ITEMS]
-        methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
+        words = self._method_words(language)
+        named = (
+            (words.get(p.key, p.key) if p.key else p.name) if isinstance(p, MethodOffer) else p for p in payment_methods
+        )
+        methods = [m for m in dict.fromkeys(clean(p) for p in named) if m]
         first, last = clean(order.first_name), clean(order.last_name)
         # html lang: the buyer's full locale (es-MX, the formats' locale), so screen readers pick the regional voice
         tag = str(regional_locale(language.locale, clean(order.country))).replace("_", "-")

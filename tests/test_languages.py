@@ -20,6 +20,7 @@ from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.config.settings import BrandSettings
+from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
 from wcrecall.render.renderer import KINDS, MAX_ITEMS, REASONS, RenderedEmail, Renderer, format_hold_until
 from wcrecall.sandbox import SandboxStore
@@ -431,3 +432,52 @@ def test_the_orders_site_language_meta_decides_first_and_explain_says_so(
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     assert smtp.messages[0].message.get_body(("plain",)).get_content().startswith("Hallo Lena")  # type: ignore[union-attr]
     assert store.count("GET", "/wp-json/wc/v3/system_status") == 0
+
+
+# --- a store's own wording: recall.strings_dir --------------------------------------------------------------------
+
+OVERRIDE_PO = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Hi %(name)s,"
+msgstr "Servus %(name)s,"
+"""
+
+
+def test_a_po_file_in_the_strings_folder_replaces_one_sentence_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "de.po").write_text(OVERRIDE_PO, encoding="utf-8")
+    (tmp_path / "en.po").write_text(OVERRIDE_PO.replace("Servus", "Hello there"), encoding="utf-8")
+    renderer = Renderer(brand=BRAND, strings_dir=tmp_path)
+    german = renderer.render(order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="de")
+    assert german.text.startswith("Servus Jane,")
+    assert "Bestellung Nr. 4711" in german.subject  # the shipped German for everything else
+    english = renderer.render(order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="en")
+    assert english.text.startswith("Hello there Jane,")
+    assert renderer.render(
+        order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="fr"
+    ).text.startswith("Bonjour")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (OVERRIDE_PO.replace("Servus %(name)s,", "Servus %(nom)s,"), "placeholder"),
+        ("this is not a .po file\n", "cannot be read"),
+    ],
+)
+def test_a_broken_strings_file_is_a_template_error_naming_it(tmp_path: Path, content: str, problem: str) -> None:
+    (tmp_path / "de.po").write_text(content, encoding="utf-8")
+    with pytest.raises(TemplateError, match=rf"de\.po.*{problem}"):
+        Renderer(brand=BRAND, strings_dir=tmp_path)
+
+
+def test_the_strings_folder_changes_the_email_end_to_end(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """`recall.strings_dir` (relative to the config file) changes the German greeting; doctor checks it too."""
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "de.po").write_text(OVERRIDE_PO, encoding="utf-8")
+    failed_order(store, "lena@example.de", billing={"first_name": "Lena", "country": "DE"})
+    extra = '[regional]\nquiet_hours = "off"\n[recall]\nstrings_dir = "strings"\n'
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=extra)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert smtp.messages[0].message.get_body(("plain",)).get_content().startswith("Servus Lena,")  # type: ignore[union-attr]

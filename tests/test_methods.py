@@ -78,6 +78,11 @@ def test_a_local_method_is_named_by_its_own_name() -> None:
     assert offered_methods(store, order("NL", "EUR")) == [MethodOffer(name="iDEAL")]
 
 
+def test_alipay_and_wechat_pay_are_keys_the_email_words_in_chinese() -> None:
+    found = offered_methods(gateways("stripe_alipay", "stripe_wechat_pay"), order("CN", "CNY"))
+    assert found == [MethodOffer(key="alipay"), MethodOffer(key="wechat_pay")]
+
+
 def test_sepa_direct_debit_is_a_key_for_sepa_countries_in_euro() -> None:
     assert offered_methods(gateways("stripe_sepa_debit"), order("DE", "EUR")) == [MethodOffer(key="sepa_debit")]
     assert offered_methods(gateways("stripe_sepa_debit"), order("US", "EUR")) == []
@@ -154,12 +159,14 @@ def test_a_gb_buyer_reads_another_card_and_bank_transfer_end_to_end(
         ("de", "Sie können auch mit einer anderen Karte und Banküberweisung bezahlen."),
         ("ja", "別のカード、銀行振込でもお支払いいただけます。"),
         ("pt_BR", "Você também pode pagar com outro cartão e transferência bancária."),
+        ("zh_Hans", "您也可以使用以下方式付款：其他银行卡、支付宝、微信支付和银行转账。"),
     ],
 )
 def test_the_method_keys_are_worded_in_the_buyers_language(lang: str, sentence: str) -> None:
     email = Renderer(brand=BrandSettings(store_name="Shop", support_email="help@example.com")).render(
         order=order(), step=1, total_steps=3, kind="failed", pay_url="https://shop.example.com/pay", lang=lang,
-        reason="insufficient_funds", payment_methods=[ANOTHER_CARD, BANK],
+        reason="insufficient_funds",
+        payment_methods=[ANOTHER_CARD, *([MethodOffer(key="alipay"), MethodOffer(key="wechat_pay")] if lang == "zh_Hans" else []), BANK],
     )  # fmt: skip
     assert sentence in email.text
 

@@ -35,7 +35,8 @@ __all__ = [
 @dataclass(frozen=True)
 class MethodOffer:
     """One entry of the method line: `key` names a method the email words in the buyer's language ("another_card",
-    "card", "bank_transfer", "cheque", "cash_on_delivery", "sepa_debit"); else `name` is the method's own name."""
+    "card", "bank_transfer", "cheque", "cash_on_delivery", "sepa_debit", "alipay", "wechat_pay"); else `name` is the
+    method's own name."""
 
     key: str = ""
     name: str = ""
@@ -73,8 +74,8 @@ METHOD_LIMITS: tuple[MethodLimit, ...] = (
     MethodLimit("Bancontact", r"bancontact|mistercash", frozenset({"BE"}), _EUR),
     MethodLimit("Pix", r"pix", frozenset({"BR"}), frozenset({"BRL"})),
     MethodLimit("Boleto", r"boleto", frozenset({"BR"}), frozenset({"BRL"})),
-    MethodLimit("Alipay", r"alipay", _CHINA),
-    MethodLimit("WeChat Pay", r"wechat(?:[ _-]?pay)?", _CHINA),
+    MethodLimit("Alipay", r"alipay", _CHINA, key="alipay"),  # 支付宝 to its Chinese users: worded by language
+    MethodLimit("WeChat Pay", r"wechat(?:[ _-]?pay)?", _CHINA, key="wechat_pay"),
     MethodLimit(
         "Klarna",
         r"klarna",

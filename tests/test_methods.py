@@ -36,9 +36,17 @@ def gateways(*ids: str, titles: dict[str, str] | None = None, off: tuple[str, ..
     return [catalog.gateway_record(g, enabled=g not in off, title=titles.get(g)) for g in ids]
 
 
-def test_a_gb_buyer_after_a_card_decline_gets_another_card_once_and_bank_transfer_but_no_ideal() -> None:
+def test_a_gb_buyer_after_a_card_failure_gets_another_card_once_and_bank_transfer_but_no_ideal() -> None:
     store = gateways("mollie_wc_gateway_ideal", "stripe", "square_credit_card", "woocommerce_payments", "bacs")
-    assert offered_methods(store, order()) == [ANOTHER_CARD, BANK]
+    assert offered_methods(store, order(), "transient") == [ANOTHER_CARD, BANK]
+
+
+@pytest.mark.parametrize("failure_class", ["insufficient_funds", "expired_or_unsupported", "issuer_generic"])
+def test_after_a_card_decline_no_card_gateway_is_offered_but_a_card_of_another_network(failure_class: str) -> None:
+    """The email already asks for another card; Square would take the same Visa card Stripe just declined."""
+    store = gateways("stripe", "square_credit_card", "acme_unionpay", "bacs", titles={"acme_unionpay": "UnionPay"})
+    assert offered_methods(store, order(), failure_class) == [MethodOffer(name="UnionPay"), BANK]
+    assert offered_methods(store, order(method="ppcp-gateway", title="PayPal"), failure_class)[0] == CARD
 
 
 @pytest.mark.parametrize(
@@ -135,8 +143,8 @@ def test_disabled_gateways_and_junk_are_left_out() -> None:
 def test_a_gb_buyer_reads_another_card_and_bank_transfer_end_to_end(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:
-    """A store with iDEAL, Stripe, Square and bank transfer: a GB buyer whose card was declined is offered another
-    card (once) and bank transfer; no iDEAL, no processor name, in both parts of the email."""
+    """A store with iDEAL, Stripe, Square and bank transfer: a GB buyer whose card was declined is asked for another
+    card (once) and offered bank transfer; no iDEAL, no processor name, in both parts of the email."""
     store.set_gateways({"mollie_wc_gateway_ideal": True, "stripe": True, "square_credit_card": True, "bacs": True})
     failed_order(
         store, "amelia@example.co.uk", hours_ago=25, note=NO_FUNDS, payment_method="stripe",
@@ -147,10 +155,10 @@ def test_a_gb_buyer_reads_another_card_and_bank_transfer_end_to_end(
     message = smtp.messages[0].message
     parts = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
     text = parts["text/plain"]
-    assert "You can also pay with: another card and bank transfer." in text
+    assert "Please use another card or payment method.\nYou can also pay with: bank transfer." in text.replace("\r\n", "\n")
     for part in parts.values():
         assert "iDEAL" not in part and "Stripe" not in part and "Square" not in part
-        assert part.lower().count("another card") == 2  # the class sentence and the method line, nothing more
+        assert part.lower().count("card") == 1  # "another card" in the class sentence, not again in the method line
 
 
 @pytest.mark.parametrize(

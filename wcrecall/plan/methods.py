@@ -5,7 +5,9 @@ Pure and table-driven. From the store's `GET /payment_gateways` answer it keeps 
 - a method with known country or currency limits (METHOD_LIMITS: iDEAL is Dutch and euro-only, Pix Brazilian...)
   only for a buyer whose billing country and order currency fit;
 - every card gateway (Stripe, WooPayments, Square, Braintree, "Credit card / debit card"...) as ONE offer, "another
-  card" after a card failed (the failed gateway itself never counts) or "card" after another method failed;
+  card" after a card failed (the failed gateway itself never counts) or "card" after another method failed; but none
+  after a card was declined (CARD_DECLINED: the email already asks for another card, and another gateway would take
+  the same cards), except a gateway for one card network of its own (CARD_NETWORKS: UnionPay, JCB...);
 - the core WooCommerce methods (bacs, cheque, cod) as keys the email names in the buyer's language;
 - any other method by its own title, with processor names ("(Stripe)", "Mollie - ") taken out: a buyer pays with
   PayPal or Klarna, not with a processor.
@@ -23,7 +25,9 @@ from typing import Any
 from wcrecall.model.order import Order
 
 __all__ = [
+    "CARD_DECLINED",
     "CARD_GATEWAYS",
+    "CARD_NETWORKS",
     "CORE_METHODS",
     "METHOD_LIMITS",
     "MethodLimit",
@@ -90,6 +94,23 @@ METHOD_LIMITS: tuple[MethodLimit, ...] = (
     MethodLimit("Multibanco", r"multibanco", frozenset({"PT"}), _EUR),
 )
 
+# Classes where the bank declined the card (plan/classify): the email's instruction already asks for another card or
+# method, so the line lists the other methods, not the same cards through another gateway.
+CARD_DECLINED = frozenset({"insufficient_funds", "expired_or_unsupported", "issuer_generic"})
+
+# Gateways for one card network: a card of another network than the declined one, offered by the network's name.
+CARD_NETWORKS: tuple[tuple[str, str], ...] = (
+    ("American Express", r"amex|american express"),
+    ("UnionPay", r"union ?pay"),
+    ("JCB", r"jcb"),
+    ("Diners Club", r"diners(?: club)?"),
+    ("Discover", r"discover"),
+    ("Elo", r"elo"),
+    ("Hipercard", r"hipercard"),
+    ("Cartes Bancaires", r"cartes? bancaires?|cb"),
+    ("RuPay", r"rupay"),
+)
+
 # WooCommerce's own offline methods (woocommerce/includes/gateways/{bacs,cheque,cod}), worded in the buyer's language.
 CORE_METHODS: dict[str, str] = {"bacs": "bank_transfer", "cheque": "cheque", "cod": "cash_on_delivery"}
 
@@ -137,6 +158,14 @@ def _limit_of(gateway_id: str, title: str) -> MethodLimit | None:
     return None
 
 
+def _network_of(gateway_id: str, title: str) -> str:
+    for name, pattern in CARD_NETWORKS:
+        found = re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])")
+        if found.search(_words(gateway_id)) or found.search(_words(title)):
+            return name
+    return ""
+
+
 def _is_card(gateway_id: str, title: str) -> bool:
     if gateway_id in CARD_GATEWAYS:
         return True
@@ -154,6 +183,9 @@ def _identity(gateway_id: str, title: str) -> str:
     shown title (lower case)."""
     if gateway_id in CORE_METHODS:
         return gateway_id
+    network = _network_of(gateway_id, title)
+    if network:
+        return network
     limit = _limit_of(gateway_id, title)
     if limit is not None:
         return limit.name
@@ -162,10 +194,12 @@ def _identity(gateway_id: str, title: str) -> str:
     return _shown_title(title).lower() or gateway_id
 
 
-def offered_methods(gateways: Iterable[Any], order: Order) -> list[MethodOffer]:
-    """The other ways to pay this buyer can use, in the store's order, each once (see the module docstring)."""
+def offered_methods(gateways: Iterable[Any], order: Order, failure_class: str = "") -> list[MethodOffer]:
+    """The other ways to pay this buyer can use after a `failure_class` failure, in the store's order, each once
+    (see the module docstring)."""
     failed_id = order.payment_method.strip()
     failed = _identity(failed_id, order.payment_method_title.strip()) if failed_id else ""
+    declined = failed == "card" and failure_class in CARD_DECLINED
     country, currency = order.country.strip().upper(), order.currency.strip().upper()
     offers: list[MethodOffer] = []
     for gateway in gateways:
@@ -177,9 +211,13 @@ def offered_methods(gateways: Iterable[Any], order: Order) -> list[MethodOffer]:
             continue
         identity = _identity(gid, title)
         if identity == "card":
+            if declined:
+                continue
             offer = MethodOffer(key="another_card" if failed == "card" else "card")
         elif identity == failed:
             continue
+        elif identity in {name for name, _pattern in CARD_NETWORKS}:
+            offer = MethodOffer(name=identity)
         elif gid in CORE_METHODS:
             offer = MethodOffer(key=CORE_METHODS[gid])
         elif (limit := _limit_of(gid, title)) is not None:

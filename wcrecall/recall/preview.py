@@ -46,7 +46,7 @@ def render_preview(settings: Settings, *, order_id: int, step: int, now: datetim
         if host_of(order.payment_url) not in hosts:
             hosts |= reported_hosts(store.system_status()[0])
         suggest = recall.reason in seen.rules.suggest_methods
-        methods = offered_methods(store.payment_gateways(), order) if suggest else []
+        methods = offered_methods(store.payment_gateways(), order, recall.reason) if suggest else []
     view = replace(planned, lang=sending.lang, hold_minutes=sending.hold_minutes, deadline=sending.deadline)
     renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path, strings_dir=settings.strings_path)
     return compose(settings, renderer, order, view, step, hosts=hosts, payment_methods=methods, now=now)

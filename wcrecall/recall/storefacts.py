@@ -76,7 +76,7 @@ class StoreFacts:
             except StoreError as exc:
                 self.problem(order.id, f"payment methods not listed in the email ({exc})")
                 self._gateways = []
-        return offered_methods(self._gateways, order)
+        return offered_methods(self._gateways, order, recall.reason)
 
 
 def read_status(store: Store) -> Any:

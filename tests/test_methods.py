@@ -155,7 +155,9 @@ def test_a_gb_buyer_reads_another_card_and_bank_transfer_end_to_end(
     message = smtp.messages[0].message
     parts = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
     text = parts["text/plain"]
-    assert "Please use another card or payment method.\nYou can also pay with: bank transfer." in text.replace("\r\n", "\n")
+    assert "Please use another card or payment method.\nYou can also pay with: bank transfer." in text.replace(
+        "\r\n", "\n"
+    )
     for part in parts.values():
         assert "iDEAL" not in part and "Stripe" not in part and "Square" not in part
         assert part.lower().count("card") == 1  # "another card" in the class sentence, not again in the method line

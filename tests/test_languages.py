@@ -20,6 +20,7 @@ from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.config.settings import BrandSettings
+from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
 from wcrecall.render.renderer import KINDS, MAX_ITEMS, REASONS, RenderedEmail, Renderer, format_hold_until
 from wcrecall.sandbox import SandboxStore
@@ -389,3 +390,94 @@ def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_en
     # split() also splits at the narrow no-break space
     assert "antes de la hora límite (10:40 a.m.), se cancelará" in text
     assert "Total: $1,190.00" in text
+
+
+# --- the language from the strongest signal ------------------------------------------------------------------------
+
+
+def test_a_gulf_buyer_with_a_latin_name_on_an_english_store_gets_english_end_to_end(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """The store reports en_US (as the captured store does): buyers in Saudi Arabia named "John Smith" and "Emma
+    Brown" get English, read from the store once in the tick; "فاطمة" gets Arabic; explain names the signal."""
+    john = failed_order(store, "john@example.sa", billing={"first_name": "John", "last_name": "Smith", "country": "SA"})
+    failed_order(store, "emma@example.ae", billing={"first_name": "Emma", "last_name": "Brown", "country": "AE"})
+    failed_order(store, "fatima@example.sa", billing={"first_name": "فاطمة", "country": "SA"})
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='[regional]\nquiet_hours = "off"\n')
+
+    shown = cli(["explain", str(john)], config=config, now=NOW).stdout
+    assert "language: en (store language en_US (billing country SA: the name is not written in Arabic script))" in shown
+    asked = store.count("GET", "/wp-json/wc/v3/system_status")
+
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+
+    by_rcpt = {m.rcpt_tos[0]: m.message.get_body(("plain",)).get_content() for m in smtp.messages}  # type: ignore[union-attr]
+    assert by_rcpt["john@example.sa"].startswith("Hi John,")
+    assert by_rcpt["emma@example.ae"].startswith("Hi Emma,")
+    assert by_rcpt["fatima@example.sa"].startswith("مرحبًا")
+    assert store.count("GET", "/wp-json/wc/v3/system_status") == asked + 1  # once in the tick, for both orders
+
+
+def test_the_orders_site_language_meta_decides_first_and_explain_says_so(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """A WPML order placed in German by a buyer in the US gets German, and the store is not asked its language."""
+    order_id = failed_order(
+        store, "lena@example.com", billing={"first_name": "Lena", "country": "US"},
+        meta_data=[{"key": "wpml_language", "value": "de"}],
+    )  # fmt: skip
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra='[regional]\nquiet_hours = "off"\n')
+    shown = cli(["explain", str(order_id)], config=config, now=NOW).stdout
+    assert "language: de (order's site language meta wpml_language=de)" in shown
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert smtp.messages[0].message.get_body(("plain",)).get_content().startswith("Hallo Lena")  # type: ignore[union-attr]
+    assert store.count("GET", "/wp-json/wc/v3/system_status") == 0
+
+
+# --- a store's own wording: recall.strings_dir --------------------------------------------------------------------
+
+OVERRIDE_PO = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Hi %(name)s,"
+msgstr "Servus %(name)s,"
+"""
+
+
+def test_a_po_file_in_the_strings_folder_replaces_one_sentence_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "de.po").write_text(OVERRIDE_PO, encoding="utf-8")
+    (tmp_path / "en.po").write_text(OVERRIDE_PO.replace("Servus", "Hello there"), encoding="utf-8")
+    renderer = Renderer(brand=BRAND, strings_dir=tmp_path)
+    german = renderer.render(order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="de")
+    assert german.text.startswith("Servus Jane,")
+    assert "Bestellung Nr. 4711" in german.subject  # the shipped German for everything else
+    english = renderer.render(order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="en")
+    assert english.text.startswith("Hello there Jane,")
+    assert renderer.render(
+        order=make_order(), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang="fr"
+    ).text.startswith("Bonjour")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (OVERRIDE_PO.replace("Servus %(name)s,", "Servus %(nom)s,"), "placeholder"),
+        ("this is not a .po file\n", "cannot be read"),
+    ],
+)
+def test_a_broken_strings_file_is_a_template_error_naming_it(tmp_path: Path, content: str, problem: str) -> None:
+    (tmp_path / "de.po").write_text(content, encoding="utf-8")
+    with pytest.raises(TemplateError, match=rf"de\.po.*{problem}"):
+        Renderer(brand=BRAND, strings_dir=tmp_path)
+
+
+def test_the_strings_folder_changes_the_email_end_to_end(tmp_path: Path, store: SandboxStore, smtp: SmtpServer) -> None:
+    """`recall.strings_dir` (relative to the config file) changes the German greeting; doctor checks it too."""
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "de.po").write_text(OVERRIDE_PO, encoding="utf-8")
+    failed_order(store, "lena@example.de", billing={"first_name": "Lena", "country": "DE"})
+    extra = '[regional]\nquiet_hours = "off"\n[recall]\nstrings_dir = "strings"\n'
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=extra)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert smtp.messages[0].message.get_body(("plain",)).get_content().startswith("Servus Lena,")  # type: ignore[union-attr]

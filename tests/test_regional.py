@@ -46,7 +46,7 @@ def test_supported_languages_are_spelled_as_the_renderer_looks_catalogs_up() -> 
 def test_each_plugin_meta_key_sets_the_language(key: str) -> None:
     """WPML, Polylang (REST field copied to meta), TranslatePress and Weglot keys are all read."""
     choice = choose_language(meta={key: "de"}, country="US", default="en")
-    assert choice.lang == "de" and choice.why == f"order meta {key}=de"
+    assert choice.lang == "de" and choice.why == f"order's site language meta {key}=de"
 
 
 def test_meta_keys_are_tried_in_priority_order() -> None:
@@ -118,7 +118,7 @@ def test_normalize_language_keeps_chinese_scripts_apart_and_rejects_garbage(tag:
 def test_unsupported_or_garbage_meta_falls_through_to_the_country(value: str) -> None:
     """A language without a catalog (or no language at all) moves on to the billing country and says why."""
     choice = choose_language(meta={"trp_language": value}, country="FR", default="en")
-    assert choice.lang == "fr" and choice.why.startswith("billing country FR (order meta trp_language")
+    assert choice.lang == "fr" and choice.why.startswith("billing country FR (order's site language meta trp_language")
 
 
 def test_empty_meta_values_are_ignored_silently() -> None:
@@ -696,3 +696,60 @@ def test_traditional_chinese_meta_picks_its_own_catalog_now_that_one_ships() -> 
     """zh_TW from a multilingual plugin reads Traditional Chinese, never Simplified nor the billing country's."""
     choice = choose_language(meta={"trp_language": "zh_TW"}, country="FR", default="en")
     assert choice.lang == "zh_Hant"
+
+
+# --- language: the store's language before a billing country the buyer's name does not fit ------------------------
+
+
+def test_a_gulf_buyer_with_a_latin_name_on_an_english_store_gets_english() -> None:
+    choice = choose_language(meta={}, country="SA", default="de", name="John Smith", store="en_US")
+    assert choice.lang == "en"
+    assert choice.why == "store language en_US (billing country SA: the name is not written in Arabic script)"
+
+
+def test_a_gulf_buyer_with_an_arabic_name_gets_arabic_whatever_the_store() -> None:
+    assert choose_language(meta={}, country="AE", default="en", name="فاطمة الزهراء", store="en_US").lang == "ar"
+
+
+@pytest.mark.parametrize(
+    ("country", "name", "lang"),
+    [("DE", "Lukas Müller", "de"), ("JP", "佐藤 陽翔", "ja"), ("JP", "さとう", "ja"), ("CN", "王伟", "zh_Hans"),
+     ("JP", "Haruto Sato", "fr"), ("CN", "Wang Wei", "fr"), ("BR", "", "pt_BR"), ("IL", "Dana", "fr"),
+     ("MA", "فاطمة", "ar"), ("MA", "Fatima", "fr")],
+)  # fmt: skip
+def test_the_country_decides_when_the_name_fits_its_script_or_is_unknown(country: str, name: str, lang: str) -> None:
+    assert choose_language(meta={}, country=country, default="en", name=name, store="fr_FR").lang == lang
+
+
+def test_the_order_meta_beats_the_store_language() -> None:
+    choice = choose_language(meta={"wpml_language": "de"}, country="SA", default="en", name="John", store="en_US")
+    assert choice == regional.LanguageChoice("de", "order's site language meta wpml_language=de")
+
+
+def test_the_store_language_comes_before_the_store_default_for_a_country_without_a_catalog() -> None:
+    choice = choose_language(meta={}, country="PL", default="en", name="Anna", store="de_DE")
+    assert choice == regional.LanguageChoice("de", "store language de_DE (billing country PL has no catalog)")
+    assert choose_language(meta={}, country="PL", default="en", store="pl_PL").why.startswith("store default")
+
+
+def test_the_store_language_is_needed_only_where_the_country_does_not_decide() -> None:
+    from wcrecall.plan.regional.language import needs_store_language
+
+    assert needs_store_language(meta={}, country="SA", name="John Smith")
+    assert needs_store_language(meta={}, country="PL", name="Anna")
+    assert not needs_store_language(meta={}, country="SA", name="فاطمة")
+    assert not needs_store_language(meta={}, country="DE", name="John Smith")
+    assert not needs_store_language(meta={"wpml_language": "de"}, country="SA", name="John")
+
+
+def test_why_is_written_in_the_owners_language() -> None:
+    from datetime import UTC
+
+    from wcrecall import i18n
+
+    i18n.activate("zh_Hans", UTC)
+    try:
+        choice = choose_language(meta={}, country="SA", default="en", name="John Smith", store="en_US")
+    finally:
+        i18n.activate("en", UTC)
+    assert choice.why == "商店语言 en_US（账单国家/地区 SA：买家姓名不是用阿拉伯文书写的）"

@@ -172,6 +172,7 @@ class RecallSettings:
     )
     emails_dir: str = ""  # empty: the templates shipped with wcrecall
     holdout: float = 0.0  # share of eligible orders held out (no reminder) to measure uplift; 0: off
+    strings_dir: str = ""  # a folder of <lang>.po files whose entries replace the emails' wording, sentence by sentence
 
     def check(self) -> None:
         if not 0.0 <= self.holdout <= MAX_HOLDOUT:
@@ -335,6 +336,14 @@ class Settings:
         if not path.is_absolute() and self.config_path is not None:
             path = self.config_path.parent / path
         return path
+
+    @property
+    def strings_path(self) -> Path | None:
+        """The owner's folder of wording overrides (`<lang>.po`), relative to the config file's folder; None: none."""
+        if not self.recall.strings_dir:
+            return None
+        path = Path(self.recall.strings_dir).expanduser()
+        return self.config_path.parent / path if not path.is_absolute() and self.config_path is not None else path
 
     @property
     def base_dir(self) -> Path | None:

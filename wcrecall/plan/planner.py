@@ -42,7 +42,8 @@ from wcrecall.plan.decide import (
 from wcrecall.plan.guard import blocked_domain, burst
 from wcrecall.plan.history import History, recipient_domain
 from wcrecall.plan.holdout import held_out
-from wcrecall.plan.regional import LanguageChoice, buyer_zone, choose_language
+from wcrecall.plan.regional import LanguageChoice, buyer_zone
+from wcrecall.plan.regional.language import order_language
 from wcrecall.plan.rules import DO_NOT_CONTACT as DO_NOT_CONTACT
 from wcrecall.plan.rules import CountryRules as CountryRules
 from wcrecall.plan.rules import End as End
@@ -314,8 +315,8 @@ def send_view(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> 
 
 
 def _language(order: Order, rules: Rules) -> LanguageChoice:
-    """The buyer's language: a multilingual plugin's order meta, else the billing country, else the store's."""
-    return choose_language(meta=order.meta, country=order.country, state=order.state, default=rules.default_language)
+    """The buyer's language, from the strongest signal to the weakest (plan/regional/language.py)."""
+    return order_language(order, default=rules.default_language, store=rules.store_language)
 
 
 def other_methods(gateways: Iterable[Any], payment_method: str, failure_class: str, rules: Rules) -> list[str]:

@@ -35,6 +35,8 @@ class Rules:
 
     policy: Policy
     default_language: str = "en"
+    # WordPress's site language ("en_US"), read from the store only when a buyer's language needs it.
+    store_language: str = ""
     store_timezone: str = "UTC"
     quiet_hours: str = "21:00-08:00"
     countries: Mapping[str, CountryRules] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from wcrecall.config.settings import Settings
 from wcrecall.mail.transport import build_message, message_id_for
 from wcrecall.model.errors import BadOrder, TemplateError
 from wcrecall.model.order import Order
+from wcrecall.plan.methods import MethodOffer
 from wcrecall.plan.paylink import BadPayLink, pay_link
 from wcrecall.plan.planner import Plan, zone_of
 from wcrecall.render.renderer import RenderedEmail, Renderer, format_hold_until
@@ -32,7 +33,7 @@ def compose(
     n: int,
     *,
     hosts: Collection[str],
-    payment_methods: Sequence[str],
+    payment_methods: Sequence[str | MethodOffer],
     now: datetime,
 ) -> Reminder:
     """Reminder `n` of `planned` for `order`, dated `now`. BadOrder when this order's data cannot make an email (its

@@ -124,7 +124,12 @@ class Mailer:
         if self.built is None:
             # Shared by the states of one folder: each compiled template is checked against its source's checksum.
             compiled = None if self.record is None else self.record.parent / "wcrecall-compiled-templates"
-            renderer = Renderer(brand=self.settings.brand, emails_dir=self.settings.emails_path, compiled_dir=compiled)
+            renderer = Renderer(
+                brand=self.settings.brand,
+                emails_dir=self.settings.emails_path,
+                strings_dir=self.settings.strings_path,
+                compiled_dir=compiled,
+            )
             languages = sorted({*self.languages(), self.settings.regional.default_language})
             renderer.check_once(steps=self.steps, languages=languages, record=self.record, save=atomic_write)
             self.built = renderer

@@ -22,6 +22,7 @@ from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcomin
 from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.notes import to_notes
 from wcrecall.recall.rules import draft_recall, rules_for
+from wcrecall.recall.storefacts import rules_for_order
 from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.client import Store
@@ -63,7 +64,7 @@ def look(settings: Settings, store: Store, order_id: int, now: datetime) -> Look
     order = parse_order(store.get_order(order_id))
     notes = store.get_notes(order_id)
     state = State.of(settings, read_only=True).load()
-    rules = rules_for(settings)
+    rules = rules_for_order(rules_for(settings), order, store)  # the store's language, when the order needs it
     since = now - settings.guard.burst_window * 2 - rules.policy.lookback
     history = History.of(state.recalls.values(), now=now, failures_since=since)
     verdict = classify_order(status=order.status, payment_method=order.payment_method, notes=to_notes(notes))

@@ -87,7 +87,7 @@ class Opening:
         self.now, self.rules, self.history = host.now, host.rules, host.history
 
     def _plan(self, recall: Recall, **given: Any) -> Plan:
-        return plan(recall, history=self.history, rules=self.rules, now=self.now, **given)
+        return plan(recall, history=self.history, rules=given.pop("rules", self.rules), now=self.now, **given)
 
     def handle(self, order: Order) -> None:
         """Apply what the sync learned about one order."""
@@ -155,7 +155,10 @@ class Opening:
             self.host.put(recall)
             return
         hold = self.host.facts.hold_minutes() if holds_stock(order) else 0
-        planned = self._plan(recall, order=order, new=True, hold_minutes=hold, rule=verdict.rule, at_send=False)
+        rules = self.host.facts.rules_for(order)  # with the store's language when the buyer's needs it
+        planned = self._plan(
+            recall, order=order, new=True, hold_minutes=hold, rule=verdict.rule, at_send=False, rules=rules
+        )
         if planned.end is not None and planned.end.refused:
             self._refuse(recall, planned.end)  # routing or the country rules
             return

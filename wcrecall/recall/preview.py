@@ -13,8 +13,9 @@ from datetime import datetime
 from wcrecall.config.settings import Settings
 from wcrecall.model.errors import ConfigError
 from wcrecall.model.records import SKIPPED
+from wcrecall.plan.methods import offered_methods
 from wcrecall.plan.paylink import host_of, reported_hosts
-from wcrecall.plan.planner import other_methods, send_view
+from wcrecall.plan.planner import send_view
 from wcrecall.recall.compose import Reminder, compose
 from wcrecall.recall.explain import look
 from wcrecall.render.renderer import Renderer
@@ -45,8 +46,7 @@ def render_preview(settings: Settings, *, order_id: int, step: int, now: datetim
         if host_of(order.payment_url) not in hosts:
             hosts |= reported_hosts(store.system_status()[0])
         suggest = recall.reason in seen.rules.suggest_methods
-        methods = other_methods(store.payment_gateways() if suggest else [], order.payment_method, recall.reason,
-                                seen.rules)  # fmt: skip
+        methods = offered_methods(store.payment_gateways(), order, recall.reason) if suggest else []
     view = replace(planned, lang=sending.lang, hold_minutes=sending.hold_minutes, deadline=sending.deadline)
-    renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path)
+    renderer = Renderer(brand=settings.brand, emails_dir=settings.emails_path, strings_dir=settings.strings_path)
     return compose(settings, renderer, order, view, step, hosts=hosts, payment_methods=methods, now=now)

@@ -272,7 +272,7 @@ class Tick:
         if self._sent_elsewhere(recall, n):
             return
         hold = self.facts.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
-        planned = confirm(planned, recall, order, history=self.history, rules=self.rules, now=self.now,
+        planned = confirm(planned, recall, order, history=self.history, rules=self.facts.rules_for(order), now=self.now,
                           hold_minutes=hold, suppressed=privacy.blocked(self.state, order.email))  # fmt: skip
         if planned.end is not None:
             self.end(recall, planned.end.outcome, planned.end.reason, note=False)

@@ -18,7 +18,6 @@ compiled when the `Renderer` is built, so a broken owner template is reported be
 
 from __future__ import annotations
 
-import gettext
 import hashlib
 import html
 import re
@@ -33,12 +32,13 @@ import jinja2
 import jinja2.bccache
 import jinja2.runtime
 import mjml
-from babel.support import Translations
 
 from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import Order
+from wcrecall.plan.methods import MethodOffer
+from wcrecall.render.catalogs import read_strings, translations
 from wcrecall.render.compiled import _bytecode_cache
 from wcrecall.render.formats import (
     _HTML_SPACE_RE,
@@ -57,7 +57,6 @@ from wcrecall.render.formats import (
     html_to_text,
 )
 from wcrecall.render.locales import (
-    catalog_names,
     method_list,
     regional_locale,
 )
@@ -88,8 +87,8 @@ REASONS = (
     "unknown",
 )
 MAX_ITEMS = 20  # an order with 1,000 lines must still make a short email: the rest is "and N more items"
-DOMAIN = "wcrecall"
 LAYOUT_TEXT = "layout.txt.j2"
+METHOD_WORDS = "method-words.j2"  # the payment methods worded in the buyer's language (plan/methods.py keys)
 
 _STEP_RE = re.compile(r"^step-(\d+)\.mjml\.j2$")
 
@@ -147,8 +146,10 @@ class Renderer:
         emails_dir: Path | None = None,
         locale_dirs: Sequence[Path] = (),
         compiled_dir: Path | None = None,
+        strings_dir: Path | None = None,
     ) -> None:
-        """`compiled_dir`: a private folder where compiled templates are kept from run to run (CompiledTemplates)."""
+        """`compiled_dir`: a private folder where compiled templates are kept from run to run (CompiledTemplates);
+        `strings_dir`: the owner's wording overrides, `<lang>.po` files (render/catalogs.py)."""
         shipped = _shipped_dir()
         directory = Path(emails_dir).expanduser() if emails_dir is not None else shipped
         if not directory.is_dir():
@@ -188,7 +189,14 @@ class Renderer:
             if candidate.is_dir() and candidate.resolve() not in {d.resolve() for d in dirs}:
                 dirs.append(candidate)
         self._locale_dirs = tuple(dirs)
+        self._strings_dir = strings_dir
+        self._strings = read_strings(strings_dir) if strings_dir is not None else {}
         self._gettext_cache: dict[str, dict[str, Callable[..., str]]] = {}
+        self._words_cache: dict[str, dict[str, str]] = {}
+        # An owner's emails folder without its own method words uses the shipped ones.
+        self._words_template = self._templates.get(METHOD_WORDS) or self._env.from_string(
+            (shipped / METHOD_WORDS).read_text(encoding="utf-8")
+        )
 
     def __repr__(self) -> str:
         return f"Renderer(directory={str(self.directory)!r}, steps={self._steps})"
@@ -201,6 +209,19 @@ class Renderer:
         except UnicodeDecodeError:
             raise TemplateError(f"{path}: not UTF-8 text") from None
 
+    def _method_words(self, language: _Language) -> dict[str, str]:
+        """The method keys of plan/methods.py worded in `language` (METHOD_WORDS' `words`)."""
+        key = str(language.locale)
+        if key not in self._words_cache:
+            try:
+                words = getattr(self._words_template.make_module(dict(self._gettext(language))), "words", None)
+            except Exception as exc:  # noqa: BLE001  # anything the template does wrong is the template's error
+                raise _template_error(exc, str(self.directory / METHOD_WORDS)) from None
+            if not isinstance(words, dict):
+                raise TemplateError(f"{self.directory / METHOD_WORDS}: it must set `words` to a dict")
+            self._words_cache[key] = {str(k): str(v) for k, v in words.items()}
+        return self._words_cache[key]
+
     def template_for(self, step: int) -> str:
         """The step's own template, or the highest-numbered one for a step without its own."""
         return self._step_names.get(step) or self._step_names[self._steps[-1]]
@@ -208,18 +229,8 @@ class Renderer:
     def _gettext(self, language: _Language) -> dict[str, Callable[..., str]]:
         key = str(language.locale)
         if key not in self._gettext_cache:
-            chain: gettext.NullTranslations | None = None
-            for directory in self._locale_dirs:
-                try:
-                    found = Translations.load(str(directory), catalog_names(language.locale), domain=DOMAIN)
-                except Exception as exc:  # noqa: BLE001  # a damaged .mo raises anything from OSError to struct.error
-                    raise TemplateError(f"{directory}: the {key} catalog {DOMAIN}.mo cannot be read ({exc})") from None
-                if isinstance(found, Translations):  # load() returns NullTranslations when there is no catalog
-                    if chain is None:
-                        chain = found
-                    else:
-                        chain.add_fallback(found)
-            self._gettext_cache[key] = _gettext_functions(chain or gettext.NullTranslations(), rtl=language.rtl)
+            chain = translations(language.locale, strings=self._strings, locale_dirs=self._locale_dirs)
+            self._gettext_cache[key] = _gettext_functions(chain, rtl=language.rtl)
         return self._gettext_cache[key]
 
     def check(self, *, steps: int = 3, languages: Sequence[str] = ("en",)) -> None:
@@ -229,7 +240,11 @@ class Renderer:
         """
         samples = (
             (sample_order(guest=False, items=3), None, ()),
-            (sample_order(guest=True, items=MAX_ITEMS + 5), "customer_input", ("PayPal", "Bank transfer")),
+            (
+                sample_order(guest=True, items=MAX_ITEMS + 5),
+                "customer_input",
+                (MethodOffer(key="another_card"), MethodOffer(name="PayPal"), MethodOffer(key="bank_transfer")),
+            ),
         )
         for lang in languages:
             for step in range(1, steps + 1):
@@ -254,7 +269,7 @@ class Renderer:
         digest = hashlib.sha256()
         for part in (__version__, repr(self._brand), str(steps), ",".join(sorted(set(languages)))):
             digest.update(part.encode("utf-8") + b"\0")
-        for folder in (self.directory, *self._locale_dirs):
+        for folder in (self.directory, *self._locale_dirs, *([self._strings_dir] if self._strings_dir else [])):
             for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
                 digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
@@ -302,7 +317,7 @@ class Renderer:
         pay_url: str,
         lang: str = "en",
         reason: str | None = None,
-        payment_methods: Sequence[str] = (),
+        payment_methods: Sequence[str | MethodOffer] = (),
         hold_until: str = "",
     ) -> RenderedEmail:
         """One reminder. Raises TemplateError if a template fails; ValueError for a bad kind, step or pay_url."""
@@ -314,7 +329,11 @@ class Renderer:
             raise ValueError("pay_url must be an http(s) address without spaces or control characters")
         language = _language(lang)
         shown = order.line_items[:MAX_ITEMS]
-        methods = [m for m in dict.fromkeys(clean(p) for p in payment_methods) if m]
+        words = self._method_words(language)
+        named = (
+            (words.get(p.key, p.key) if p.key else p.name) if isinstance(p, MethodOffer) else p for p in payment_methods
+        )
+        methods = [m for m in dict.fromkeys(clean(p) for p in named) if m]
         first, last = clean(order.first_name), clean(order.last_name)
         # html lang: the buyer's full locale (es-MX, the formats' locale), so screen readers pick the regional voice
         tag = str(regional_locale(language.locale, clean(order.country))).replace("_", "-")

@@ -180,7 +180,7 @@ def _sample_message_check(settings: Settings, now: datetime) -> Check:
 
     order = sample_order(guest=False, items=1)
     try:
-        rendered = Renderer(brand=settings.brand, emails_dir=settings.emails_path).render(
+        rendered = Renderer(brand=settings.brand, emails_dir=settings.emails_path, strings_dir=settings.strings_path).render(
             order=order, step=1, total_steps=1, kind="failed", pay_url=order.payment_url,
             lang=settings.regional.default_language,
         )  # fmt: skip
@@ -217,7 +217,9 @@ def _template_check(settings: Settings) -> Check:
     steps = max((len(d) for d in settings.recall.delays.values()), default=1)
     languages = shipped_languages()
     try:
-        Renderer(brand=settings.brand, emails_dir=settings.emails_path).check(steps=steps, languages=languages)
+        Renderer(brand=settings.brand, emails_dir=settings.emails_path, strings_dir=settings.strings_path).check(
+            steps=steps, languages=languages
+        )
     except WcrecallError as exc:
         return Check("templates", FAIL, str(exc), "fix the template named above, or empty recall.emails_dir")
     return Check("templates", OK, f"{steps} step(s) compile in {len(languages)} language(s)")

@@ -1,10 +1,22 @@
-"""The language to write to a buyer in: order meta from a multilingual plugin, else the billing country's languages
-(Babel's CLDR territory data, with named overrides), else the store default, always one that has a catalog.
+"""The language to write to a buyer in, from the strongest signal to the weakest, always one that has a catalog:
+
+1. the order's site language meta: the language a multilingual plugin recorded the order in (LANGUAGE_META_KEYS);
+2. the billing country's languages (Babel's CLDR territory data, with named overrides), unless the buyer's name is
+   written only in a script that language is not written in: a buyer in the Gulf named "John Smith" most likely
+   does not read Arabic (NAME_SCRIPTS);
+3. the store's language (WordPress's site language, `GET /system_status` environment.language): the language the
+   buyer saw at checkout on a store without a multilingual plugin;
+4. the store default (`regional.default_language`).
+
+The buyer's account locale (the WordPress user's `locale`) is not a signal here: WooCommerce keeps it out of the
+REST customer (`locale` is one of WC_Customer_Data_Store's internal meta keys, and the customer schema has no such
+field), and WordPress's own users route does not take a WooCommerce key.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,6 +24,8 @@ from importlib import resources
 
 from babel.languages import get_official_languages
 
+from wcrecall.i18n import _
+from wcrecall.model.order import Order
 from wcrecall.plan.regional.states import STATE_LANGUAGES
 
 __all__ = [
@@ -22,6 +36,10 @@ __all__ = [
     "babel_languages",
     "choose_language",
     "country_languages",
+    "needs_store_language",
+    "order_language",
+    "order_needs_store_language",
+    "reported_language",
     "normalize_language",
     "state_code",
 ]
@@ -105,10 +123,31 @@ _FALLBACKS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The scripts a language is written in, as the first word of Unicode character names; every other language is written
+# in Latin script. A name with letters but none in these scripts does not fit the language (Japanese names are
+# written in kanji or kana; a Japanese buyer who types "Haruto Sato" chose Latin letters on this store).
+NAME_SCRIPTS: dict[str, frozenset[str]] = {
+    "ar": frozenset({"ARABIC"}),
+    "fa": frozenset({"ARABIC"}),
+    "ur": frozenset({"ARABIC"}),
+    "he": frozenset({"HEBREW"}),
+    "ja": frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+    "zh_Hans": frozenset({"CJK"}),
+    "zh_Hant": frozenset({"CJK"}),
+    "ko": frozenset({"HANGUL", "CJK"}),
+    "ru": frozenset({"CYRILLIC"}),
+    "uk": frozenset({"CYRILLIC"}),
+    "bg": frozenset({"CYRILLIC"}),
+    "el": frozenset({"GREEK"}),
+    "th": frozenset({"THAI"}),
+}
+_LATIN = frozenset({"LATIN"})
+
+
 @dataclass(frozen=True)
 class LanguageChoice:
     lang: str  # one of `available`, as spelled there (or the store default as configured)
-    why: str  # "order meta wpml_language=de", "billing country DE", "store default"
+    why: str  # for the owner: "order's site language meta wpml_language=de", "billing country DE", "store default"
 
 
 def normalize_language(tag: str) -> str | None:
@@ -169,25 +208,43 @@ def shipped_catalog(tag: str, available: Collection[str] = SUPPORTED_LANGUAGES) 
     return None if key is None else _catalog(key, {name: name for name in available})
 
 
-def choose_language(
-    *,
-    meta: Mapping[str, str],
-    country: str,
-    default: str,
-    available: Collection[str] = SUPPORTED_LANGUAGES,
-    state: str = "",
-) -> LanguageChoice:
-    """The language to write to this buyer in: order meta, then billing country (and state), then the store default.
-
-    Only languages in `available` are chosen from meta and country; a plugin's "pl" without a Polish catalog moves
-    on to the next source, and `why` says it was skipped.
-    """
+def _catalogs(available: Collection[str]) -> dict[str, str]:
     catalogs: dict[str, str] = {}
     for name in available:
         key = normalize_language(name)
         if key is not None:
             catalogs.setdefault(key, name)
-    skipped: list[str] = []
+    return catalogs
+
+
+def name_fits(name: str, lang: str) -> bool:
+    """Whether `name` may be written in language `lang`: it has no letters, or a letter in a script `lang` uses."""
+    scripts = NAME_SCRIPTS.get(normalize_language(lang) or lang, _LATIN)
+    letters = [unicodedata.name(char, "").split(" ")[0] for char in name if char.isalpha()]
+    return not letters or any(script in scripts for script in letters)
+
+
+def _script_of(lang: str) -> str:
+    """The script `lang` writes names in, for the owner ("Arabic", "Japanese")."""
+    labels = {
+        "ja": _("Japanese"),
+        "ko": _("Korean"),
+        "zh_Hans": _("Chinese"),
+        "zh_Hant": _("Chinese"),
+        "he": _("Hebrew"),
+        "el": _("Greek"),
+        "th": _("Thai"),
+    }
+    scripts = NAME_SCRIPTS.get(lang, _LATIN)
+    return labels.get(lang) or (
+        _("Arabic") if "ARABIC" in scripts else _("Cyrillic") if "CYRILLIC" in scripts else _("Latin")
+    )
+
+
+def _before_store(
+    meta: Mapping[str, str], country: str, state: str, name: str, catalogs: Mapping[str, str], skipped: list[str]
+) -> LanguageChoice | None:
+    """The choice of the order meta or the billing country, or None when neither decides (reasons in `skipped`)."""
     for meta_key in LANGUAGE_META_KEYS:
         value = meta.get(meta_key)
         if value is None or not str(value).strip():
@@ -195,27 +252,102 @@ def choose_language(
         key = normalize_language(str(value))
         found = _catalog(key, catalogs) if key is not None else None
         if key is None:
-            skipped.append(f"order meta {meta_key} is not a language")
+            skipped.append(_("order's site language meta {key} is not a language").format(key=meta_key))
         elif found is not None:
-            return LanguageChoice(found, _with_skipped(f"order meta {meta_key}={value.strip()}", skipped))
+            why = _("order's site language meta {key}={value}").format(key=meta_key, value=value.strip())
+            return LanguageChoice(found, _with_skipped(why, skipped))
         else:
-            skipped.append(f"order meta {meta_key}={value.strip()} has no catalog")
+            skipped.append(
+                _("order's site language meta {key}={value} has no catalog").format(key=meta_key, value=value.strip())
+            )
     code = country.strip().upper()
     region = state_code(code, state)
-    for key in country_languages(code, region):
-        found = _catalog(key, catalogs)
-        if found is not None:
-            where = f"billing country {code}, state {region}" if (code, region) in STATE_LANGUAGES else ""
-            return LanguageChoice(found, _with_skipped(where or f"billing country {code}", skipped))
+    candidates = [found for key in country_languages(code, region) if (found := _catalog(key, catalogs)) is not None]
+    fitting = next((found for found in candidates if name_fits(name, found)), None)
+    if fitting is not None:
+        if (code, region) in STATE_LANGUAGES:
+            where = _("billing country {code}, state {region}").format(code=code, region=region)
+        else:
+            where = _("billing country {code}").format(code=code)
+        return LanguageChoice(fitting, _with_skipped(where, skipped))
+    if candidates:
+        why = _("billing country {code}: the name is not written in {script} script")
+        skipped.append(why.format(code=code, script=_script_of(candidates[0])))
+        return None
     if code:
-        skipped.append(f"billing country {code} has no catalog")
+        skipped.append(_("billing country {code} has no catalog").format(code=code))
+    return None
+
+
+def needs_store_language(
+    *,
+    meta: Mapping[str, str],
+    country: str,
+    state: str = "",
+    name: str = "",
+    available: Collection[str] = SUPPORTED_LANGUAGES,
+) -> bool:
+    """Whether the store's language takes part in `choose_language` for this order (the meta and the billing country
+    do not decide), so a caller reads it from the store only then."""
+    return _before_store(meta, country, state, name, _catalogs(available), []) is None
+
+
+def choose_language(
+    *,
+    meta: Mapping[str, str],
+    country: str,
+    default: str,
+    available: Collection[str] = SUPPORTED_LANGUAGES,
+    state: str = "",
+    name: str = "",
+    store: str = "",
+) -> LanguageChoice:
+    """The language to write to this buyer in (the module docstring gives the order). `name`: the buyer's billing
+    name; `store`: the store's language as WordPress reports it ("en_US"), "" when unknown.
+
+    Only languages in `available` are chosen; a plugin's "pl" without a Polish catalog moves on to the next source,
+    and `why` says it was skipped.
+    """
+    catalogs = _catalogs(available)
+    skipped: list[str] = []
+    decided = _before_store(meta, country, state, name, catalogs, skipped)
+    if decided is not None:
+        return decided
+    key = normalize_language(store) if store else None
+    found = _catalog(key, catalogs) if key else None
+    if found is not None:
+        return LanguageChoice(found, _with_skipped(_("store language {tag}").format(tag=store.strip()), skipped))
     key = normalize_language(default)
     found = _catalog(key, catalogs) if key else None
-    return LanguageChoice(found or default, _with_skipped("store default", skipped))
+    return LanguageChoice(found or default, _with_skipped(_("store default"), skipped))
+
+
+def order_language(order: Order, *, default: str, store: str = "") -> LanguageChoice:
+    """`choose_language` for an order: its meta, billing country and state, and the buyer's billing name."""
+    return choose_language(
+        meta=order.meta, country=order.country, state=order.state, default=default, name=_name(order), store=store
+    )
+
+
+def order_needs_store_language(order: Order) -> bool:
+    """`needs_store_language` for an order."""
+    return needs_store_language(meta=order.meta, country=order.country, state=order.state, name=_name(order))
+
+
+def reported_language(system_status: object) -> str:
+    """WordPress's site language from a `GET /system_status` answer (environment.language, e.g. "en_US"); "" when
+    it is missing or not a language tag."""
+    environment = system_status.get("environment") if isinstance(system_status, dict) else None
+    value = environment.get("language") if isinstance(environment, dict) else None
+    return value.strip() if isinstance(value, str) and normalize_language(value) is not None else ""
+
+
+def _name(order: Order) -> str:
+    return f"{order.first_name} {order.last_name}".strip()
 
 
 def _with_skipped(why: str, skipped: list[str]) -> str:
-    return f"{why} ({'; '.join(skipped)})" if skipped else why
+    return _("{why} ({skipped})").format(why=why, skipped="; ".join(skipped)) if skipped else why
 
 
 def state_code(country: str, state: str) -> str:

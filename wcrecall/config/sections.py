@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import re
 import ssl
 from collections.abc import Mapping
@@ -103,6 +104,27 @@ def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSetti
     return dataclasses.replace(store, ca_bundle=str(path))
 
 
+def parse_nameserver(text: str) -> tuple[str, int] | None:
+    """`mail.nameserver` (`IP`, `IP:port`, `[IPv6]:port`) -> (IP, port); None when empty (the system's DNS)."""
+    if not text:
+        return None
+    host, port, address = text, "53", ""
+    if text.startswith("["):
+        host, _close, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address, number = str(ipaddress.ip_address(host)), int(port)
+    except ValueError:
+        number = 0
+    if not 0 < number < 65536:
+        raise ConfigError(
+            f"mail.nameserver: expected an IP address and optional port, like 127.0.0.1:5353, got {text!r}"
+        )
+    return address, number
+
+
 @dataclass(frozen=True, kw_only=True)
 class MailSettings:
     transport: str = "smtp"
@@ -116,6 +138,8 @@ class MailSettings:
     outbox: str = "outbox"
     sendmail_path: str = "/usr/sbin/sendmail"
     timeout: float = 30.0
+    dkim_selector: str = ""  # the provider's DKIM selector, for doctor's deliverability check; empty: try common ones
+    nameserver: str = ""  # DNS server for doctor's deliverability check, e.g. 127.0.0.1:5353; empty: the system's
 
     def check(self) -> None:
         if self.transport not in ("smtp", "sendmail", "file"):
@@ -131,6 +155,9 @@ class MailSettings:
             raise ConfigError(
                 "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
             )
+        if self.dkim_selector and not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", self.dkim_selector):
+            raise ConfigError(f"mail.dkim_selector: expected a selector like google or s1, got {self.dkim_selector!r}")
+        parse_nameserver(self.nameserver)
 
     @property
     def effective_port(self) -> int:

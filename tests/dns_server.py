@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -30,15 +31,17 @@ def _rdata(kind: str, value: str) -> Any:
 
 
 class _Resolver(BaseResolver):  # type: ignore[misc]
-    def __init__(self, zone: Zone, queries: list[tuple[str, str]]) -> None:
+    def __init__(self, zone: Zone, queries: list[tuple[str, str]], delay: float) -> None:
         self.zone = {name.lower().rstrip("."): list(records) for name, records in zone.items()}
         self.queries = queries
+        self.delay = delay
 
     def resolve(self, request: DNSRecord, handler: Any) -> DNSRecord:
         reply = request.reply()
         name = str(request.q.qname).lower().rstrip(".")
         kind = QTYPE[request.q.qtype]
         self.queries.append((name, kind))
+        time.sleep(self.delay)
         if name not in self.zone:
             reply.header.rcode = RCODE.NXDOMAIN
             return reply
@@ -63,10 +66,11 @@ def _free_port() -> int:
 
 
 class DnsServer:
-    def __init__(self, zone: Zone) -> None:
+    def __init__(self, zone: Zone, *, delay: float = 0.0) -> None:
+        """`delay`: seconds before each answer (a slow server)."""
         self.queries: list[tuple[str, str]] = []
         self.port = _free_port()
-        resolver = _Resolver(zone, self.queries)
+        resolver = _Resolver(zone, self.queries, delay)
         logger = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data", prefix=False)
         self._servers = [
             DNSServer(resolver, address="127.0.0.1", port=self.port, tcp=tcp, logger=logger) for tcp in (False, True)

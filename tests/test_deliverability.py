@@ -124,6 +124,14 @@ def test_redirect_is_followed_for_the_host_and_the_all() -> None:
     assert checks["SPF"].level == OK and "~all" in checks["SPF"].message
 
 
+def test_a_host_given_as_an_address_is_authorised_by_that_address() -> None:
+    spf = run(changed(shop_test=[("TXT", "v=spf1 mx -all")]), host="93.184.215.20")["SPF"]
+    assert (
+        spf.level == FAIL
+        and "add ip4:93.184.215.20 to the TXT record at shop.test: v=spf1 mx ip4:93.184.215.20 -all" in spf.fix
+    )
+
+
 def test_a_relay_on_this_machine_is_not_judged_by_its_loopback_address() -> None:
     """mail.host 127.0.0.1: receivers see the relay's public address, which doctor cannot know."""
     spf = run(GOOD, host="127.0.0.1")["SPF"]
@@ -194,6 +202,20 @@ def test_dns_that_never_answers_or_is_down_is_one_warning() -> None:
     assert "mail.nameserver" in checks[0].fix
     down = deliverability_checks(mail(type("Down", (), {"address": f"127.0.0.1:{_dead_port()}"})()), budget=0.5)
     assert [(c.name, c.level) for c in down] == [("deliverability", WARN)]
+
+
+def test_the_budget_is_for_the_whole_section_not_for_each_lookup() -> None:
+    """A server that answers every query, slowly: each lookup alone is quick enough, all of them together are not."""
+    with DnsServer(GOOD, delay=0.15) as slow:
+        checks = deliverability_checks(mail(slow, dkim_selector=""), budget=0.6)
+    assert [(c.name, c.level) for c in checks] == [("deliverability", WARN)]
+    assert 1 <= len(slow.queries) <= 6
+
+
+def test_record_text_reaches_the_terminal_without_control_characters() -> None:
+    """A TXT record is the domain's text, not ours: an escape sequence in it is shown inert."""
+    spf = run(changed(shop_test=[("TXT", "v=spf1 ip4:93.184.215.10 \x1b[2J -all")]), host="127.0.0.1")["SPF"]
+    assert "\x1b" not in spf.message + spf.fix
 
 
 def test_the_file_transport_sends_nothing_and_asks_no_dns() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import ipaddress
 import re
 import ssl
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ import platformdirs
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
+from wcrecall.model.nameserver import parse_nameserver
 
 APP = "wcrecall"
 ENV_PREFIX = "WCRECALL_"
@@ -102,27 +102,6 @@ def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSetti
     except OSError as exc:
         raise ConfigError(f"store.ca_bundle: {path} cannot be read ({exc.strerror or exc})") from None
     return dataclasses.replace(store, ca_bundle=str(path))
-
-
-def parse_nameserver(text: str) -> tuple[str, int] | None:
-    """`mail.nameserver` (`IP`, `IP:port`, `[IPv6]:port`) -> (IP, port); None when empty (the system's DNS)."""
-    if not text:
-        return None
-    host, port, address = text, "53", ""
-    if text.startswith("["):
-        host, _close, rest = text[1:].partition("]")
-        port = rest.removeprefix(":") or port
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    try:
-        address, number = str(ipaddress.ip_address(host)), int(port)
-    except ValueError:
-        number = 0
-    if not 0 < number < 65536:
-        raise ConfigError(
-            f"mail.nameserver: expected an IP address and optional port, like 127.0.0.1:5353, got {text!r}"
-        )
-    return address, number
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ reports, alignment) and DKIM (the key of `mail.dkim_selector`, or of a common pr
 whether the domain meets Gmail's and Yahoo's 2024 rules for bulk senders. Each problem comes with the record to add or
 change, built from the owner's own domain and host. The records are judged in `setup/mailrecords.py`.
 
-DNS is asked with dnspython, at `mail.nameserver` or the system's resolver, within one budget for the whole section
+DNS is asked through `setup/dnslookup.py` (dnspython), at `mail.nameserver` or the system's resolver, within one budget for the whole section
 (DNS_BUDGET seconds): DNS that is down or slow gives one WARN, never a hang and never a FAIL. A FAIL is kept for records
 that are broken as published (two SPF records, +all or ?all, the sending host left out): doctor exits 1 for those, as
 it does for any setting that keeps reminders from arriving.
@@ -14,17 +14,13 @@ it does for any setting that keeps reminders from arriving.
 from __future__ import annotations
 
 import ipaddress
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import dns.exception
-import dns.resolver
-
-from wcrecall.config.sections import MailSettings, parse_nameserver
+from wcrecall.config.sections import MailSettings
 from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
 from wcrecall.setup.checks import FAIL, OK, WARN, Check
+from wcrecall.setup.dnslookup import Dns, DnsTrouble
 from wcrecall.setup.mailrecords import (
     Dmarc,
     SpfError,
@@ -72,63 +68,6 @@ PROVIDER_INCLUDES = {
 }
 
 
-class DnsTrouble(Exception):
-    """DNS did not answer in time, or not at all."""
-
-
-class Dns:
-    """The lookups of one deliverability check, sharing one deadline; a name that does not exist answers []."""
-
-    def __init__(self, nameserver: str, budget: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._deadline = clock() + budget
-        server = parse_nameserver(nameserver)
-        try:
-            self._resolver = dns.resolver.Resolver(configure=server is None)
-        except dns.exception.DNSException as exc:
-            raise DnsTrouble(str(exc) or type(exc).__name__) from None
-        if server is not None:
-            self._resolver.nameservers = [server[0]]
-            self._resolver.port = server[1]
-        self._cache: dict[tuple[str, str], list[str]] = {}
-
-    def _ask(self, name: str, rdtype: str) -> list[str]:
-        key = (name.lower().rstrip("."), rdtype)
-        if key in self._cache:
-            return self._cache[key]
-        left = self._deadline - self._clock()
-        if left <= 0:
-            raise DnsTrouble(_("no answer within {seconds:g} s").format(seconds=DNS_BUDGET))
-        try:
-            answer = self._resolver.resolve(key[0] + ".", rdtype, lifetime=left, search=False, raise_on_no_answer=False)
-            found = [_text(rdata, rdtype) for rdata in answer]
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            found = []
-        except dns.exception.Timeout:
-            raise DnsTrouble(_("no answer within {seconds:g} s").format(seconds=DNS_BUDGET)) from None
-        except dns.exception.DNSException as exc:
-            raise DnsTrouble(str(exc) or type(exc).__name__) from None
-        self._cache[key] = found
-        return found
-
-    def txt(self, name: str) -> list[str]:
-        return self._ask(name, "TXT")
-
-    def addresses(self, name: str) -> list[str]:
-        return self._ask(name, "A") + self._ask(name, "AAAA")
-
-    def mx(self, name: str) -> list[str]:
-        return self._ask(name, "MX")
-
-
-def _text(rdata: object, rdtype: str) -> str:
-    if rdtype == "TXT":
-        return b"".join(getattr(rdata, "strings", ())).decode("utf-8", "replace")
-    if rdtype == "MX":
-        return str(getattr(rdata, "exchange", "")).rstrip(".")
-    return str(getattr(rdata, "address", rdata))
-
-
 @dataclass
 class Findings:
     """What the section learnt, for the alignment and bulk-sender lines."""
@@ -174,6 +113,18 @@ def _provider_include(host: str) -> str | None:
     return next((inc for tail, inc in PROVIDER_INCLUDES.items() if host == tail or host.endswith("." + tail)), None)
 
 
+def _spf_term(host: str, include: str | None) -> str:
+    """The SPF term that authorises `host`: its provider's include, its address, its name; `a mx` (this domain's own
+    servers) for a relay on this machine or no host (sendmail)."""
+    if include:
+        return f"include:{include}"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"a:{host}" if host and host != "localhost" else "a mx"
+    return f"ip{address.version}:{address}" if address.is_global else "a mx"
+
+
 def _sender_addresses(lookup: Dns, mail: MailSettings) -> tuple[list[str], bool]:
     """The SMTP host's addresses and whether receivers see them (False: a relay on this machine or the local
     network, or sendmail, whose public address doctor cannot know)."""
@@ -198,7 +149,7 @@ def _spf_check(lookup: Dns, mail: MailSettings, found: Findings) -> Check:
     domain = found.domain
     host = mail.host.lower() if mail.transport == "smtp" else ""
     include = _provider_include(host)
-    mechanism = f"include:{include}" if include else (f"a:{host}" if host else "a mx")
+    mechanism = _spf_term(host, include)
     example = f"v=spf1 {mechanism} ~all"
     records = spf_records(lookup.txt(domain))
     if not records:

@@ -93,6 +93,7 @@ def test_softfail_all_passes_with_the_advice_to_move_to_minus_all() -> None:
         ),
         ([("TXT", "v=spf1 +all")], FAIL, "end the TXT record at shop.test with ~all (or -all): v=spf1 ~all"),
         ([("TXT", "v=spf1 a:smtp.mailer.test ?all")], FAIL, "v=spf1 a:smtp.mailer.test ~all"),
+        ([("TXT", "v=spf1 a:smtp.mailer.test")], FAIL, "with ~all (or -all): v=spf1 a:smtp.mailer.test ~all"),
         (
             [("TXT", "v=spf1 ip4:198.51.100.0/24 -all")],
             FAIL,
@@ -100,7 +101,7 @@ def test_softfail_all_passes_with_the_advice_to_move_to_minus_all() -> None:
         ),
         ([("TXT", "v=spf1 include:nowhere.test -all")], FAIL, "at most 10 lookups"),
     ],
-    ids=["no-spf", "two-spf", "plus-all", "neutral-all", "host-not-covered", "include-without-record"],
+    ids=["no-spf", "two-spf", "plus-all", "neutral-all", "no-all", "host-not-covered", "include-without-record"],
 )
 def test_each_broken_spf_names_its_fix(records: list[tuple[str, str]], level: str, fix: str) -> None:
     checks = run(changed(shop_test=records))
@@ -134,8 +135,11 @@ def test_a_host_given_as_an_address_is_authorised_by_that_address() -> None:
 
 def test_a_relay_on_this_machine_is_not_judged_by_its_loopback_address() -> None:
     """mail.host 127.0.0.1: receivers see the relay's public address, which doctor cannot know."""
-    spf = run(GOOD, host="127.0.0.1")["SPF"]
-    assert spf.level == OK and "make sure it lists the public address of that server" in spf.message
+    for host in ("127.0.0.1", "localhost"):
+        spf = run(GOOD, host=host)["SPF"]
+        assert spf.level == OK and "make sure it lists the public address of that server" in spf.message, spf
+    missing = run(changed(shop_test=[]), host="localhost")["SPF"]
+    assert "add a TXT record at shop.test: v=spf1 a mx ~all" in missing.fix
 
 
 @pytest.mark.parametrize(
@@ -210,6 +214,14 @@ def test_the_budget_is_for_the_whole_section_not_for_each_lookup() -> None:
         checks = deliverability_checks(mail(slow, dkim_selector=""), budget=0.6)
     assert [(c.name, c.level) for c in checks] == [("deliverability", WARN)]
     assert 1 <= len(slow.queries) <= 6
+
+
+def test_the_common_selectors_are_asked_together_within_the_budget() -> None:
+    """Without mail.dkim_selector a dozen names are tried: asked one after another from a slow server they would
+    outlast the budget, asked together they do not."""
+    with DnsServer(changed(s1__domainkey_shop_test=None), delay=0.1) as slow:
+        checks = {c.name: c for c in deliverability_checks(mail(slow, dkim_selector=""), budget=1.2)}
+    assert checks["DKIM"].level == WARN and "common selectors" in checks["DKIM"].message, checks
 
 
 def test_record_text_reaches_the_terminal_without_control_characters() -> None:

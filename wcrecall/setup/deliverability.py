@@ -128,7 +128,7 @@ def _spf_term(host: str, include: str | None) -> str:
 def _sender_addresses(lookup: Dns, mail: MailSettings) -> tuple[list[str], bool]:
     """The SMTP host's addresses and whether receivers see them (False: a relay on this machine or the local
     network, or sendmail, whose public address doctor cannot know)."""
-    if mail.transport != "smtp":
+    if mail.transport != "smtp" or mail.host.lower() == "localhost":
         return [], False
     try:
         found = [str(ipaddress.ip_address(mail.host.strip("[]")))]
@@ -175,10 +175,13 @@ def _spf_check(lookup: Dns, mail: MailSettings, found: Findings) -> Check:
                      _("make it one TXT record at {domain} with at most 10 lookups, like {example}").format(
                          domain=domain, example=example))  # fmt: skip
     if qualifier in ("+", "?", None):
-        weak = {"+": "+all", "?": "?all", None: _("no all")}[qualifier]
         safer = record.replace(" +all", " ~all").replace(" ?all", " ~all") if qualifier else f"{record} ~all"
-        return Check("SPF", FAIL, _("the SPF record of {domain} ends in {term}: it does not stop anyone from sending "
-                                    "mail as {domain}").format(domain=domain, term=weak),
+        problem = _("the SPF record of {domain} ends in {term}: it does not stop anyone from sending mail as "
+                    "{domain}").format(domain=domain, term=f"{qualifier}all")  # fmt: skip
+        if qualifier is None:
+            problem = _("the SPF record of {domain} has no all at its end: it does not stop anyone from sending mail "
+                        "as {domain}").format(domain=domain)  # fmt: skip
+        return Check("SPF", FAIL, problem,
                      _("end the TXT record at {domain} with ~all (or -all): {example}").format(
                          domain=domain, example=safer))  # fmt: skip
     if not visible or not host:
@@ -293,6 +296,7 @@ def _dkim_checks(lookup: Dns, mail: MailSettings, found: Findings) -> list[Check
                                       "selector {selector}").format(record=record, selector=selector),
                       _("publish the DKIM record your mail provider gives you as a TXT record at {record}, or "
                         "correct mail.dkim_selector").format(record=record))]  # fmt: skip
+    lookup.prefetch_txt([f"{selector}._domainkey.{name}" for name in where for selector in COMMON_SELECTORS])
     for name in where:
         for selector, provider in COMMON_SELECTORS.items():
             if dkim_key(lookup.txt(f"{selector}._domainkey.{name}")):

@@ -330,7 +330,7 @@ def _alignment_check(found: Findings) -> Check:
     if not spf_aligned and not dkim_aligned:
         return Check(name, WARN, _("neither SPF nor DKIM passes for {domain} itself: DMARC fails for the "
                                    "reminders").format(domain=domain),
-                     _("fix the SPF or DKIM line above"))  # fmt: skip
+                     _("follow the SPF and DKIM lines above"))  # fmt: skip
     return Check(name, OK, _("the reminders pass DMARC for {domain} ({how})").format(
         domain=domain, how=" + ".join(k for k, ok in (("SPF", spf_aligned), ("DKIM", dkim_aligned)) if ok)))  # fmt: skip
 
@@ -353,6 +353,6 @@ def _bulk_sender_check(found: Findings) -> Check:
     if missing:
         return Check(name, WARN, _("{domain} does not meet Gmail's and Yahoo's 2024 rules for bulk senders: {missing} "
                                    "missing").format(domain=found.domain, missing=", ".join(missing)),
-                     _("fix the lines above; reminders may otherwise go to spam or be refused"))  # fmt: skip
+                     _("follow the lines above; until then reminders may go to spam or be refused"))  # fmt: skip
     return Check(name, OK, _("{domain} meets Gmail's and Yahoo's 2024 rules for bulk senders (SPF, DKIM, DMARC, "
                              "alignment)").format(domain=found.domain))  # fmt: skip

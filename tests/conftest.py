@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from dns_server import DnsServer
 from e2e import NOW, SMTP_PASSWORD
 from prerequisites import SKIPPED
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox import SandboxStore
+
+
+@pytest.fixture(scope="session", autouse=True)
+def local_dns() -> Iterator[None]:
+    """doctor's deliverability lookups go to an empty DNS server on 127.0.0.1 (every name: NXDOMAIN), never further;
+    tests that serve records pass their own server in mail.nameserver."""
+    with DnsServer({}) as server, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WCRECALL_MAIL_NAMESERVER", server.address)
+        yield
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
+from wcrecall.model.nameserver import parse_nameserver
 
 APP = "wcrecall"
 ENV_PREFIX = "WCRECALL_"
@@ -117,6 +118,8 @@ class MailSettings:
     outbox: str = "outbox"
     sendmail_path: str = "/usr/sbin/sendmail"
     timeout: float = 30.0
+    dkim_selector: str = ""  # the provider's DKIM selector, for doctor's deliverability check; empty: try common ones
+    nameserver: str = ""  # DNS server for doctor's deliverability check, e.g. 127.0.0.1:5353; empty: the system's
 
     def check(self) -> None:
         if self.transport not in ("smtp", "sendmail", "file"):
@@ -132,6 +135,9 @@ class MailSettings:
             raise ConfigError(
                 "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
             )
+        if self.dkim_selector and not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", self.dkim_selector):
+            raise ConfigError(f"mail.dkim_selector: expected a selector like google or s1, got {self.dkim_selector!r}")
+        parse_nameserver(self.nameserver)
 
     @property
     def effective_port(self) -> int:

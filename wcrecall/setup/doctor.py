@@ -40,6 +40,7 @@ from wcrecall.setup.checks import (
     exit_code,
     format_report,
 )
+from wcrecall.setup.deliverability import deliverability_checks
 
 __all__ = [
     "CLOCK_FAIL",
@@ -280,6 +281,7 @@ def run_checks(
     checks = [check_config_file(settings.config_path), check_https(settings.store.url)]
     checks += _store_checks(settings, now, store_factory or _default_store)
     checks += _mail_checks(settings)
+    checks += deliverability_checks(settings.mail)
     checks.append(_template_check(settings))
     checks.append(_sample_message_check(settings, now))
     checks += _state_checks(settings)

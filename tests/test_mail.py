@@ -8,7 +8,6 @@ import email.policy
 import os
 import re
 import stat
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
@@ -446,11 +445,9 @@ def test_smtp_drop_after_data_is_uncertain_and_not_resent(smtp_server: SmtpServe
 
 def test_smtp_timeout_after_data_is_uncertain(smtp_server: SmtpServer) -> None:
     """No reply to the final dot within mail.timeout: MailUncertain, not MailTemporaryError."""
-    smtp_server.stall_after_data = 5
-    started = time.monotonic()
+    smtp_server.stall_after_data = 5  # it would answer 250 after 5 s: MailUncertain means the timeout ended the wait
     with open_transport(smtp_server.mail_settings(timeout=0.5)) as transport, pytest.raises(MailUncertain):
         transport.send(message())
-    assert time.monotonic() - started < 3
 
 
 def test_smtp_check_logs_in_without_sending() -> None:
@@ -541,11 +538,10 @@ def test_sendmail_missing_binary_is_a_settings_error(tmp_path: Path) -> None:
 
 def test_sendmail_timeout_is_uncertain(tmp_path: Path) -> None:
     """sendmail that read the message but did not exit in time may have queued it: MailUncertain."""
+    # the fake exits 0 after 10 s: MailUncertain means the timeout ended the wait, not sendmail's answer
     transport = open_transport(sendmail_settings(fake_sendmail(tmp_path, sleep=10), timeout=0.5))
-    started = time.monotonic()
     with pytest.raises(MailUncertain):
         transport.send(message())
-    assert time.monotonic() - started < 3
 
 
 # --- outbox files --------------------------------------------------------------------------------------------------

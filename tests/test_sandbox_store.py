@@ -204,12 +204,10 @@ def test_sandbox_demo_seed_has_the_cases_the_demo_needs() -> None:
     assert all(demo.get_order(i)["status"] == "cancelled" for i in info.pending_to_be_cancelled)
 
 
-def test_sandbox_generate_orders_is_fast_and_queryable() -> None:
+def test_sandbox_generate_orders_is_queryable() -> None:
     """generate_orders(): ids ascending with date, failed share respected, modified index used by queries."""
     bulk = Store(now=NOW)
-    started = time.perf_counter()
     ids = bulk.generate_orders(5000, start=NOW - timedelta(days=30), end=NOW, failed_share=0.2, seed=3)
-    assert time.perf_counter() - started < 2
     assert len(ids) == 5000 and bulk.count_orders() == 5000
     failed = bulk.find_orders(OrderQuery(statuses=frozenset({"failed"})))
     assert 800 < len(failed) < 1200
@@ -221,16 +219,14 @@ def test_sandbox_generate_orders_is_fast_and_queryable() -> None:
 
 
 @pytest.mark.slow
-def test_sandbox_generates_100k_orders_in_seconds_and_little_memory() -> None:
-    """100,000 orders: generated in a few seconds, in well under a few hundred MB of resident memory."""
+def test_sandbox_generates_100k_orders_in_little_memory() -> None:
+    """100,000 orders in well under a few hundred MB of resident memory."""
     statm = Path("/proc/self/statm")
     if not statm.exists():
         pytest.skip("resident memory is read from /proc/self/statm (Linux)")
     page = os.sysconf("SC_PAGE_SIZE")
     before = int(statm.read_text().split()[1]) * page
     bulk = Store(now=NOW)
-    started = time.perf_counter()
     bulk.generate_orders(100_000, start=NOW - timedelta(days=365), end=NOW, seed=1)
-    elapsed = time.perf_counter() - started
     grown = int(statm.read_text().split()[1]) * page - before
-    assert elapsed < 10 and grown < 300 * 1024 * 1024
+    assert grown < 300 * 1024 * 1024

@@ -15,14 +15,14 @@ from wcrecall.model.records import Recall
 from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.planner import Rules
 from wcrecall.plan.planner import other_methods as suggested_methods
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi
 
 
 class StoreFacts:
     """What one tick learned of the store; `problem(order_id, text)` reports a fact that could not be read."""
 
     def __init__(
-        self, store: Store, settings: Settings, rules: Rules, problem: Callable[[int | str | None, str], None]
+        self, store: StoreApi, settings: Settings, rules: Rules, problem: Callable[[int | str | None, str], None]
     ) -> None:
         self.store, self.settings, self.rules, self.problem = store, settings, rules, problem
         self._gateways: list[Any] | None = None

@@ -69,7 +69,8 @@ def test_woocommerce_key_rules_do_not_apply_to_magento_and_back(tmp_path: Path) 
     [
         ("reorder", None),
         ("none", None),
-        ("template:https://shop.example.com/mollie/checkout/redirect/?order={increment_id}&k={protect_code}", None),
+        ("template:https://shop.example.com/mollie/checkout/redirect/?order={increment_id}&id={entity_id}", None),
+        ("template:https://shop.example.com/pay/{increment_id}?k={protect_code}", "the order's secret"),
         ("template:http://shop.example.com/pay/{increment_id}", "https"),
         ("template:https://shop.example.com/pay/{email}", "unknown field {email}"),
         ("paypage", "expected"),

@@ -168,10 +168,10 @@ def test_pending_payment_order_becomes_a_checkout_order_with_the_lifetime(replay
 def test_pay_link_template_is_filled_and_encoded(replay: tuple[Replay, str]) -> None:
     server, url = replay
     server.answer("GET", "/rest/V1/orders/1", "order_single_oauth")
-    store = store_for(url, pay_link="template:https://shop.example.com/pay/{increment_id}?c={protect_code}")
+    store = store_for(url, pay_link="template:https://shop.example.com/pay/{increment_id}?id={entity_id}")
     with store.session():
         order = parse_order(store.get_order(1))
-    assert order.payment_url == "https://shop.example.com/pay/000000001?c=b432981dffa0632b1f79fc47cf9f18df"
+    assert order.payment_url == "https://shop.example.com/pay/000000001?id=1"
 
 
 def test_comments_come_newest_first(replay: tuple[Replay, str]) -> None:

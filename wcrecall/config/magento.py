@@ -9,15 +9,18 @@ from urllib.parse import urlsplit
 
 from wcrecall.model.errors import ConfigError
 
-PAY_LINK_FIELDS = ("increment_id", "entity_id", "protect_code")
+PAY_LINK_FIELDS = ("increment_id", "entity_id")
+# The order's `protect_code` is a secret of the order (it opens the order's pages to whoever holds it): never mailed.
+SECRET_FIELDS = ("protect_code",)
 
 
 @dataclass(frozen=True, kw_only=True)
 class MagentoSettings:
     """What only a Magento store needs. Magento core has no page where a buyer pays an existing order, so the pay
-    link is a choice: `template:<url>` (a payment extension's link, with {increment_id}, {entity_id} or
-    {protect_code}), `reorder` (the guest order lookup or the customer's account: it makes a NEW order, and the email
-    says so) or `none` (no link; the email gives the contact line)."""
+    link is a choice: `template:<url>` (a payment extension's link to pay this order, with {increment_id} or
+    {entity_id}), `reorder` (the storefront's guest order lookup, or the customer's order list: the buyer orders
+    again, which makes a NEW order) or `none` (no link). The order's `meta_data` carries the kind as `pay_link`, for
+    the email's wording."""
 
     pay_link: str = "reorder"
     # Magento's "Pending Payment Order Lifetime" (sales/orders/delete_pending_after): REST cannot read it.
@@ -37,6 +40,11 @@ class MagentoSettings:
             if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
                 raise ConfigError(f"magento.pay_link: the template must be an https:// address, got {url!r}")
             for name in re.findall(r"\{([^{}]*)\}", url):
+                if name in SECRET_FIELDS:
+                    raise ConfigError(
+                        f"magento.pay_link: {{{name}}} is the order's secret and is never put in an email; "
+                        f"use {' or '.join('{' + f + '}' for f in PAY_LINK_FIELDS)}"
+                    )
                 if name not in PAY_LINK_FIELDS:
                     raise ConfigError(
                         f"magento.pay_link: unknown field {{{name}}} (known: {', '.join(PAY_LINK_FIELDS)})"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from wcrecall.config.magento import MagentoSettings
+from wcrecall.config.magento import PAY_LINK_FIELDS, MagentoSettings
 from wcrecall.plan.classify import Note, classify_order
 
 STATUS_MAP = {
@@ -89,7 +89,7 @@ def pay_url(raw: dict[str, Any], store_url: str, magento: MagentoSettings) -> st
     kind = magento.pay_link_kind
     base = store_url.rstrip("/")
     if kind == "template":
-        values = {k: quote(str(raw.get(k) or ""), safe="") for k in ("increment_id", "entity_id", "protect_code")}
+        values = {k: quote(str(raw.get(k) or ""), safe="") for k in PAY_LINK_FIELDS}
         return magento.pay_link.removeprefix("template:").format(**values)
     if kind == "reorder":
         guest = raw.get("customer_is_guest") in (1, True, "1") or not raw.get("customer_id")

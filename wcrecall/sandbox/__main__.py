@@ -1,4 +1,4 @@
-"""`python -m wcrecall.sandbox --port N`: run the sandbox store standalone and print its URL and API keys."""
+"""`python -m wcrecall.sandbox --port N [--platform magento]`: run a sandbox store standalone, print its URL and keys."""
 
 from __future__ import annotations
 
@@ -28,9 +28,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timezone", default="America/New_York", help="the store's time zone")
     parser.add_argument("--no-auth", action="store_true", help="accept every request without API keys")
     parser.add_argument("--close-connections", action="store_true", help="answer `Connection: close` like PHP")
+    parser.add_argument("--platform", choices=("woocommerce", "magento"), default="woocommerce",
+                        help="which store to play (default: woocommerce)")  # fmt: skip
     args = parser.parse_args(argv)
 
     now = datetime.now(UTC).replace(microsecond=0)
+    if args.platform == "magento":
+        from wcrecall.sandbox.magento.standalone import serve
+
+        serve(args, now)
+        return
     store = SandboxStore(port=args.port, auth=not args.no_auth, latency=args.latency, timezone=args.timezone,
                          close_connections=args.close_connections, now=now, ticking_clock=True)  # fmt: skip
     with store:

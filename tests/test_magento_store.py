@@ -144,6 +144,8 @@ def test_status_map_and_evidence_for_a_cancel(replay: tuple[Replay, str]) -> Non
     with store.session():
         page = next(store.changed_orders(datetime(2026, 11, 20, tzinfo=UTC)))
     status = {o["id"]: o["status"] for o in page.orders}
+    needs_payment = {o["id"]: o["needs_payment"] for o in page.orders}
+    assert needs_payment[10] is True and needs_payment[11] is False and needs_payment[12] is False
     assert status[10] == "failed"  # canceled after "Payment failed: Your card has expired."
     assert status[11] == "cancelled"  # canceled by the merchant: never mailed
     assert status[2] == status[6] == "pending"

@@ -105,6 +105,7 @@ def to_order(raw: Any, *, store_url: str, magento: MagentoSettings) -> Any:
     payment = _dict(raw.get("payment"))
     extra = _texts(payment.get("additional_information"))
     status = str(raw.get("status") or "")
+    mapped = loop_status(raw)
     items = [
         {"name": i.get("name"), "quantity": i.get("qty_ordered"), "total": i.get("row_total", 0)}
         for i in raw.get("items") or []
@@ -113,7 +114,7 @@ def to_order(raw: Any, *, store_url: str, magento: MagentoSettings) -> Any:
     shaped: dict[str, Any] = {
         "id": raw.get("entity_id"),
         "number": raw.get("increment_id"),
-        "status": loop_status(raw),
+        "status": mapped,
         "currency": raw.get("order_currency_code"),
         "total": raw.get("grand_total"),
         "customer_id": raw.get("customer_id") or 0,
@@ -132,7 +133,9 @@ def to_order(raw: Any, *, store_url: str, magento: MagentoSettings) -> Any:
         "date_created_gmt": gmt(raw.get("created_at")),
         "date_modified_gmt": gmt(raw.get("updated_at")),
         "date_paid_gmt": None,
-        "needs_payment": raw.get("state") in ("new", "pending_payment"),
+        # Unpaid: Magento keeps total_due after a cancel, so the status decides (a cancel after a failed payment can
+        # still be paid by ordering again or through the payment extension's link).
+        "needs_payment": mapped in ("pending", "failed"),
         "payment_url": pay_url(raw, store_url, magento),
         "line_items": items,
         "meta_data": [{"key": "magento_status", "value": status}, {"key": "pay_link", "value": magento.pay_link_kind}],

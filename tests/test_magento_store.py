@@ -4,6 +4,7 @@ small replay server on 127.0.0.1 that also records what the adapter sent."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,7 @@ class Replay:
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], list[str]] = {}
         self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.unavailable = 0  # answer this many requests with 503 first
 
     def answer(self, method: str, path: str, *captures: str) -> None:
         self.routes[(method, path)] = list(captures)
@@ -57,7 +59,10 @@ def replay() -> Iterator[tuple[Replay, str]]:
             body = self.rfile.read(length) if length else b""
             state.seen.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             names = state.routes.get((self.command, urlsplit(self.path).path), [])
-            if not names:
+            if state.unavailable:
+                state.unavailable -= 1
+                status, payload = 503, b"<html>busy</html>"
+            elif not names:
                 status, payload = 404, b'{"message":"no capture"}'
             else:
                 query = dict(parse_qsl(urlsplit(self.path).query))
@@ -204,3 +209,18 @@ def test_write_probe_with_permission(replay: tuple[Replay, str]) -> None:
     with store.session():
         assert store.probe_write() is True
     assert json.loads(server.seen[-1][3])["statusHistory"]["is_customer_notified"] == 0
+
+
+def test_a_retry_is_signed_anew(replay: tuple[Replay, str]) -> None:
+    """Magento refuses a nonce it has seen: the retry after a 503 carries a fresh nonce and signature."""
+    server, url = replay
+    server.answer("GET", "/rest/V1/orders/1", "order_single_oauth")
+    server.unavailable = 1
+    settings = StoreSettings(url=url, platform="magento", **KEYS)
+    store = MagentoStore(settings, MagentoSettings(), max_attempts=3, sleep=lambda _: None)
+    with store.session():
+        assert store.get_order(1)["id"] == 1
+    nonces = [re.search(r'oauth_nonce="(\w+)"', headers["authorization"]) for _, _, headers, _ in server.seen]
+    assert len(nonces) == 2 and all(nonces)
+    assert nonces[0][1] != nonces[1][1]  # type: ignore[index]
+    assert store.traffic.retries == 1

@@ -238,3 +238,28 @@ def test_demo_on_the_magento_sandbox(tmp_path: Path) -> None:
     paid = re.search(r"buyer of order #(\d+) pays", result.stdout)
     assert paid is not None
     assert re.search(r"recalls: \d+ open, [1-9]\d* recovered \(", result.stdout)
+
+
+def test_an_order_updated_while_the_sync_pages_hides_no_other(magento: MagentoSandbox) -> None:
+    """The listing is in entity_id order (filtered by updated_at): an order updated between two pages keeps its place,
+    so no order slides from the unread page into the read one (sorted by updated_at it would, and be missed)."""
+    from wcrecall.config.magento import MagentoSettings
+    from wcrecall.config.settings import StoreSettings
+    from wcrecall.store.magento.client import MagentoStore
+
+    for n in range(150):
+        order(magento, n % len(BUYERS), minutes_ago=300 - n, failure=None)
+    key = FULL_INTEGRATION
+    settings = StoreSettings(url=magento.url, platform="magento", consumer_key=key.consumer_key,
+                             consumer_secret=key.consumer_secret, access_token=key.access_token,
+                             access_token_secret=key.token_secret)  # fmt: skip
+    store = MagentoStore(settings, MagentoSettings())
+    seen: list[int] = []
+    with store.session():
+        pages = store.changed_orders(NOW - timedelta(hours=6))
+        first = next(pages)
+        seen += [o["id"] for o in first.orders]
+        magento.update_order(seen[0], updated_at=NOW.strftime("%Y-%m-%d %H:%M:%S"))  # the buyer came back
+        for page in pages:
+            seen += [o["id"] for o in page.orders]
+    assert set(seen) == set(range(1, 151))

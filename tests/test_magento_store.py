@@ -136,8 +136,8 @@ def test_listing_ends_at_total_count(replay: tuple[Replay, str]) -> None:
         listed = [o["id"] for page in store.changed_orders(datetime(2026, 11, 28, tzinfo=UTC)) for o in page.orders]
     assert len(server.seen) == 1  # 7 orders in one page of 100: total_count reached, no second request
     query = dict(parse_qsl(urlsplit(server.seen[0][1]).query))
-    assert query["searchCriteria[sortOrders][0][field]"] == "updated_at"
-    assert query["searchCriteria[sortOrders][1][field]"] == "entity_id"
+    assert query["searchCriteria[sortOrders][0][field]"] == "entity_id"  # ids never move while the sync pages
+    assert query["searchCriteria[filter_groups][0][filters][0][field]"] == "updated_at"
     assert query["searchCriteria[filter_groups][0][filters][0][condition_type]"] == "gteq"
     assert listed == [15, 16, 17]
 

@@ -3,7 +3,7 @@
 It reuses the WooCommerce client's retries (tenacity: 429 and 5xx, timeouts, dropped connections), the tick's
 deadline, the tick's one session, the bounded body reading and the refusal of redirects; what differs is here: the
 integration's OAuth 1.0a signature in the Authorization header (store/magento/signing.py, a fresh nonce for every
-attempt), searchCriteria listings paged on `total_count`, comments instead of notes, Magento's error bodies
+attempt), searchCriteria listings filtered by `updated_at`, listed by id and paged on `total_count`, comments instead of notes, Magento's error bodies
 (`message` with placeholders and `parameters`), and the store facts REST cannot read (the pending-payment lifetime
 comes from `magento.pending_lifetime`).
 """
@@ -159,10 +159,14 @@ class MagentoStore(Store):
             number += 1
 
     def changed_orders(self, since: datetime, *, fields: Sequence[str] = (), first_page: int = 1) -> Iterator[Page]:
-        """Orders of any status updated at or after `since`, by `updated_at` then `entity_id` (the tie-breaker keeps
-        the pages exact when orders share a second). `gteq` sees the boundary again: the sync skips what it saw."""
-        params = search([("updated_at", "gteq", magento_time(since))], [("updated_at", "ASC"), ("entity_id", "ASC")],
-                        PER_PAGE, first_page)  # fmt: skip
+        """Orders of any status updated at or after `since` (`gteq` sees the boundary again: the sync skips what it
+        saw), in entity_id order, 100 a page.
+
+        Filtered by `updated_at` but listed by id, as the WooCommerce sync does: listed by `updated_at` (even with
+        entity_id as the tie-breaker) an order updated while the sync pages jumps to the end, and the order after
+        it slides into the page already read and is missed; ids never move, and an order updated meanwhile still
+        matches the filter."""
+        params = search([("updated_at", "gteq", magento_time(since))], [("entity_id", "ASC")], PER_PAGE, first_page)
         params["fields"] = f"items[{SYNC_FIELDS}],total_count"
         return self.iter_pages(params, first=first_page, max_pages=MAX_SYNC_PAGES)
 

@@ -68,7 +68,7 @@ def test_woocommerce_key_rules_do_not_apply_to_magento_and_back(tmp_path: Path) 
     ("pay_link", "error"),
     [
         ("reorder", None),
-        ("none", None),
+        ("none", "the emails always carry a pay button"),
         ("template:https://shop.example.com/mollie/checkout/redirect/?order={increment_id}&id={entity_id}", None),
         ("template:https://shop.example.com/pay/{increment_id}?k={protect_code}", "the order's secret"),
         ("template:http://shop.example.com/pay/{increment_id}", "https"),

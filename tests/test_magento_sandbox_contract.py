@@ -8,6 +8,8 @@ body are compared; JSON bodies byte for byte, with only these normalised:
 
 - `Report ID: webapi-<13 hex>` in 500 answers (Magento's uniqid(), random per request);
 - the guest cart's masked id is random on a real store: the sandbox is handed the captured one;
+- the PHP session id in `Set-Cookie` (random) and its expiry (the real store started the session a second before
+  the answer's `Date` now and then);
 - `order_comment_create_oauth`: the real store stamped the comment one second before the capture's `captured_at`
   was taken (its comment reads 08:01:44, the capture 08:01:45), so that replay runs at 08:01:44;
 - the two storefront pages (`frontend_*`) are served as simple pages: compared on status, content type, title and
@@ -41,6 +43,7 @@ from wcrecall.sandbox.magento.oauth import (
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "magento-2.4.7-p3"
 CAPTURED_BASE = "http://127.0.0.1:8092"  # the store's configured base URL (storeConfigs)
+SESSION_ID = re.compile(r"PHPSESSID=[a-z0-9]+; expires=[^;]+")
 REPORT_ID = re.compile(r"webapi-[0-9a-f]{13}")
 CLOCK = {"order_comment_create_oauth": "2026-11-30T08:01:44+00:00"}  # see the module docstring
 CRON_BEFORE = {"order_single_after_clean_expired_oauth": "2026-11-30T08:01:48+00:00"}
@@ -120,9 +123,13 @@ def _mismatch(capture: Capture, response: requests.Response) -> str | None:
     """Why the response differs from the capture (None: it does not)."""
     if response.status_code != capture.status:
         return f"status {response.status_code} != {capture.status}: {response.text[:300]}"
-    for header in ("content-type", "cache-control"):
-        if response.headers.get(header, "").lower() != capture.headers.get(header, "").lower():
-            return f"{header}: {response.headers.get(header)!r} != {capture.headers.get(header)!r}"
+    compared = ("content-type", "cache-control", "x-frame-options", "connection", "x-powered-by", "set-cookie")
+    for header in compared + (() if capture.name in CLOCK else ("date",)):  # Date: the store clock
+        mine, theirs = (
+            SESSION_ID.sub("PHPSESSID=X; expires=X", h.get(header, "")) for h in (response.headers, capture.headers)
+        )
+        if mine.lower() != theirs.lower() and not capture.name.startswith("frontend_"):
+            return f"{header}: {mine!r} != {theirs!r}"
     if capture.name.startswith("frontend_"):
         mine, theirs = response.text, capture.body.decode()
         if TITLE.findall(mine)[:1] != TITLE.findall(theirs)[:1]:

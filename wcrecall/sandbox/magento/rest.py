@@ -12,11 +12,21 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox.magento.oauth import Integration, OAuthRefusal, request_base_url
-from wcrecall.sandbox.magento.search import SearchError, filter_fields, parse_criteria, parse_fields, php_query, search
+from wcrecall.sandbox.magento.search import (
+    EXTRA_COLUMNS,
+    SearchError,
+    filter_fields,
+    parse_criteria,
+    parse_fields,
+    php_query,
+    search,
+)
 from wcrecall.sandbox.magento.store import OFFLINE_METHODS, fixture_data
 from wcrecall.sandbox.wire import Request, Response
 
@@ -58,6 +68,14 @@ class Route:
     handler: Callable[[MagentoSandbox, Request, re.Match[str], dict[str, Any]], Response]
 
 
+@cache
+def order_columns() -> frozenset[str]:
+    """The columns of sales_order: the order JSON's scalar fields (in the captured key order) and the ones it omits
+    when empty."""
+    nested = {"items", "billing_address", "payment", "status_histories", "extension_attributes"}
+    return frozenset(k for k in fixture_data()["order_keys"] if k not in nested) | EXTRA_COLUMNS
+
+
 def _report_id() -> str:
     return "webapi-" + secrets.token_hex(7)[:13]
 
@@ -68,14 +86,9 @@ def _order_id(match: re.Match[str]) -> int:
 
 def list_orders(store: MagentoSandbox, request: Request, match: re.Match[str], query: dict[str, Any]) -> Response:
     criteria = parse_criteria(query)
-    columns = frozenset(k for k, v in fixture_data()["orders"][0].items() if not isinstance(v, dict | list))
-    columns |= frozenset(k for k in fixture_data()["order_keys"] if k not in ("items", "billing_address", "payment",
-                                                                             "status_histories", "extension_attributes"))  # fmt: skip
-    from wcrecall.sandbox.magento.search import EXTRA_COLUMNS
-
     with store.lock:
         rows = store.all_orders()
-        page, total = search(rows, criteria, columns | EXTRA_COLUMNS, _report_id)
+        page, total = search(rows, criteria, order_columns(), _report_id)
         items = [store.order_json(int(r["entity_id"])) for r in page]
     return json_response(200, {"items": items, "search_criteria": criteria.echo, "total_count": total})
 
@@ -208,17 +221,29 @@ def handle(store: MagentoSandbox, request: Request) -> Response:
     try:
         caller = _authenticate(store, request, parts.path, parts.query)
         if route.resource != ANONYMOUS and (caller is None or not caller.allows(route.resource)):
-            return error(401, "The consumer isn't authorized to access %resources.", {"resources": route.resource},
-                         route=route.name)  # fmt: skip
-        response = route.handler(store, request, match, php_query(parts.query))
+            response = error(401, "The consumer isn't authorized to access %resources.", {"resources": route.resource})
+        else:
+            response = route.handler(store, request, match, php_query(parts.query))
     except OAuthRefusal as refusal:
         response = error(refusal.status, refusal.message, refusal.parameters)
     except SearchError as refused:
         response = error(refused.status, refused.message, refused.parameters)
     if response.status < 400 and "fields" in (query := php_query(parts.query)) and isinstance(query["fields"], str):
         response.body = magento_json(filter_fields(json.loads(response.body), parse_fields(query["fields"])))
+    if route.name != "/V1/directory/currency":  # the one captured answer that starts no PHP session
+        response.headers[:0] = session_headers(store, request)
     response.route = route.name
     return response
+
+
+def session_headers(store: MagentoSandbox, request: Request) -> list[tuple[str, str]]:
+    """The PHP session cookie almost every captured answer sets (a client must not send it back), and PHP's
+    no-cache headers that come with it."""
+    domain = (request.headers.get("host") or store.host).rsplit(":", 1)[0]
+    expires = formatdate(store.now().timestamp() + 3600, usegmt=True)
+    sid = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+    cookie = f"PHPSESSID={sid}; expires={expires}; Max-Age=3600; path=/; domain={domain}; HttpOnly; SameSite=Lax"
+    return [("Set-Cookie", cookie), ("Expires", "Thu, 19 Nov 1981 08:52:00 GMT"), ("Pragma", "no-cache")]
 
 
 def _authenticate(store: MagentoSandbox, request: Request, path: str, raw_query: str) -> Integration | None:

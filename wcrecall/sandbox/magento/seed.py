@@ -26,7 +26,6 @@ def seed_fixture(store: MagentoStore, *, now: datetime | None = FIXTURE_NOW) -> 
                 store.cancel(int(order["entity_id"]))
         for comment in data["comments"]:
             store.comments.append(copy.deepcopy(comment))
-        store.comments.sort(key=lambda c: c["entity_id"])
         store.renumber_comments()
         if now is not None:
             store.set_now(now)

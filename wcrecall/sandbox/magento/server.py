@@ -47,13 +47,15 @@ PHP_FATAL = (
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request as the log keeps it: never the query string or the Authorization header."""
+    """One request as the log keeps it: never the query string or the Authorization header. `cookie`: the request
+    sent a Cookie header (a client should not send Magento's session cookie back)."""
 
     method: str
     path: str
     route: str
     status: int
     fault: str | None = None
+    cookie: bool = False
 
 
 @dataclass
@@ -236,10 +238,13 @@ class MagentoSandbox(MagentoStore):
             self.request_counts.clear()
             self.request_log.clear()
 
-    def _record(self, method: str, path: str, response: Response, fault: str | None) -> None:
+    def _record(self, request: Request, path: str, response: Response, fault: str | None) -> None:
         with self._stats:
-            self.request_counts[(method, response.route)] += 1
-            self.request_log.append(LoggedRequest(method, path, response.route, response.status, fault))
+            self.request_counts[(request.method, response.route)] += 1
+            entry = LoggedRequest(
+                request.method, path, response.route, response.status, fault, "cookie" in request.headers
+            )
+            self.request_log.append(entry)
 
     # --- answering --------------------------------------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = payload[: max(1, len(payload) // 2)]
         elif fault == "empty_body":
             payload = b""
-        store._record(self.command, path, response, fault)
+        store._record(request, path, response, fault)
         self._write(response, payload, reset=fault == "reset")
 
     def _write(self, response: Response, payload: bytes, *, reset: bool) -> None:

@@ -25,7 +25,7 @@ def serve(args: argparse.Namespace, now: datetime) -> None:
         if args.seed == "demo":
             seed_demo(store, now)
         elif args.seed == "fixture":
-            seed_fixture(store)
+            seed_fixture(store, now=None)  # the captured orders, the clock kept at the real time
         if args.orders:
             generate_orders(store, args.orders, start=store.now() - timedelta(days=365), end=store.now())
         print(f"Magento 2.4.7-p3 sandbox store at {store.url}/rest/V1/ ({len(store.orders)} orders, "

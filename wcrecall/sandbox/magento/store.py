@@ -76,14 +76,17 @@ class MagentoStore:
         self.timezone = timezone
         self.orders: dict[int, Json] = {}
         self.comments: list[Json] = []
+        self._by_order: dict[int, list[Json]] = {}
         # Pending Payment Order Lifetime (minutes) per website id (admin: Stores > Configuration > Sales > Orders).
         self.lifetimes: dict[int, int] = {1: DEFAULT_LIFETIME_MINUTES}
         self.cron_enabled = True
         self.cron_runs: list[tuple[datetime, list[int]]] = []
         self._next_comment_id = 1
+        self._last_item_id = 0
         self._next_cart_item = 31
         self._next_quote = 19
         self.carts: dict[str, list[Json]] = {}
+        self.cart_quotes: dict[str, int] = {}
 
     # --- clock ------------------------------------------------------------------------------------------------------
 
@@ -117,15 +120,22 @@ class MagentoStore:
 
     # --- orders -----------------------------------------------------------------------------------------------------
 
-    def add_order(self, order: Json) -> Json:
-        """Insert (or replace) an order given as Magento JSON; `status_histories` in it become comments."""
+    def add_order(self, order: Json, *, take: bool = False) -> Json:
+        """Insert (or replace) an order given as Magento JSON (`take`: keep that very dict, no copy);
+        `status_histories` in it become comments."""
         with self.lock:
-            record = copy.deepcopy(dict(order))
+            record = order if take else copy.deepcopy(dict(order))
             histories = record.pop("status_histories", None) or []
             self.orders[int(record["entity_id"])] = record
+            self._last_item_id = max([self._last_item_id] + [int(i["item_id"]) for i in record.get("items", [])])
             for history in sorted(histories, key=lambda h: h.get("entity_id", 0)):
                 self._insert_comment(dict(history))
             return record
+
+    def next_ids(self) -> tuple[int, int]:
+        """The entity id and the first item id a new order gets."""
+        with self.lock:
+            return max(self.orders, default=0) + 1, self._last_item_id + 1
 
     def order(self, entity_id: int) -> Json | None:
         return self.orders.get(entity_id)
@@ -252,11 +262,12 @@ class MagentoStore:
     def comments_of(self, entity_id: int) -> list[Json]:
         """The order's comments in entity_id order, as `GET /V1/orders/{id}/comments` lists them."""
         with self.lock:
-            return [copy.deepcopy(c) for c in self.comments if c["parent_id"] == entity_id]
+            return [dict(c) for c in self._by_order.get(entity_id, [])]
 
     def renumber_comments(self) -> None:
         """Continue comment ids after the highest one stored."""
         with self.lock:
+            self.reindex_comments()
             self._next_comment_id = max([self._next_comment_id] + [int(c["entity_id"]) + 1 for c in self.comments])
 
     def _insert_comment(self, row: Json) -> Json:
@@ -265,8 +276,18 @@ class MagentoStore:
         self._next_comment_id = max(self._next_comment_id, int(row["entity_id"]) + 1)
         row = ordered(row, COMMENT_KEYS)
         self.comments.append(row)
-        self.comments.sort(key=lambda c: c["entity_id"])
+        self._by_order.setdefault(int(row["parent_id"]), []).append(row)
+        if len(self.comments) > 1 and self.comments[-2]["entity_id"] > row["entity_id"]:
+            self.reindex_comments()
         return row
+
+    def reindex_comments(self) -> None:
+        """Sort the comments by id and rebuild the per-order index (after editing `comments` directly)."""
+        with self.lock:
+            self.comments.sort(key=lambda c: c["entity_id"])
+            self._by_order = {}
+            for row in self.comments:
+                self._by_order.setdefault(int(row["parent_id"]), []).append(row)
 
     def add_comment(
         self, entity_id: int, comment: str, *, notified: int = 0, visible: int = 0, via_api: bool = False
@@ -309,8 +330,10 @@ class MagentoStore:
     # --- guest carts (enough for the payment-method listing) --------------------------------------------------------
 
     def create_cart(self, masked_id: str) -> str:
+        """A guest cart; its quote id continues the captured store's (19 was the next)."""
         with self.lock:
             self.carts[masked_id] = []
+            self.cart_quotes[masked_id] = self._next_quote
             self._next_quote += 1
             return masked_id
 
@@ -321,7 +344,8 @@ class MagentoStore:
             if cart is None or product is None:
                 return None
             item = {"item_id": self._next_cart_item, "sku": sku, "qty": _amount(qty), "name": product["name"],
-                    "price": product["price"], "product_type": "simple", "quote_id": str(self._next_quote - 1)}  # fmt: skip
+                    "price": product["price"], "product_type": "simple",
+                    "quote_id": str(self.cart_quotes[masked_id])}  # fmt: skip
             self._next_cart_item += 1
             cart.append(item)
             return item

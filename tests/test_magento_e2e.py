@@ -112,6 +112,7 @@ def test_loop_mails_writes_private_comments_and_stops_when_paid(
     for oid in (merchant, paid, review):
         assert ours(magento, oid) == []
     assert "/sales/guest/form/" in html_of(smtp, DE.email)  # reorder: guests look their order up
+    assert magento.request_log and not any(r.cookie for r in magento.request_log)  # PHPSESSID never sent back
 
     magento.pay(pending)
     magento.advance(timedelta(days=1))

@@ -21,6 +21,7 @@ import requests
 from wcrecall import __version__
 from wcrecall.config.magento import MagentoSettings
 from wcrecall.config.settings import StoreSettings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.store.client import MAX_SYNC_PAGES, PER_PAGE, Page, PageCapReached, Store
 from wcrecall.store.http import TickSession
@@ -110,22 +111,27 @@ class MagentoStore(Store):
         self.path = MagentoPath(settings, user_agent=f"wcrecall/{__version__}")  # type: ignore[assignment]
 
     def _refusal(self, status: int, err: dict[str, Any], what: str) -> StoreError:
-        message = message_of(err)
+        # Magento's own message, its placeholders filled from the answer: store text, shown without control characters.
+        message = "".join(c for c in message_of(err) if c.isprintable())[:200]
         if status == 401 and COMMENT_RESOURCE in message:
             return StoreReadOnly(
-                f"the store refused the integration ({status}): it may read orders but not add comments "
-                f"({COMMENT_RESOURCE}), so wcrecall could not write its order comments and sends no email; give the "
-                "integration the resource Sales > Operations > Orders > Actions > Comment and activate it again"
+                _(
+                    "the store refused the integration ({status}): it may read orders but not add comments "
+                    "({resource}), so wcrecall could not write its order comments and sends no email; give the "
+                    "integration the resource Sales > Operations > Orders > Actions > Comment and activate it again"
+                ).format(status=status, resource=COMMENT_RESOURCE)
             )
         if status in (401, 403):
             return StoreAuthError(
-                f"the store refused the integration ({status}): {message[:200]}; check store.consumer_key, "
-                "store.consumer_secret, store.access_token and store.access_token_secret, and that the integration "
-                "has the resources Magento_Sales::actions_view and Magento_Sales::comment"
+                _(
+                    "the store refused the integration ({status}): {message}; check store.consumer_key, "
+                    "store.consumer_secret, store.access_token and store.access_token_secret, and that the "
+                    "integration has the resources Magento_Sales::actions_view and Magento_Sales::comment"
+                ).format(status=status, message=message)
             )
         if status == 404:
             return StoreNotFound(f"{what}: not found ({status})")
-        return StoreError(f"{what}: the store answered HTTP {status}: {message[:200]}")
+        return StoreError(f"{what}: the store answered HTTP {status}: {message}")
 
     def _shape(self, raw: Any) -> Any:
         return to_order(raw, store_url=self.settings.url, magento=self.magento)

@@ -114,6 +114,10 @@ def test_loop_mails_writes_private_comments_and_stops_when_paid(
     assert "/sales/guest/form/" in html_of(smtp, DE.email)  # reorder: guests look their order up
     assert magento.request_log and not any(r.cookie for r in magento.request_log)  # PHPSESSID never sent back
 
+    preview = cli(["preview", str(refused), "--step", "2"], config=config, now=NOW)  # what run will send next
+    assert preview.exit_code == 0, preview.stderr
+    assert "/sales/guest/form/" in preview.stdout
+
     magento.pay(pending)
     magento.advance(timedelta(days=1))
     again = cli(["run"], config=config, now=NOW + timedelta(days=1))

@@ -559,6 +559,34 @@ TABLE: list[tuple[str, str, str, str]] = [
     ),
 ]
 
+# Payment extensions on Magento 2: order comments (and the payment's additional information), in the forms of the
+# shared magento-2.4.7-p3 fixtures (SEEDED-DATA.txt) and the extensions' own templates.
+ADYEN_NOTIFICATION = (
+    "Adyen HTTP Notification(s):<br />eventCode: AUTHORISATION<br />pspReference: 8825B31D9E0F2009<br />"
+    "paymentMethod: mc<br />success: false<br />reason: "
+)
+ADYEN_RESULT = (
+    "Adyen Result response:<br />authResult: REFUSED<br />pspReference: 8815A29C2D7E1002<br />refusalReason: "
+)
+MAGENTO_TABLE = [
+    (ADYEN_NOTIFICATION + "Refused", "adyen_cc", "issuer_generic", "code"),
+    (ADYEN_NOTIFICATION + "CVC Declined", "adyen_cc", "customer_input", "code"),
+    (ADYEN_NOTIFICATION + "3D Not Authenticated", "adyen_cc", "authentication", "code"),
+    (ADYEN_NOTIFICATION + "FRAUD", "adyen_cc", "do_not_contact", "code"),
+    (ADYEN_NOTIFICATION + "Blocked Card", "adyen_cc", "do_not_contact", "code"),
+    (ADYEN_NOTIFICATION + "Issuer Unavailable", "adyen_cc", "transient", "code"),
+    (ADYEN_NOTIFICATION + "Withdrawal amount exceeded", "adyen_cc", "insufficient_funds", "code"),
+    (ADYEN_RESULT + "Transaction Not Permitted", "adyen_hpp", "expired_or_unsupported", "code"),
+    (ADYEN_RESULT + "Shopper Cancelled", "adyen_hpp", "abandoned", "code"),
+    ("The order was canceled, reason: payment expired", "mollie_methods_ideal", "abandoned", "en"),
+    ('IPN "Failed". Transaction ID: "8MC585209K7463917"', "paypal_express", "issuer_generic", "code"),
+    ('IPN "Denied". Transaction ID: "8MC585209K7463917"', "paypal_express", "do_not_contact", "code"),
+    ("Credit Card (Braintree) 2010 Card Issuer Declined CVV", "braintree", "customer_input", "code"),
+    ("Credit Card (Braintree) 2046 Declined", "braintree", "issuer_generic", "code"),
+    ("Credit Card (Braintree) 3000 Processor Network Unavailable - Try Again", "braintree", "transient", "code"),
+]
+TABLE += MAGENTO_TABLE
+
 # Notes that say nothing about why a payment failed: classify_note must return None.
 NOT_FAILURES = [
     "Customer returned to pay again. Order status changed from Failed to Pending payment.",

@@ -31,7 +31,8 @@ class Context:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    return [s for s in (settings.store.consumer_secret, settings.mail.password) if s]
+    store = settings.store
+    return [s for s in (store.consumer_secret, store.access_token_secret, settings.mail.password) if s]
 
 
 def warn_insecure(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wcrecall.config.magento import MagentoSettings
 from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
@@ -28,7 +29,8 @@ from wcrecall.model.nameserver import parse_nameserver
 APP = "wcrecall"
 ENV_PREFIX = "WCRECALL_"
 HIDDEN = "<hidden>"
-SECRET_KEYS = frozenset({("store", "consumer_secret"), ("mail", "password")})
+SECRET_KEYS = frozenset({("store", "consumer_secret"), ("store", "access_token_secret"), ("mail", "password")})
+PLATFORMS = ("woocommerce", "magento")
 
 
 def default_config_path() -> Path:
@@ -69,19 +71,37 @@ class StoreSettings:
     max_retry_time: float = 60.0  # seconds one request may spend on retries of transient faults (429, 5xx, ...)
     max_tick_time: float = 300.0  # seconds one run may spend talking to the store; then it stops and the next goes on
     ca_bundle: str = ""  # PEM file of a private CA to trust (relative: to the config file's folder)
+    platform: str = "woocommerce"  # or "magento" (Magento 2 REST with an integration's OAuth credentials)
+    access_token: str = ""  # Magento: the integration's access token
+    access_token_secret: str = field(default="", repr=False)  # Magento: the integration's access token secret
 
     def check(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"store.url: expected the shop's address like https://shop.example.com, got {self.url!r}")
-        if not self.consumer_key.startswith("ck_"):
-            raise ConfigError("store.consumer_key: expected a WooCommerce REST key starting with ck_")
-        if not self.consumer_secret.startswith("cs_"):
-            raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
+        if self.platform not in PLATFORMS:
+            raise ConfigError(f"store.platform: expected woocommerce or magento, got {self.platform!r}")
+        if self.platform == "magento":
+            self._check_magento()
+        else:
+            if not self.consumer_key.startswith("ck_"):
+                raise ConfigError("store.consumer_key: expected a WooCommerce REST key starting with ck_")
+            if not self.consumer_secret.startswith("cs_"):
+                raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
         if self.timeout <= 0:
             raise ConfigError("store.timeout: must be a positive number of seconds")
         if self.max_tick_time <= 0:
             raise ConfigError("store.max_tick_time: must be a positive number of seconds")
+
+    def _check_magento(self) -> None:
+        """A Magento integration gives four 32-character credentials (System > Extensions > Integrations)."""
+        for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
+            value = getattr(self, key)
+            if not re.fullmatch(r"[A-Za-z0-9]{32}", value):
+                raise ConfigError(
+                    f"store.{key}: expected the 32-character value the Magento integration shows"
+                    + ("" if (("store", key) in SECRET_KEYS) else f", got {value!r}")
+                )
 
 
 def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSettings:
@@ -313,6 +333,7 @@ class Settings:
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     guard: GuardSettings = field(default_factory=GuardSettings)
     state: StateSettings = field(default_factory=StateSettings)
+    magento: MagentoSettings = field(default_factory=MagentoSettings)
     config_path: Path | None = None
 
     @property
@@ -393,6 +414,7 @@ SECTIONS: dict[str, type[Any]] = {
     "throttle": ThrottleSettings,
     "guard": GuardSettings,
     "state": StateSettings,
+    "magento": MagentoSettings,
 }
 TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
 _PY_NAMES = {v: k for k, v in TOML_NAMES.items()}

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from wcrecall.config.magento import MagentoSettings
 from wcrecall.config.sections import (
     APP,
     ENV_PREFIX,
@@ -52,6 +53,7 @@ __all__ = [
     "BrandSettings",
     "CountryRule",
     "GuardSettings",
+    "MagentoSettings",
     "MailSettings",
     "RecallSettings",
     "RegionalSettings",

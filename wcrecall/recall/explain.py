@@ -25,7 +25,7 @@ from wcrecall.recall.rules import draft_recall, rules_for
 from wcrecall.recall.storefacts import rules_for_order
 from wcrecall.state import privacy
 from wcrecall.state.db import State
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi, open_store
 
 
 @dataclass
@@ -58,7 +58,7 @@ def explain_text(text: str, payment_method: str = "") -> Classification:
     return explain_note(text, payment_method)
 
 
-def look(settings: Settings, store: Store, order_id: int, now: datetime) -> Look:
+def look(settings: Settings, store: StoreApi, order_id: int, now: datetime) -> Look:
     """Read the order, its notes and (for a pending checkout order) the hold-stock time, as a tick would, and plan
     it against the state; nothing is written. Call inside `store.session()`."""
     order = parse_order(store.get_order(order_id))
@@ -125,7 +125,7 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     """Classify the order from its notes, choose language and time zone, and plan its reminders as a tick would,
     with the buyer's caps and quiet hours, suppressions, the guard and the recall's outcome applied. Store reads
     only (order, notes, hold stock); nothing is written anywhere."""
-    store = Store(settings.store)
+    store = open_store(settings)
     with store.session():
         seen = look(settings, store, order_id, now)
     order, recall, planned, verdict = seen.order, seen.recall, seen.plan, seen.verdict

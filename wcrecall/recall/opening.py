@@ -34,7 +34,7 @@ from wcrecall.recall.rules import draft_recall, short
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.state import privacy
 from wcrecall.state.db import State
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi
 
 
 class Counts(Protocol):
@@ -54,7 +54,7 @@ class Host(Protocol):
     facts: StoreFacts
 
     @property
-    def store(self) -> Store: ...
+    def store(self) -> StoreApi: ...
 
     @property
     def state(self) -> State: ...

@@ -12,7 +12,7 @@ from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
 from wcrecall.model.records import Recall, Step
 from wcrecall.recall import failpoints, notes
 from wcrecall.state.db import State
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi
 
 
 class NoteWriter:
@@ -20,7 +20,7 @@ class NoteWriter:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreApi,
         state: State,
         put: Callable[[Recall], None],
         problem: Callable[[int | str | None, str], None],

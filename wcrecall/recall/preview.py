@@ -19,13 +19,13 @@ from wcrecall.plan.planner import send_view
 from wcrecall.recall.compose import Reminder, compose
 from wcrecall.recall.explain import look
 from wcrecall.render.renderer import Renderer
-from wcrecall.store.client import Store
+from wcrecall.store.api import open_store
 
 
 def render_preview(settings: Settings, *, order_id: int, step: int, now: datetime) -> Reminder:
     """Reminder `step` for `order_id` as run would send it at `now` (store reads only). ConfigError (exit 2) when run
     would never send it: the order gets no reminder, or the step is past its schedule or given up."""
-    store = Store(settings.store)
+    store = open_store(settings)
     with store.session():
         seen = look(settings, store, order_id, now)
         planned, recall, order = seen.plan, seen.recall, seen.order

@@ -18,14 +18,14 @@ from wcrecall.plan.methods import MethodOffer, offered_methods
 from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.planner import Rules
 from wcrecall.plan.regional.language import order_needs_store_language, reported_language
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi
 
 
 class StoreFacts:
     """What one tick learned of the store; `problem(order_id, text)` reports a fact that could not be read."""
 
     def __init__(
-        self, store: Store, settings: Settings, rules: Rules, problem: Callable[[int | str | None, str], None]
+        self, store: StoreApi, settings: Settings, rules: Rules, problem: Callable[[int | str | None, str], None]
     ) -> None:
         self.store, self.settings, self.rules, self.problem = store, settings, rules, problem
         self._gateways: list[Any] | None = None
@@ -79,12 +79,12 @@ class StoreFacts:
         return offered_methods(self._gateways, order, recall.reason)
 
 
-def read_status(store: Store) -> Any:
+def read_status(store: StoreApi) -> Any:
     """The store's `GET /system_status` answer."""
     return store.system_status()[0]
 
 
-def rules_for_order(rules: Rules, order: Order, store: Store) -> Rules:
+def rules_for_order(rules: Rules, order: Order, store: StoreApi) -> Rules:
     """`StoreFacts.rules_for` outside a tick (explain, preview): the site language read when the order needs it."""
     if not order_needs_store_language(order):
         return rules

@@ -20,7 +20,8 @@ from wcrecall.model.records import NOT_CONTACTED, Recall, finish, iso
 from wcrecall.plan.decide import Policy
 from wcrecall.recall import failpoints
 from wcrecall.state.db import State
-from wcrecall.store.client import MAX_SYNC_PAGES, PER_PAGE, Page, PageCapReached, Store
+from wcrecall.store.api import StoreApi
+from wcrecall.store.client import MAX_SYNC_PAGES, PER_PAGE, Page, PageCapReached
 from wcrecall.store.syncpoint import Resume, RetryList, trusted
 
 
@@ -39,7 +40,7 @@ class Host(Protocol):
     progress: Progress
 
     @property
-    def store(self) -> Store: ...
+    def store(self) -> StoreApi: ...
 
     @property
     def state(self) -> State: ...

@@ -60,7 +60,7 @@ from wcrecall.recall.tickreport import TickReport
 from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
-from wcrecall.store.client import Store
+from wcrecall.store.api import StoreApi, open_store
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Tick:
         now: datetime,
         dry_run: bool = False,
         baseline: bool = False,
-        store: Store | None = None,
+        store: StoreApi | None = None,
         renderer: Renderer | None = None,
         transport_factory: Callable[[], Transport] | None = None,
         progress: Progress | None = None,
@@ -91,13 +91,13 @@ class Tick:
         self.now = now
         self.dry_run = dry_run
         self.baseline = baseline
-        self.store = store or Store(
-            settings.store, max_retry_time=settings.store.max_retry_time, max_tick_time=settings.store.max_tick_time
+        self.store = store or open_store(
+            settings, max_retry_time=settings.store.max_retry_time, max_tick_time=settings.store.max_tick_time
         )
         self.policy = policy_for(settings)
         self.rules = rules_for(settings)
         self.report = TickReport()
-        self._secrets = (settings.store.consumer_secret, settings.mail.password)
+        self._secrets = (settings.store.consumer_secret, settings.store.access_token_secret, settings.mail.password)
         self.state: State = State.of(settings, read_only=dry_run)
         self.history = History()  # the buyers' contacts, open recalls and recent failures (plan/history.py)
         self._planned: dict[int, Plan] = {}  # plans made when recalls opened in this tick, for their first send

@@ -279,7 +279,12 @@ def run_checks(
     except WcrecallError as exc:
         return [Check("config", FAIL, str(exc), "run `wcrecall init` to create a config, or fix the key named")]
     checks = [check_config_file(settings.config_path), check_https(settings.store.url)]
-    checks += _store_checks(settings, now, store_factory or _default_store)
+    if settings.store.platform == "magento":
+        from wcrecall.setup.magento_checks import magento_store_checks
+
+        checks += magento_store_checks(settings, now)
+    else:
+        checks += _store_checks(settings, now, store_factory or _default_store)
     checks += _mail_checks(settings)
     checks += deliverability_checks(settings.mail)
     checks.append(_template_check(settings))

@@ -218,17 +218,21 @@ class Store:
                 err = parse_body(text, what=what)
             except _Transient:
                 err = {}
-            code = str(err.get("code", "")) if isinstance(err, dict) else ""
-            message = str(err.get("message", "")) if isinstance(err, dict) else ""
-            if status in (401, 403):
-                refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
-                raise refused(
-                    f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
-                )
-            if status == 404:
-                raise StoreNotFound(f"{what}: not found ({code or status})")
-            raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
+            raise self._refusal(status, err if isinstance(err, dict) else {}, what)
         return parse_body(text, what=what), response
+
+    def _refusal(self, status: int, err: dict[str, Any], what: str) -> StoreError:
+        """The error for a 4xx answer whose body (a JSON object, or {}) is `err`."""
+        code = str(err.get("code", ""))
+        message = str(err.get("message", ""))
+        if status in (401, 403):
+            refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
+            return refused(
+                f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
+            )
+        if status == 404:
+            return StoreNotFound(f"{what}: not found ({code or status})")
+        return StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
 
     # -- orders ---------------------------------------------------------------------------------------------------
 

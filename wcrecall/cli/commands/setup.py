@@ -136,16 +136,21 @@ def demo(
         "demo-outbox"
     ),
     days: Annotated[int, typer.Option("--days", help="Simulated days to run.", min=1, max=14)] = 4,
+    platform: Annotated[
+        str, typer.Option("--platform", help="The sandbox's shop software: woocommerce or magento.")
+    ] = "woocommerce",
 ) -> None:
     """Run the whole loop on the built-in sandbox store over a few simulated days; emails go to files.
 
-    Example: wcrecall demo --outbox demo-outbox
+    Example: wcrecall demo --outbox demo-outbox --platform magento
     """
     from wcrecall.cli.commands.status import print_status
     from wcrecall.setup.demo import run_demo
 
     def work(obj: Context) -> None:
-        data = run_demo(outbox=outbox, days=days, echo=typer.echo)
+        if platform not in ("woocommerce", "magento"):
+            raise typer.BadParameter("expected woocommerce or magento", param_hint="--platform")
+        data = run_demo(outbox=outbox, days=days, echo=typer.echo, platform=platform)
         typer.echo("\n$ wcrecall status")
         print_status(data)
 

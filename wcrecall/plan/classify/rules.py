@@ -169,6 +169,75 @@ _DO_NOT_CONTACT: tuple[Rule, ...] = (
     _template("generic", "fraud", "do_not_contact", "", r"\bfraude\b"),
 )
 
+# Payment extensions on Magento 2 (order comments; shared fixtures magento-2.4.7-p3/SEEDED-DATA.txt for the forms).
+# Adyen (Adyen_Payment: "Adyen HTTP Notification(s):<br />... success: false<br />reason: <refusal reason>", and
+# "Adyen Result response:<br />authResult: REFUSED<br />... refusalReason: <refusal reason>"); the refusal reasons are
+# Adyen's fixed English list (docs.adyen.com, "Refusal reasons"): locale-independent.
+_ADYEN_REASON = r"\b(?:refusal)?reason: "
+_MAGENTO: tuple[Rule, ...] = (
+    _template("adyen", "fraud", "do_not_contact", "code", rf"{_ADYEN_REASON}(?:fraud|acquirer fraud|blocked card)\b"),
+    _template(
+        "adyen",
+        "customer_input",
+        "customer_input",
+        "code",
+        rf"{_ADYEN_REASON}(?:cvc declined|invalid card number|invalid pin|avs declined)\b",
+    ),
+    _template(
+        "adyen",
+        "authentication",
+        "authentication",
+        "code",
+        rf"{_ADYEN_REASON}(?:3d not authenticated|authentication required|3ds authentication error)\b",
+    ),
+    _template(
+        "adyen",
+        "insufficient_funds",
+        "insufficient_funds",
+        "code",
+        rf"{_ADYEN_REASON}(?:not enough balance|withdrawal (?:amount|count) exceeded)\b",
+    ),
+    _template(
+        "adyen",
+        "unsupported",
+        "expired_or_unsupported",
+        "code",
+        rf"{_ADYEN_REASON}(?:expired card|not supported|transaction not permitted)\b",
+    ),
+    _template(
+        "adyen", "issuer_unavailable", "transient", "code", rf"{_ADYEN_REASON}(?:issuer unavailable|acquirer error)\b"
+    ),
+    _template("adyen", "shopper_cancelled", "abandoned", "code", rf"{_ADYEN_REASON}shopper cancell?ed\b"),
+    _template(
+        "adyen",
+        "refused",
+        "issuer_generic",
+        "code",
+        rf"{_ADYEN_REASON}(?:refused|declined non generic|referral|revocation of auth|restricted card)\b",
+    ),
+    # Mollie for Magento (Mollie_Payment): "The order was canceled, reason: payment expired" (or canceled).
+    _template(
+        "mollie", "cancelled", "abandoned", "en", r"\bthe order was canceled, reason: payment (?:expired|canceled)\b"
+    ),
+    # Magento's own PayPal module (Magento_Paypal Model/Ipn.php): 'IPN "Failed"' (the funding source failed),
+    # 'IPN "Denied"' (the merchant or PayPal denied it: never mailed), 'IPN "Expired"' (the authorisation lapsed).
+    _template("paypal", "ipn_failed", "issuer_generic", "code", r'\bipn "failed"'),
+    _template("paypal", "ipn_denied", "do_not_contact", "code", r'\bipn "denied"'),
+    _template("paypal", "ipn_expired", "abandoned", "code", r'\bipn "expired"'),
+    # Braintree for Magento (PayPal_Braintree): the processor response code and text, kept in the payment's
+    # additional information (Braintree "Processor responses" list).
+    _template(
+        "braintree",
+        "cvv",
+        "customer_input",
+        "code",
+        r"\b20(?:10|05) (?:card issuer declined cvv|invalid credit card number)\b",
+    ),
+    _template("braintree", "not_allowed", "expired_or_unsupported", "code", r"\b2015 transaction not allowed\b"),
+    _template("braintree", "declined", "issuer_generic", "code", r"\b20(?:38|44|46) (?:processor )?declined\b"),
+    _template("braintree", "network", "transient", "code", r"\b3000 processor network unavailable\b"),
+)
+
 _MOLLIE: tuple[Rule, ...] = (
     # Mollie webhook notes with a payment id (mollie/WooCommerce src/Payment/MolliePayment.php, MollieOrder.php,
     # src/Payment/Webhooks/WebhookHandler.php; translations in languages/*.po): a cancelled or expired Mollie payment
@@ -713,6 +782,7 @@ def _any_gateway(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
 RULES: tuple[Rule, ...] = (
     _IGNORE
     + _DO_NOT_CONTACT
+    + _MAGENTO
     + _MOLLIE
     + _SPECIFIC_CODES
     + _any_gateway(_SPECIFIC_EN)

@@ -111,18 +111,24 @@ def test_audit_figures_match_an_independent_count_of_the_seeded_orders(tmp_path:
 
 
 def test_audit_html_page_has_the_charts_and_no_external_reference(tmp_path: Path, store: SandboxStore) -> None:
-    """`--html` writes one page with four titled charts, no script and no URL; the terminal shows tables, no bar."""
+    """`--html` writes one page with the summary box first and four titled charts, no script and no URL; the terminal
+    shows the summary box and the tables, no bar."""
     _seed(store, 300)
     page_path = tmp_path / "audit.html"
     result = cli(
         ["audit", "--classify", "5", "--html", str(page_path)], config=write_config(tmp_path, store.url), now=NOW
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("Payment failure audit") and "\r" not in result.stdout
+    assert result.stdout.startswith("Example Shop: what failed payments cost\n") and "\r" not in result.stdout
+    assert "In short" in result.stdout.split("== ")[0]
     page = page_path.read_text(encoding="utf-8")
-    assert page.count("<svg") == 4
-    for chart_title in ("per week, by failure class", "by billing country", "by payment method", "Natural recovery"):
-        assert chart_title in page
+    assert page.index("id=summary") < page.index("<table")
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert len(captions) == page.count("<figure") == 3, captions
+    for chart_title in ("per week, by reason", "by payment method", "paid by themselves"):
+        assert any(chart_title in caption for caption in captions), chart_title
+    # Every unpaid order of the busiest currency came from one country: that is a sentence, not a one-bar chart.
+    assert "All failed and pending orders in USD came from United States" in page
     assert not re.search(r"https?:|<script|<link|@import|src=", page, re.IGNORECASE)
 
 
@@ -165,7 +171,9 @@ def test_report_matches_who_was_emailed_and_who_paid_when(tmp_path: Path, store:
     html_run = cli(["report", "--since", "30d", "--html", str(page_path)], config=config, now=later)
     assert html_run.exit_code == 0, html_run.stderr
     page = page_path.read_text(encoding="utf-8")
-    assert page.count("<svg") == 4 and "Recall funnel" in page and "Cumulative recovered revenue (USD)" in page
+    # One reason, one country: rates of a single group are sentences in the tables, not one-bar charts.
+    assert page.count("<figure") == 1 and "<figcaption>From failed order to payment" in page and "id=summary" in page
+    assert "All recovered revenue in USD was paid on one day: $40.00." in page  # one payment: a sentence
     assert not re.search(r"https?:|<script|<link|@import|src=", page, re.IGNORECASE)
 
 
@@ -204,4 +212,4 @@ def test_audit_of_20000_orders_stays_under_150_mb_and_matches_the_seed(tmp_path:
     )  # for the record only
     assert peak_mb < 150
     _check_against_seed(json.loads(out.read_text()), orders)
-    assert (tmp_path / "a.html").read_text().count("<svg") == 4
+    assert (tmp_path / "a.html").read_text().count("<figure") == 3  # one currency from one country: a sentence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from e2e import NOW, cli, failed_order, write_config
 
+from wcrecall import i18n
 from wcrecall.sandbox import READONLY_CONSUMER_KEY, READONLY_CONSUMER_SECRET, SandboxStore
 
 WINDOW = timedelta(days=7)
@@ -213,3 +215,50 @@ def test_audit_of_20000_orders_stays_under_150_mb_and_matches_the_seed(tmp_path:
     assert peak_mb < 150
     _check_against_seed(json.loads(out.read_text()), orders)
     assert (tmp_path / "a.html").read_text().count("<figure") == 3  # one currency from one country: a sentence
+
+
+def _english_words(text: str, allowed: set[str]) -> list[str]:
+    """Latin-script words that are not machine words, codes or store text: what an untranslated sentence leaves."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    return [w for w in words if w not in allowed and not re.fullmatch(r"[A-Z]{1,3}", w)]  # codes: USD, UTC, US$
+
+
+def _page_text(page: str) -> str:
+    page = re.sub(r"<style\b.*?</style>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.fixture
+def chinese_owner() -> Iterator[dict[str, str]]:
+    """The owner reads Simplified Chinese (set before the command too, where the CLI does not choose it yet)."""
+    i18n.activate("zh_Hans")
+    yield {"WCRECALL_OWNER_LANGUAGE": "zh_Hans"}
+    i18n.activate("en")
+
+
+def test_audit_and_report_speak_the_owners_chinese(
+    tmp_path: Path, store: SandboxStore, chinese_owner: dict[str, str]
+) -> None:
+    """With the owner language zh_Hans, `audit` and `report` (terminal and HTML) print no English sentence: only
+    machine words, codes, numbers and the store's own text (its name, its gateway titles) stay in Latin letters."""
+    orders = _seed(store, 300)
+    for i, country in enumerate(["US", "US", "DE"]):
+        failed_order(store, f"buyer{i}@example.com", total="40.00", billing={"country": country})
+    failed_order(store, "no-at-sign", total="10.00")  # not contacted: the reason is shown too
+    config = write_config(tmp_path, store.url)
+    assert cli(["run"], config=config, now=NOW, env=chinese_owner).exit_code == 0
+    store_words = {"Example", "Shop"} | {w for o in orders for w in re.findall(r"[A-Za-z]+", o["payment_method_title"])}
+    # Store text may be cut short beside a phone's chart bars ("Cash on deliv..."): its prefixes are store text too.
+    store_text = {word[:end] for word in store_words for end in range(2, len(word) + 1)}
+    allowed = store_text | {"n", "SaleCycle", "Secure", "baseline"}
+    for command in (["audit", "--classify", "20"], ["report"]):
+        shown = cli(command, config=config, now=NOW, env=chinese_owner)
+        assert shown.exit_code == 0, shown.stderr
+        assert "一句话结论" in shown.stdout
+        assert _english_words(shown.stdout, allowed) == [], command
+        page_path = tmp_path / f"{command[0]}.html"
+        written = cli([*command, "--json", "--html", str(page_path)], config=config, now=NOW, env=chinese_owner)
+        assert written.exit_code == 0, written.stderr
+        page = page_path.read_text(encoding="utf-8")
+        assert '<html lang="zh-Hans">' in page
+        assert _english_words(_page_text(page), allowed) == [], command

@@ -173,7 +173,13 @@ class AuditAggregator:
                 "unreachable": self.unreachable,
             },
             "by_payment_method": [
-                {"method": m, "title": self.titles.get(m, ""), "orders": c[0], "unpaid": c[1], "share": share(c[1], c[0])}
+                {
+                    "method": m,
+                    "title": self.titles.get(m, ""),
+                    "orders": c[0],
+                    "unpaid": c[1],
+                    "share": share(c[1], c[0]),
+                }
                 for m, c in sorted(self.methods.items(), key=lambda kv: (-kv[1][1], kv[0]))
             ],
             "by_country": [

@@ -34,7 +34,9 @@ def rate_cell(rate: Rate) -> str:
 
 def amounts(per_currency: Sequence[str]) -> str:
     """Amounts (or ranges) in several currencies: the first `MAX_CURRENCIES` shown, the rest counted."""
-    shown = ", ".join(per_currency[:MAX_CURRENCIES])
+    shown = per_currency[0] if per_currency else ""
+    for item in per_currency[1:MAX_CURRENCIES]:
+        shown = _("{items}, {item}").format(items=shown, item=item)
     rest = len(per_currency) - MAX_CURRENCIES
     if rest <= 0:
         return shown
@@ -104,9 +106,9 @@ def summary(data: Mapping[str, Any]) -> Summary:
     )
     if nat["rate"] is not None:
         box.basis.append(
-            _("{rate} of {n} buyers paid later by themselves, with no reminder; the range above leaves them out.").format(
-                rate=pct(nat["rate"]), n=fmt_number(nat["episodes_judged"])
-            )
+            _(
+                "{rate} of {n} buyers paid later by themselves, with no reminder; the range above leaves them out."
+            ).format(rate=pct(nat["rate"]), n=fmt_number(nat["episodes_judged"]))
         )
     a = proj["assumptions"]
     box.basis.append(
@@ -148,8 +150,11 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
                 [_("failed"), fmt_number(unpaid["failed"]), pct(unpaid["failed_share"])],
                 [_("pending (never paid)"), fmt_number(unpaid["pending"]), pct(unpaid["pending_share"])],
                 [_("failed + pending"), fmt_number(unpaid["total"]), pct(unpaid["share"])],
-                [_("of those, no valid email (cannot be reminded)"), fmt_number(unpaid["unreachable"]),
-                 pct(share(unpaid["unreachable"], unpaid["total"]))],
+                [
+                    _("of those, no valid email (cannot be reminded)"),
+                    fmt_number(unpaid["unreachable"]),
+                    pct(share(unpaid["unreachable"], unpaid["total"])),
+                ],
             ],
             numeric=(1, 2),
         )  # fmt: skip
@@ -203,8 +208,12 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
         Table(
             [_("country"), _("failed"), _("pending"), _("value")],
             [
-                [labels.country(c["country"]), fmt_number(c["failed"]), fmt_number(c["pending"]),
-                 ", ".join(fmt_money(Decimal(v), cur) for cur, v in c["value"].items())]
+                [
+                    labels.country(c["country"]),
+                    fmt_number(c["failed"]),
+                    fmt_number(c["pending"]),
+                    ", ".join(fmt_money(Decimal(v), cur) for cur, v in c["value"].items()),
+                ]
                 for c in data["by_country"]
             ],
             numeric=(1, 2),
@@ -245,8 +254,15 @@ def _later_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
     weeks.tables.append(
         Table(
             [_("week starting"), _("orders"), _("failed"), _("pending")],
-            [[fmt_date(date.fromisoformat(w["week"])), fmt_number(w["orders"]), fmt_number(w["failed"]), fmt_number(w["pending"])]
-             for w in data["by_week"]],
+            [
+                [
+                    fmt_date(date.fromisoformat(w["week"])),
+                    fmt_number(w["orders"]),
+                    fmt_number(w["failed"]),
+                    fmt_number(w["pending"]),
+                ]
+                for w in data["by_week"]
+            ],
             numeric=(1, 2, 3),
         )  # fmt: skip
     )
@@ -276,8 +292,10 @@ def _later_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
     why.tables.append(
         Table(
             [_("reason"), _("orders"), _("share of those read")],
-            [[labels.failure_class(k), fmt_number(v), pct(share(v, classes["classified"]))]
-             for k, v in classes["counts"].items()],
+            [
+                [labels.failure_class(k), fmt_number(v), pct(share(v, classes["classified"]))]
+                for k, v in classes["counts"].items()
+            ],
             numeric=(1, 2),
         )  # fmt: skip
     )
@@ -306,11 +324,15 @@ def _later_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
             numeric=(0, 1),
         )
     )
-    chart = charts and nat["episodes_judged"] and ch.curve(
-        _("Buyers who paid by themselves, by hours after the failed order"),
-        x_title=_("hours after the failed order"),
-        y_title=_("buyers who paid (%)"),
-        points=[(float(p["hours"]), round((p["share"] or 0) * 100, 1)) for p in nat["curve"]],
+    chart = (
+        charts
+        and nat["episodes_judged"]
+        and ch.curve(
+            _("Buyers who paid by themselves, by hours after the failed order"),
+            x_title=_("hours after the failed order"),
+            y_title=_("buyers who paid (%)"),
+            points=[(float(p["hours"]), round((p["share"] or 0) * 100, 1)) for p in nat["curve"]],
+        )
     )
     if chart:
         natural.charts.append(chart)
@@ -336,8 +358,10 @@ def _later_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
     projected.tables.append(
         Table(
             [_("currency"), _("low"), _("high"), _("average unpaid order")],
-            [[cur, *(fmt_money(Decimal(r[k]), cur) for k in ("low", "high", "average_order"))]
-             for cur, r in proj["revenue_per_month"].items()],
+            [
+                [cur, *(fmt_money(Decimal(r[k]), cur) for k in ("low", "high", "average_order"))]
+                for cur, r in proj["revenue_per_month"].items()
+            ],
             numeric=(1, 2, 3),
         )  # fmt: skip
     )

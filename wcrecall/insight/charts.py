@@ -17,6 +17,7 @@ The rules every chart here follows:
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,7 +89,8 @@ def _config(size: str, x_title: str, y_title: str, **extra: object) -> dict[str,
         "width": dims["width"],
         "height": dims["height"],
         "legend_at_bottom": True,
-        "truncate_legend": 28 if narrow else 40,
+        "truncate_legend": 18 if narrow else 40,
+        "legend_at_bottom_columns": 2 if narrow else None,  # a phone has room for two legend entries side by side
         "truncate_label": 18 if narrow else 24,
         "x_label_rotation": 0,
         "include_x_axis": True,  # the value axis always starts at zero
@@ -97,14 +99,16 @@ def _config(size: str, x_title: str, y_title: str, **extra: object) -> dict[str,
     }
 
 
-def _finish(chart: Any) -> str:
+def _finish(chart: Any, title: str) -> str:
     svg = str(chart.render(is_unicode=True))
     svg = _SCRIPT_RE.sub("", _COMMENT_RE.sub("", svg))
+    # Without a drawn title pygal names the SVG after itself, which a browser shows on hover.
+    svg = svg.replace("<title>Pygal</title>", f"<title>{html.escape(title)}</title>", 1)
     return _XMLNS_RE.sub("", svg)
 
 
 def _both(title: str, draw: Callable[[str], Any], caption: str = "") -> Chart:
-    return Chart(title=title, wide=_finish(draw("wide")), narrow=_finish(draw("narrow")), caption=caption)
+    return Chart(title=title, wide=_finish(draw("wide"), title), narrow=_finish(draw("narrow"), title), caption=caption)
 
 
 def _short(label: str, size: str) -> str:

@@ -69,7 +69,9 @@ class Summary:
 
 def _table(table: Table) -> str:
     headers = [str(h) for h in table.headers]
-    head = "".join(f"<th{' class=n' if i in table.numeric else ''}>{html.escape(h)}</th>" for i, h in enumerate(headers))
+    head = "".join(
+        f"<th{' class=n' if i in table.numeric else ''}>{html.escape(h)}</th>" for i, h in enumerate(headers)
+    )
     rows = []
     for r, row in enumerate(table.rows):
         cells = []

@@ -179,9 +179,9 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
             ).format(days=fmt_number(nat["window_days"]), rate=pct(nat["rate"]), n=fmt_number(nat["episodes_judged"]))
             + " "
             + (
-                _("Estimated uplift: {points} percentage points (the groups differ, so treat it as an estimate).").format(
-                    points=f"{data['uplift_points']:+g}"
-                )
+                _(
+                    "Estimated uplift: {points} percentage points (the groups differ, so treat it as an estimate)."
+                ).format(points=f"{data['uplift_points']:+g}")
                 if data["uplift_points"] is not None
                 else _("Not enough data for an uplift estimate.")
             )
@@ -199,8 +199,11 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
 
     funnel = Section(_("From failed order to payment"))
     funnel.tables.append(
-        Table([_("stage"), _("orders")], [[stage(f["stage"]), fmt_number(f["count"])] for f in data["funnel"]],
-              numeric=(1,))  # fmt: skip
+        Table(
+            [_("stage"), _("orders")],
+            [[stage(f["stage"]), fmt_number(f["count"])] for f in data["funnel"]],
+            numeric=(1,),
+        )  # fmt: skip
     )
     if data["not_contacted_by_reason"]:
         reasons = _not_contacted()
@@ -279,8 +282,11 @@ def _time_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
         )
     delays = _delays()
     timing.tables.append(
-        Table([_("time"), _("orders paid")], [[delays.get(b["range"], b["range"]), fmt_number(b["count"])]
-                                             for b in t["buckets"]], numeric=(1,))  # fmt: skip
+        Table(
+            [_("time"), _("orders paid")],
+            [[delays.get(b["range"], b["range"]), fmt_number(b["count"])] for b in t["buckets"]],
+            numeric=(1,),
+        )  # fmt: skip
     )
     out.append(timing)
 

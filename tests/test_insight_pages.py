@@ -38,7 +38,10 @@ _MEASURE = """<!doctype html><html><body style="margin:0">
 <script>
 document.getElementById('page').addEventListener('load', function () {
   var w = this.contentWindow, doc = this.contentDocument, d = doc.documentElement;
-  var box = function (e) { var r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, width: r.width}; };
+  var box = function (e) {
+    if (!e) return null;
+    var r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, width: r.width};
+  };
   var out = {innerWidth: w.innerWidth, scrollWidth: Math.max(d.scrollWidth, doc.body.scrollWidth), wide: [],
     blocks: Array.from(doc.body.children).map(function (e) { return e.tagName + (e.id ? '#' + e.id : ''); }),
     summary: box(doc.getElementById('summary')), tables: [], figures: [], charts: []};
@@ -116,7 +119,7 @@ def test_page_answers_first_and_fits_the_screen(pages: dict[str, str], command: 
     browser.screenshot(page, SHOTS / f"{command}-{width}px.png", width=width, height=WIDTHS[width])
     found = measure(page, width, WIDTHS[width])
     assert found["innerWidth"] == width
-    assert found["blocks"][:2] == ["H1", "SECTION#summary"], found["blocks"][:4]
+    assert found["blocks"][:2] == ["H1", "SECTION#summary"] and found["summary"], found["blocks"][:4]
     assert all(found["summary"]["bottom"] <= t["top"] for t in found["tables"] + found["figures"])
     assert found["scrollWidth"] <= width and found["wide"] == [], found["wide"][:5]
     assert found["charts"], "no chart is drawn"

@@ -191,7 +191,7 @@ def weekly_bars(
     x_title = _("week starting")
 
     def draw(size: str) -> Any:
-        every = max(1, len(weeks) // (4 if size == "narrow" else 10))
+        every = -(-len(weeks) // (3 if size == "narrow" else 8))  # at most 3 dates on a phone, 8 on a screen
         chart = pygal.StackedBar(
             **_config(size, x_title, y_title, x_labels_major_every=every, show_minor_x_labels=False)
         )

@@ -42,6 +42,9 @@ table.stack td:first-child{font-weight:600;display:block;text-align:left}table.s
 """
 
 
+STACK_ABOVE = 46  # characters in a table row (cells plus padding) that still fit a 390 px phone
+
+
 @dataclass
 class Table:
     headers: Sequence[str]
@@ -80,8 +83,11 @@ def _table(table: Table) -> str:
             attrs = (f' class="{classes}"' if classes else "") + f' data-label="{html.escape(headers[i], quote=True)}"'
             cells.append(f"<td{attrs}>{html.escape(str(cell))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    # Three columns or more do not fit a phone's width: there each row becomes a small card of label: value lines.
-    stack = " class=stack" if len(headers) >= 3 else ""
+    # A table too wide for a phone (about 46 characters a row at 390 px) becomes a stack of small cards there, one
+    # "label: value" line per cell; narrower tables stay tables.
+    width = sum(max((len(str(c)) for c in [h, *(row[i] for row in table.rows)]), default=0) + 3
+                for i, h in enumerate(headers))  # fmt: skip
+    stack = " class=stack" if len(headers) >= 3 and width > STACK_ABOVE else ""
     return f"<table{stack}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 

@@ -178,3 +178,11 @@ def test_wilson_interval_matches_published_values(won: int, n: int, low: float, 
 def test_wilson_interval_of_nothing_is_none() -> None:
     """No group, no interval (not a division by zero)."""
     assert wilson(0, 0) is None
+
+
+def test_report_without_reminders_says_so_instead_of_zero_of_zero() -> None:
+    """No reminder in the period: the summary says so in words, not "0 of 0 (n/a)"."""
+    data = build_report([], now=NOW, since=timedelta(days=30), window=WEEK, natural=None)
+    box = to_text(data).split("== ")[0]
+    assert "no reminder was sent in this period yet" in box and "of 0 reminded" not in box
+    assert box.startswith("Your store: what reminders won back\n")

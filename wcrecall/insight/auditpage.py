@@ -110,13 +110,14 @@ def summary(data: Mapping[str, Any]) -> Summary:
                 "{rate} of {n} buyers paid later by themselves, with no reminder; the range above leaves them out."
             ).format(rate=pct(nat["rate"]), n=fmt_number(nat["episodes_judged"]))
         )
-    a = proj["assumptions"]
-    box.basis.append(
-        _(
-            "Reminders assumed to win back {low} to {high} of the rest, the rates of abandoned-cart emails "
-            "(SaleCycle 2019): no public figure exists for failed-payment reminders."
-        ).format(low=pct(a["reminder_rate_low"]), high=pct(a["reminder_rate_high"]))
-    )
+    if won:
+        a = proj["assumptions"]
+        box.basis.append(
+            _(
+                "Reminders assumed to win back {low} to {high} of the rest, the rates of abandoned-cart emails "
+                "(SaleCycle 2019): no public figure exists for failed-payment reminders."
+            ).format(low=pct(a["reminder_rate_low"]), high=pct(a["reminder_rate_high"]))
+        )
     return box
 
 
@@ -371,7 +372,7 @@ def _later_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
 
 def title(data: Mapping[str, Any]) -> tuple[str, str]:
     period = data["period"]
-    store = data.get("store_name") or data.get("store") or _("the store")
+    store = data.get("store_name") or data.get("store") or _("Your store")
     return (
         _("{store}: what failed payments cost").format(store=store),
         _("Orders created {start} to {end} ({days} days); read-only, nothing was sent.").format(

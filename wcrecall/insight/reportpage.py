@@ -103,23 +103,28 @@ def summary(data: Mapping[str, Any]) -> Summary:
     days = max(float(period["days"]), 1e-9)
     box = Summary(_("In short"))
     revenue = [fmt_money(Decimal(v), cur) for cur, v in data["recovered_revenue"].items()]
-    box.lines.append(
-        (
-            _("Paid after a reminder"),
-            n_(
-                "{amount} from {n} order of {reminded} reminded ({rate})",
-                "{amount} from {n} orders of {reminded} reminded ({rate})",
-                data["recovered"],
-            ).format(
-                amount=amounts(revenue) if revenue else fmt_number(0),
-                n=fmt_number(data["recovered"]),
-                reminded=fmt_number(data["reminded"]),
-                rate=pct(data["recovery_rate"]),
-            ),
+    reminded_value: Mapping[str, str] = data.get("reminded_value", {})
+    if not revenue:  # nothing recovered yet: zero in the currency of the reminded orders
+        revenue = [fmt_money(0, cur) for cur in list(reminded_value)[:1]] or [fmt_number(0)]
+    if not data["reminded"]:
+        box.lines.append((_("Paid after a reminder"), _("no reminder was sent in this period yet")))
+    else:
+        box.lines.append(
+            (
+                _("Paid after a reminder"),
+                n_(
+                    "{amount} from {n} order of {reminded} reminded ({rate})",
+                    "{amount} from {n} orders of {reminded} reminded ({rate})",
+                    data["recovered"],
+                ).format(
+                    amount=amounts(revenue),
+                    n=fmt_number(data["recovered"]),
+                    reminded=fmt_number(data["reminded"]),
+                    rate=pct(data["recovery_rate"]),
+                ),
+            )
         )
-    )
     interval = wilson(data["recovered"], data["reminded"])
-    reminded_value = data.get("reminded_value", {})
     if interval is not None and reminded_value:
         per_month = Decimal(str(30 / days))
         low, high = Decimal(str(interval[0])), Decimal(str(interval[1]))
@@ -314,7 +319,7 @@ def _time_sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
 
 def title(data: Mapping[str, Any]) -> tuple[str, str]:
     period = data["period"]
-    store = data.get("store_name") or _("the store")
+    store = data.get("store_name") or _("Your store")
     return (
         _("{store}: what reminders won back").format(store=store),
         _("Orders followed up from {start} to {end} ({days} days).").format(

@@ -1,8 +1,9 @@
 """One self-contained HTML page: inline CSS and inline SVG charts, no script, font or stylesheet from elsewhere.
 
-The answer comes first (a summary box), then the detail. The page must open offline from a file. Every text that can come from the store (payment method ids, countries,
-currencies, failure reasons) is escaped here; the SVG comes from `wcrecall.insight.charts`, whose XML writer escapes its own
-labels.
+The answer comes first (a summary box), then the detail; the same page reads at 390 px (a phone: wide tables become
+cards, charts use their narrow drawing) and on a screen. The page must open offline from a file. Every text that can
+come from the store (payment method titles, countries, currencies, failure reasons) is escaped here; the SVG comes
+from `wcrecall.insight.charts`, whose XML writer escapes its own labels.
 """
 
 from __future__ import annotations

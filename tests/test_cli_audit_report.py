@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from e2e import NOW, cli, failed_order, write_config
 
+from wcrecall import i18n
 from wcrecall.sandbox import READONLY_CONSUMER_KEY, READONLY_CONSUMER_SECRET, SandboxStore
 
 WINDOW = timedelta(days=7)
@@ -111,18 +113,24 @@ def test_audit_figures_match_an_independent_count_of_the_seeded_orders(tmp_path:
 
 
 def test_audit_html_page_has_the_charts_and_no_external_reference(tmp_path: Path, store: SandboxStore) -> None:
-    """`--html` writes one page with four titled charts, no script and no URL; the terminal shows tables, no bar."""
+    """`--html` writes one page with the summary box first and four titled charts, no script and no URL; the terminal
+    shows the summary box and the tables, no bar."""
     _seed(store, 300)
     page_path = tmp_path / "audit.html"
     result = cli(
         ["audit", "--classify", "5", "--html", str(page_path)], config=write_config(tmp_path, store.url), now=NOW
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("Payment failure audit") and "\r" not in result.stdout
+    assert result.stdout.startswith("Example Shop: what failed payments cost\n") and "\r" not in result.stdout
+    assert "In short" in result.stdout.split("== ")[0]
     page = page_path.read_text(encoding="utf-8")
-    assert page.count("<svg") == 4
-    for chart_title in ("per week, by failure class", "by billing country", "by payment method", "Natural recovery"):
-        assert chart_title in page
+    assert page.index("id=summary") < page.index("<table")
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert len(captions) == page.count("<figure") == 3, captions
+    for chart_title in ("per week, by reason", "by payment method", "paid by themselves"):
+        assert any(chart_title in caption for caption in captions), chart_title
+    # Every unpaid order of the busiest currency came from one country: that is a sentence, not a one-bar chart.
+    assert "All failed and pending orders in USD came from United States" in page
     assert not re.search(r"https?:|<script|<link|@import|src=", page, re.IGNORECASE)
 
 
@@ -165,7 +173,9 @@ def test_report_matches_who_was_emailed_and_who_paid_when(tmp_path: Path, store:
     html_run = cli(["report", "--since", "30d", "--html", str(page_path)], config=config, now=later)
     assert html_run.exit_code == 0, html_run.stderr
     page = page_path.read_text(encoding="utf-8")
-    assert page.count("<svg") == 4 and "Recall funnel" in page and "Cumulative recovered revenue (USD)" in page
+    # One reason, one country: rates of a single group are sentences in the tables, not one-bar charts.
+    assert page.count("<figure") == 1 and "<figcaption>From failed order to payment" in page and "id=summary" in page
+    assert "All recovered revenue in USD was paid on one day: $40.00." in page  # one payment: a sentence
     assert not re.search(r"https?:|<script|<link|@import|src=", page, re.IGNORECASE)
 
 
@@ -204,4 +214,51 @@ def test_audit_of_20000_orders_stays_under_150_mb_and_matches_the_seed(tmp_path:
     )  # for the record only
     assert peak_mb < 150
     _check_against_seed(json.loads(out.read_text()), orders)
-    assert (tmp_path / "a.html").read_text().count("<svg") == 4
+    assert (tmp_path / "a.html").read_text().count("<figure") == 3  # one currency from one country: a sentence
+
+
+def _english_words(text: str, allowed: set[str]) -> list[str]:
+    """Latin-script words that are not machine words, codes or store text: what an untranslated sentence leaves."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    return [w for w in words if w not in allowed and not re.fullmatch(r"[A-Z]{1,3}", w)]  # codes: USD, UTC, US$
+
+
+def _page_text(page: str) -> str:
+    page = re.sub(r"<style\b.*?</style>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.fixture
+def chinese_owner() -> Iterator[dict[str, str]]:
+    """The owner reads Simplified Chinese (set before the command too, where the CLI does not choose it yet)."""
+    i18n.activate("zh_Hans")
+    yield {"WCRECALL_OWNER_LANGUAGE": "zh_Hans"}
+    i18n.activate("en")
+
+
+def test_audit_and_report_speak_the_owners_chinese(
+    tmp_path: Path, store: SandboxStore, chinese_owner: dict[str, str]
+) -> None:
+    """With the owner language zh_Hans, `audit` and `report` (terminal and HTML) print no English sentence: only
+    machine words, codes, numbers and the store's own text (its name, its gateway titles) stay in Latin letters."""
+    orders = _seed(store, 300)
+    for i, country in enumerate(["US", "US", "DE"]):
+        failed_order(store, f"buyer{i}@example.com", total="40.00", billing={"country": country})
+    failed_order(store, "no-at-sign", total="10.00")  # not contacted: the reason is shown too
+    config = write_config(tmp_path, store.url)
+    assert cli(["run"], config=config, now=NOW, env=chinese_owner).exit_code == 0
+    store_words = {"Example", "Shop"} | {w for o in orders for w in re.findall(r"[A-Za-z]+", o["payment_method_title"])}
+    # Store text may be cut short beside a phone's chart bars ("Cash on deliv..."): its prefixes are store text too.
+    store_text = {word[:end] for word in store_words for end in range(2, len(word) + 1)}
+    allowed = store_text | {"n", "SaleCycle", "Secure", "baseline"}
+    for command in (["audit", "--classify", "20"], ["report"]):
+        shown = cli(command, config=config, now=NOW, env=chinese_owner)
+        assert shown.exit_code == 0, shown.stderr
+        assert "一句话结论" in shown.stdout
+        assert _english_words(shown.stdout, allowed) == [], command
+        page_path = tmp_path / f"{command[0]}.html"
+        written = cli([*command, "--json", "--html", str(page_path)], config=config, now=NOW, env=chinese_owner)
+        assert written.exit_code == 0, written.stderr
+        page = page_path.read_text(encoding="utf-8")
+        assert '<html lang="zh-Hans">' in page
+        assert _english_words(_page_text(page), allowed) == [], command

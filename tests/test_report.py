@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
+
+from wcrecall.insight.rates import wilson
 from wcrecall.insight.report import build_report, to_html, to_text
 from wcrecall.model.records import Recall, Step
 from wcrecall.plan.attribution import attribute
@@ -105,9 +110,7 @@ def test_report_shows_language_when_recalls_record_it() -> None:
     assert data["by_language"][0]["key"] == "de"
 
 
-def test_report_text_and_html_state_the_attribution_and_the_natural_rate() -> None:
-    """Both outputs say how recovery is attributed and, without a holdout, show the rate before wcrecall beside it
-    and no uplift figure."""
+def _scenario_report() -> dict[str, Any]:
     data = build_report(
         SCENARIO,
         now=NOW,
@@ -115,8 +118,73 @@ def test_report_text_and_html_state_the_attribution_and_the_natural_rate() -> No
         window=WEEK,
         natural={"rate": 0.1, "episodes_judged": 50, "window_days": 7},
     )
+    data["store_name"] = "Maple & Pine Goods"
+    return data
+
+
+def test_report_text_and_html_state_the_attribution_and_the_natural_rate() -> None:
+    """Both outputs say how recovery is attributed and, without a holdout, show the rate before wcrecall beside it
+    and no uplift figure."""
+    data = _scenario_report()
     text = to_text(data)
     assert "paid within 7 days after a reminder" in text and "Before wcrecall, 10.0% of buyers" in text
     assert "Uplift cannot be measured without recall.holdout" in text and "percentage points" not in text
     page = to_html(data)
-    assert page.count("<svg") == 4 and "http" not in page and "<script" not in page
+    assert page.count("<figure") == 4 and "http" not in page and "<script" not in page
+
+
+def test_report_answers_first_what_was_paid_after_a_reminder() -> None:
+    """The summary box comes first, titled with the store's name: the measured amount and count, a per-month range
+    from the rate's 95% interval, the comparison with unreminded buyers, and what it rests on."""
+    data = _scenario_report()
+    text = to_text(data)
+    assert text.startswith("Maple & Pine Goods: what reminders won back\n")
+    box = text[: text.index("== ")]
+    assert "€70.00 from 2 orders of 4 reminded (50.0%)" in box
+    # 4 reminded orders worth 90.00 EUR in 30 days; the Wilson interval of 2 of 4 is 15.0% to 85.0%.
+    assert "€13.50 to €76.50 (the 95% range of the measured rate, 15.0% to 85.0%, at this pace)" in box
+    assert "10.0% of 50 buyers" in box and "not measured: set recall.holdout" in box
+    assert "Based on 6 orders followed up" in box
+    page = to_html(data)
+    assert page.index("id=summary") < page.index("<table") and page.index("id=summary") < page.index("<figure")
+
+
+def test_report_rates_of_small_groups_carry_their_n_and_range() -> None:
+    """Every rate shows its n and 95% range; groups under the minimum are grey rows and grey bars."""
+    page = html.unescape(to_html(_scenario_report()))
+    assert "declined by the buyer's bank (n=1)" in page and "not enough money on the card (n=3)" in page
+    assert "Grey rows: fewer than 10 reminded orders" in page and 'class="n small"' in page
+    assert "50.0% (15.0% to 85.0%)" in page
+
+
+def test_recovered_revenue_on_a_single_day_is_a_sentence() -> None:
+    """One day of payments draws no line: the page says the amount in words."""
+    data = build_report(SCENARIO[:1], now=NOW, since=timedelta(days=30), window=WEEK, natural=None)
+    page = to_html(data)
+    assert "All recovered revenue in EUR was paid on one day: €50.00." in page
+    assert "Recovered revenue so far" not in page
+
+
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (Wilson score).
+@pytest.mark.parametrize(
+    ("won", "n", "low", "high"),
+    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)],
+)
+def test_wilson_interval_matches_published_values(won: int, n: int, low: float, high: float) -> None:
+    """The 95% Wilson score interval equals Newcombe's published values to 4 places."""
+    interval = wilson(won, n)
+    assert interval is not None
+    assert (round(interval[0], 4), round(interval[1], 4)) == (low, high)
+
+
+def test_wilson_interval_of_nothing_is_none() -> None:
+    """No group, no interval (not a division by zero)."""
+    assert wilson(0, 0) is None
+
+
+def test_report_without_reminders_says_so_instead_of_zero_of_zero() -> None:
+    """No reminder in the period: the summary says so in words, not "0 of 0 (n/a)"."""
+    data = build_report([], now=NOW, since=timedelta(days=30), window=WEEK, natural=None)
+    box = to_text(data).split("== ")[0]
+    assert "no reminder was sent in this period yet" in box and "of 0 reminded" not in box
+    assert box.startswith("Your store: what reminders won back\n")

@@ -55,6 +55,7 @@ AUDIT_FIELDS = (
     "billing.email",
     "billing.country",
     "payment_method",
+    "payment_method_title",
     "date_created_gmt",
     "date_paid_gmt",
 )
@@ -98,6 +99,7 @@ class AuditAggregator:
     countries: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     country_value: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     weeks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    titles: dict[str, str] = field(default_factory=dict)  # payment method id -> the store's checkout title
     unreachable: int = 0
     natural: NaturalRecovery = field(init=False)
     recent: deque[tuple[int, str, str, str]] = field(init=False)
@@ -113,6 +115,8 @@ class AuditAggregator:
         week[0] += 1
         method = self.methods[order.payment_method or "(none)"]
         method[0] += 1
+        if order.payment_method and order.payment_method_title:
+            self.titles[order.payment_method] = order.payment_method_title
         at = order.date_created.timestamp()
         if order.status in UNPAID_STATUSES:
             week[1 if order.status == "failed" else 2] += 1
@@ -169,7 +173,13 @@ class AuditAggregator:
                 "unreachable": self.unreachable,
             },
             "by_payment_method": [
-                {"method": m, "orders": c[0], "unpaid": c[1], "share": share(c[1], c[0])}
+                {
+                    "method": m,
+                    "title": self.titles.get(m, ""),
+                    "orders": c[0],
+                    "unpaid": c[1],
+                    "share": share(c[1], c[0]),
+                }
                 for m, c in sorted(self.methods.items(), key=lambda kv: (-kv[1][1], kv[0]))
             ],
             "by_country": [
@@ -335,4 +345,5 @@ def run_audit(
         classes = classify_recent(store, agg.recent, progress) if options.classify else {}
     data = agg.result(classes, rate_low=options.rate_low, rate_high=options.rate_high)
     data["store"] = store.host
+    data["store_name"] = settings.brand.store_name
     return data

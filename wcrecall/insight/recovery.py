@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wcrecall.i18n import _
+from wcrecall.insight.rates import Z95, wilson
 from wcrecall.model.order import Order
 from wcrecall.model.records import HELD_OUT, RECOVERED_OUTCOMES, SUPERSEDED, Recall, from_iso
 from wcrecall.plan.attribution import CONTACTED_STATES, recovered_by_recall
@@ -159,7 +160,6 @@ def recovered_recalls(recalls: Iterable[Recall], window: timedelta = ATTRIBUTION
     return [r for r in recalls if recovered_by_recall(r, window)]
 
 
-Z_95 = 1.959963984540054  # the standard normal quantile for a two-sided 95% interval
 MIN_GROUP = 30  # fewer judged orders than this in either group: no uplift figure
 UPLIFT_METHOD = "Newcombe hybrid score interval (Wilson score for each group; Newcombe 1998, method 10)"
 
@@ -182,19 +182,18 @@ class Uplift:
     method: str = UPLIFT_METHOD
 
 
-def wilson(k: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion `k` of `n` (n > 0)."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+def _interval(k: int, n: int, z: float) -> tuple[float, float]:
+    found = wilson(k, n, z)
+    if found is None:
+        raise ValueError("a proportion of no orders has no interval")
+    return found
 
 
-def newcombe(k1: int, n1: int, k2: int, n2: int, z: float = Z_95) -> tuple[float, float, float]:
+def newcombe(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
     """The difference p1 - p2 of two independent proportions and its hybrid score interval (Newcombe 1998)."""
     p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, z)
-    l2, u2 = wilson(k2, n2, z)
+    l1, u1 = _interval(k1, n1, z)
+    l2, u2 = _interval(k2, n2, z)
     d = p1 - p2
     return d, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
 

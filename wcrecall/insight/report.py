@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wcrecall.insight.recovery import opened_since, recovered_recalls, uplift, uplift_notes
+from wcrecall.insight.recovery import opened_since, recovered_recalls, uplift
 from wcrecall.model.records import (
     BASELINE,
     CLAIMED,
@@ -102,6 +102,9 @@ def build_report(
         {"stage": "still open", "count": sum(1 for r in real if r.outcome == OPEN)},
     ]
     revenue: dict[str, Decimal] = defaultdict(Decimal)
+    reminded_value: dict[str, Decimal] = defaultdict(Decimal)  # what the reminded orders were worth, per currency
+    for r in contacted:
+        reminded_value[r.currency or "?"] += _amount(r)
     daily: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for r in credited:
         cur = r.currency or "?"
@@ -147,6 +150,7 @@ def build_report(
         "recovered": len(credited),
         "recovery_rate": reminded_rate,
         "recovered_revenue": {cur: str(v) for cur, v in sorted(revenue.items())},
+        "reminded_value": {cur: str(v) for cur, v in sorted(reminded_value.items())},
         "by_class": _group_rates((r.reason or "unclassified", attributions[r.id].credited) for r in contacted),
         "by_country": _group_rates((r.country or "(none)", attributions[r.id].credited) for r in contacted),
         # Buyer language is not recorded on every version of the state file.
@@ -215,124 +219,22 @@ def run_report(
 
         with store.session():
             natural = natural_baseline(orders(), contacted=contacted_order_ids(recalls), window=window, end=end)
-    return build_report(recalls, now=now, since=since, window=window, natural=natural), list(state.problems)
+    data = build_report(recalls, now=now, since=since, window=window, natural=natural)
+    data["store_name"] = settings.brand.store_name
+    return data, list(state.problems)
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Presentation
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
-def sections(data: Mapping[str, Any], *, charts: bool) -> list[Any]:
-    from wcrecall.insight import charts as ch
-    from wcrecall.insight.htmlpage import Section, Table
-
-    out: list[Section] = []
-    days = data["attribution_window_days"]
-    headline = Section("Recovered, measured honestly")
-    headline.notes.append(
-        f"An order counts as recovered when it is paid within {days:g} days after a reminder. Reminded buyers: "
-        f"{data['recovered']} of {data['reminded']} recovered ({_pct(data['recovery_rate'])})."
-    )
-    headline.notes.extend(uplift_notes(data))
-    headline.tables.append(
-        Table(["currency", "recovered revenue"], list(data["recovered_revenue"].items()), numeric=(1,))
-    )
-    out.append(headline)
-
-    funnel = Section("Funnel")
-    funnel.tables.append(Table(["stage", "recalls"], [[f["stage"], f["count"]] for f in data["funnel"]], numeric=(1,)))
-    if data["not_contacted_by_reason"]:
-        funnel.tables.append(
-            Table(["not contacted because", "recalls"], list(data["not_contacted_by_reason"].items()), numeric=(1,))
-        )
-    if data["baseline_adopted"]:
-        funnel.notes.append(f"{data['baseline_adopted']} order(s) adopted with --baseline are not counted.")
-    if charts:
-        funnel.charts.append(
-            ch.bar(
-                "Recall funnel",
-                x_title="recalls",
-                y_title="stage",
-                horizontal=True,
-                labels=[f["stage"] for f in data["funnel"]],
-                values=[f["count"] for f in data["funnel"]],
-            )
-        )
-    out.append(funnel)
-
-    for key, heading in (
-        ("by_class", "failure class"),
-        ("by_country", "country"),
-        ("by_language", "language"),
-        ("by_step", "step"),
-    ):
-        section = Section(f"Recovery rate by {heading}")
-        rows = data[key]
-        section.tables.append(
-            Table(
-                [heading, "reminded", "recovered", "rate"],
-                [[g["key"], g["reminded"], g["recovered"], _pct(g["rate"])] for g in rows],
-                numeric=(1, 2, 3),
-            )
-        )
-        if charts and key in ("by_class", "by_country") and rows:
-            section.charts.append(
-                ch.bar(
-                    f"Recovery rate by {heading}",
-                    x_title=heading,
-                    y_title="reminded buyers who paid (%)",
-                    labels=[g["key"] for g in rows[:15]],
-                    values=[round((g["rate"] or 0) * 100, 1) for g in rows[:15]],
-                    value_format="{:.1f}%",
-                )
-            )
-        out.append(section)
-
-    timing = Section("Time from reminder to payment")
-    t = data["time_to_payment"]
-    median = "n/a" if t["median_hours"] is None else f"{t['median_hours']:g} h"
-    timing.notes.append(f"Median: {median} from the last reminder before payment.")
-    timing.tables.append(Table(["time", "recoveries"], [[b["range"], b["count"]] for b in t["buckets"]], numeric=(1,)))
-    out.append(timing)
-
-    if charts:
-        revenue = Section("Recovered revenue over time")
-        for cur, points in data["cumulative_revenue"].items():
-            revenue.charts.append(
-                ch.line(
-                    f"Cumulative recovered revenue ({cur})",
-                    x_title="date of payment",
-                    y_title=f"revenue ({cur})",
-                    labels=[p["date"] for p in points],
-                    series={cur: [float(p["total"]) for p in points]},
-                    value_format="{:,.2f}",
-                )
-            )
-        if not data["cumulative_revenue"]:
-            revenue.notes.append("No recovered revenue in this period yet.")
-        out.append(revenue)
-    return out
-
-
-def title(data: Mapping[str, Any]) -> tuple[str, str]:
-    period = data["period"]
-    return (
-        "wcrecall report",
-        f"Recalls opened {period['since'][:16]} to {period['until'][:16]} UTC ({period['days']:g} days).",
-    )
+# Presentation: insight/reportpage.py (the summary box first, then the sections).
 
 
 def to_text(data: Mapping[str, Any]) -> str:
-    from wcrecall.insight.htmlpage import render_text
+    from wcrecall.insight.reportpage import to_text as text
 
-    return render_text(*title(data), sections(data, charts=False))
+    return text(data)
 
 
 def to_html(data: Mapping[str, Any]) -> str:
-    from wcrecall.insight.htmlpage import render_page
+    from wcrecall.insight.reportpage import to_html as page
 
-    return render_page(*title(data), sections(data, charts=True))
+    return page(data)

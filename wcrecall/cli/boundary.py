@@ -43,6 +43,7 @@ def fail(exc: Exception, *, secrets: Iterable[str] = (), verbose: bool = False, 
 def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
     """Run a command's work; an error ends the command through `fail` with its exit code."""
     obj: Context = ctx.obj
+    obj.be_verbose(bool(ctx.params.get("verbose")))
     try:
         return work(obj)
     except PASS_THROUGH:

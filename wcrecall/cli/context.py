@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
+import sys
 from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
 
 from wcrecall.cli.output import err
 from wcrecall.config.settings import Settings, load_settings
 from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
+
+
+# `-v` before the command (`wcrecall -v run`) or after it (`wcrecall run -v`): one option, declared by the app's
+# callback and by every command; `cli/boundary.guarded` merges the two.
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to each order.")]
 
 
 class Context:
@@ -20,8 +30,18 @@ class Context:
         self.verbose = verbose
         self.secrets: list[str] = []  # of the settings loaded: hidden in an unexpected error's message
 
+    def be_verbose(self, verbose: bool) -> None:
+        """Turn on -v (given before or after the command); logs at INFO on stderr then, WARNING otherwise."""
+        self.verbose = self.verbose or verbose
+        logging.basicConfig(format="%(message)s", stream=sys.stderr)
+        logging.getLogger().setLevel(logging.INFO if self.verbose else logging.WARNING)
+        # requests/urllib3 would log full URLs (OAuth signatures) at debug level; keep them quiet at any verbosity.
+        for noisy in ("urllib3", "requests"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
     def settings(self) -> Settings:
         settings = load_settings(self.config)
+        speak_as_configured(settings)
         warn_insecure(settings)
         self.remember_secrets(settings)
         return settings
@@ -32,6 +52,13 @@ class Context:
 
 def secrets_of(settings: Settings) -> list[str]:
     return [s for s in (settings.store.consumer_secret, settings.mail.password) if s]
+
+
+def speak_as_configured(settings: Settings) -> None:
+    """The owner's language of the config (`owner.language`; `WCRECALL_OWNER_LANGUAGE` wins), from now on."""
+    from wcrecall.i18n import activate
+
+    activate(settings.owner.language or None)
 
 
 def warn_insecure(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wcrecall.config.owner import OwnerSettings
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
@@ -297,6 +298,7 @@ class Settings:
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     guard: GuardSettings = field(default_factory=GuardSettings)
     state: StateSettings = field(default_factory=StateSettings)
+    owner: OwnerSettings = field(default_factory=OwnerSettings)
     config_path: Path | None = None
 
     @property
@@ -369,6 +371,7 @@ SECTIONS: dict[str, type[Any]] = {
     "throttle": ThrottleSettings,
     "guard": GuardSettings,
     "state": StateSettings,
+    "owner": OwnerSettings,
 }
 TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
 _PY_NAMES = {v: k for k, v in TOML_NAMES.items()}

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err, out_text, progress_for, write_html
 from wcrecall.config.settings import parse_duration
 from wcrecall.model.errors import ConfigError
@@ -57,6 +57,7 @@ def audit(
     ] = 0.052,
     as_json: AsJson = False,
     html: HtmlPage = None,
+    verbose: Verbose = False,
 ) -> None:
     """Measure what failed payments cost the store, why, where, and who came back anyway. Read-only: sends nothing.
 
@@ -86,6 +87,7 @@ def report(
     ] = False,
     as_json: AsJson = False,
     html: HtmlPage = None,
+    verbose: Verbose = False,
 ) -> None:
     """Show what recall won back: funnel, recovered revenue, rates by class, country, language and step.
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import out
 from wcrecall.model.errors import ConfigError
 
@@ -27,6 +27,7 @@ def preview(
     eml: Annotated[
         Path | None, typer.Option("--eml", help="Write the whole message as run would send it (.eml).")
     ] = None,
+    verbose: Verbose = False,
 ) -> None:
     """Render the reminder email for a live order as run would send it now; sends and writes nothing.
 
@@ -60,6 +61,7 @@ def explain(
         str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")
     ] = None,
     payment_method: Annotated[str, typer.Option("--payment-method", help="Gateway id for --note, e.g. stripe.")] = "",
+    verbose: Verbose = False,
 ) -> None:
     """Explain an order: why its payment failed (with the evidence), language, time zone, and the reminder plan.
 

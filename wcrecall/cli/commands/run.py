@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err, out, progress_for
 from wcrecall.config.settings import Settings
 
@@ -23,6 +23,7 @@ def run(
     all_stores: Annotated[
         bool, typer.Option("--all", help="Run every *.toml config in the config's folder, one by one.")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Run one tick: sync changed orders, send due reminders, write order notes. Put it in cron.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import colour
 from wcrecall.model.errors import ConfigError
 
@@ -56,6 +56,7 @@ def init(
     skip_checks: Annotated[
         bool, typer.Option("--skip-checks", help="Do not test the store and mail login first.")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Create the config: ask for the store, key, mail and brand; test the connections; write it (chmod 600).
 
@@ -87,7 +88,7 @@ def init(
     guarded(ctx, work)
 
 
-def doctor(ctx: typer.Context) -> None:
+def doctor(ctx: typer.Context, verbose: Verbose = False) -> None:
     """Check the store, key, hold stock, other senders, mail, templates, state and clock: OK / WARN / FAIL each.
 
     Exit code 1 when a check fails. Example: wcrecall --config shop.toml doctor
@@ -109,6 +110,7 @@ def cron(
     all_stores: Annotated[
         bool, typer.Option("--all", help="One line for every config in the folder (run --all).")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Print the crontab line (absolute paths, lock-safe interval) and the cPanel steps; --install adds it.
 
@@ -136,6 +138,7 @@ def demo(
         "demo-outbox"
     ),
     days: Annotated[int, typer.Option("--days", help="Simulated days to run.", min=1, max=14)] = 4,
+    verbose: Verbose = False,
 ) -> None:
     """Run the whole loop on the built-in sandbox store over a few simulated days; emails go to files.
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err
 
 
@@ -28,6 +28,7 @@ def status(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     all_stores: Annotated[bool, typer.Option("--all", help="Every *.toml config in the config's folder.")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Show recalls: order, masked email, country, total, steps sent, next step, outcome; then a summary.
 

@@ -65,7 +65,9 @@ def test_help_stays_english_by_default() -> None:
 def test_a_usage_error_speaks_chinese() -> None:
     result = cli(["status", "--bogus"], config=None, now=NOW, env=ZH)
     assert result.exit_code == 2
-    assert "错误：没有这个选项：--bogus" in result.stderr and "运行 'wcrecall status --help' 查看帮助。" in result.stderr
+    assert (
+        "错误：没有这个选项：--bogus" in result.stderr and "运行 'wcrecall status --help' 查看帮助。" in result.stderr
+    )
     assert "Error" not in result.stderr and "No such option" not in result.stderr
     missing = cli(["forget"], config=None, now=NOW, env=ZH)
     assert missing.exit_code == 2 and "缺少参数" in missing.stderr

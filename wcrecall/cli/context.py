@@ -16,7 +16,6 @@ from wcrecall.config.settings import Settings, load_settings
 from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
-
 # `-v` before the command (`wcrecall -v run`) or after it (`wcrecall run -v`): one option, declared by the app's
 # callback and by every command; `cli/boundary.guarded` merges the two.
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to each order.")]
@@ -78,7 +77,9 @@ def now_utc() -> datetime:
             moment = datetime.fromisoformat(override)
         except ValueError:
             raise ConfigError(
-                f"WCRECALL_NOW: expected an ISO time like 2026-11-26T10:00:00Z, got {override!r}"
+                _("WCRECALL_NOW: expected an ISO time like 2026-11-26T10:00:00Z, got {override!r}").format(
+                    override=override
+                )
             ) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.now(UTC)

@@ -12,15 +12,17 @@ fails when one is missing). Typer's own words (`Options`, `Commands`, `default: 
 
 from __future__ import annotations
 
+import errno
 import inspect
 import sys
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 import typer
 import typer.core
 from typer import _click
 from typer._click.exceptions import BadParameter, ClickException, MissingParameter, NoSuchOption, UsageError
+from typer._click.utils import PacifyFlushWrapper
 
 from wcrecall import i18n
 from wcrecall.i18n import _
@@ -100,9 +102,8 @@ def usage_error_text(exc: ClickException) -> str:
         if exc.param.param_type_name == "argument":
             return _("Missing argument {name}.").format(name=hint)
         return _("Missing option {name}.").format(name=hint)
-    if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter):
-        if exc.param is not None:
-            return _("Invalid value for {name}: {problem}").format(name=exc.param.get_error_hint(), problem=exc.message)
+    if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter) and exc.param is not None:
+        return _("Invalid value for {name}: {problem}").format(name=exc.param.get_error_hint(), problem=exc.message)
     if exc.message.startswith("Got unexpected extra argument"):
         extra = exc.message.partition("(")[2].rstrip(")")
         return _("Got unexpected extra arguments ({arguments})").format(arguments=extra)
@@ -140,7 +141,13 @@ class OwnerGroup(typer.core.TyperGroup):
         except ClickException as exc:
             show_usage_error(exc)
             sys.exit(exc.exit_code)
-        except _click.exceptions.Abort:
+        except typer.Abort:
             typer.echo(_("Aborted!"), err=True)
+            sys.exit(1)
+        except OSError as exc:  # a reader that went away ends the command quietly, as Typer does
+            if exc.errno != errno.EPIPE:
+                raise
+            sys.stdout = cast(TextIO, PacifyFlushWrapper(sys.stdout))
+            sys.stderr = cast(TextIO, PacifyFlushWrapper(sys.stderr))
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
 from wcrecall.model.order import Order
 from wcrecall.model.records import Recall
@@ -59,7 +60,7 @@ class StoreFacts:
             except (StoreAuthError, StoreDeadline):
                 raise
             except StoreError as exc:
-                self.problem(order.id, f"payment methods not listed in the email ({exc})")
+                self.problem(order.id, _("payment methods not listed in the email ({exc})").format(exc=exc))
                 self._gateways = []
         return suggested_methods(self._gateways, order.payment_method, recall.reason, self.rules)
 

@@ -13,6 +13,7 @@ from wcrecall.cli.boundary import guarded
 from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err, out_text, progress_for, write_html
 from wcrecall.config.settings import parse_duration
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -67,7 +68,7 @@ def audit(
 
     def work(obj: Context) -> None:
         if rate_low > rate_high:
-            raise ConfigError("--rate-low must not be above --rate-high")
+            raise ConfigError(_("--rate-low must not be above --rate-high"))
         options = AuditOptions(days=days, classify=classify, window=parse_duration(window, "--window"),
                                rate_low=rate_low, rate_high=rate_high)  # fmt: skip
         data = run_audit(obj.settings(), now=now_utc(), options=options, progress=progress_for(as_json))

@@ -11,6 +11,7 @@ import typer
 from wcrecall.cli.boundary import guarded
 from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import out
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 
@@ -77,7 +78,7 @@ def explain(
             typer.echo(f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
             return
         if order_id is None:
-            raise ConfigError("explain: give an ORDER_ID or --note TEXT")
+            raise ConfigError(_("explain: give an ORDER_ID or --note TEXT"))
         result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
         out(f"Order {result.order}")
         for topic, text in result.lines:

@@ -55,7 +55,5 @@ def tick_and_show(obj: Context, settings: Settings, *, prefix: str = "", dry_run
         for line in report.problems:
             err(f"{prefix}{line}")
     if obj.verbose:
-        typer.echo(
-            f"{prefix}opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)"
-        )
+        typer.echo(f"{prefix}{report.summary()}")
     return report.exit_code

@@ -10,6 +10,7 @@ import typer
 from wcrecall.cli.boundary import guarded
 from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import colour
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 
@@ -68,7 +69,11 @@ def init(
     def work(obj: Context) -> None:
         path = resolve_config_path(obj.config)
         if path.exists() and not force:
-            raise ConfigError(f"{path} already exists; pass --force to replace it (or --config to write another file)")
+            raise ConfigError(
+                _("{path} already exists; pass --force to replace it (or --config to write another file)").format(
+                    path=path
+                )
+            )
         answers = answers_from({
             "url": url, "consumer_key": key, "consumer_secret": secret, "transport": transport, "smtp_host": smtp_host,
             "smtp_port": smtp_port, "smtp_security": smtp_security, "smtp_username": smtp_user,

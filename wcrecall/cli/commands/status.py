@@ -59,11 +59,11 @@ def print_status(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     from wcrecall.cli.terminal import text
-    from wcrecall.insight.status import TABLE_COLUMNS, summary_line, table_rows
+    from wcrecall.insight.status import column_titles, summary_line, table_rows
 
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, width=None if sys.stdout.isatty() else 120)
     table = Table(show_lines=False, pad_edge=False, box=None)
-    for column in TABLE_COLUMNS:
+    for column in column_titles():
         table.add_column(column, overflow="fold")
     for cells in table_rows(data):
         table.add_row(*(text(cell) for cell in cells))

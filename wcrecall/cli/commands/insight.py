@@ -118,4 +118,4 @@ def _show(
     else:
         out_text(text(data))
         if html is not None:
-            typer.echo(f"wrote {html}")
+            typer.echo(_("wrote {path}").format(path=html))

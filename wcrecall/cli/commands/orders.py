@@ -41,16 +41,16 @@ def preview(
         rendered = reminder.rendered
         if eml is not None:
             eml.write_bytes(reminder.message.as_bytes())
-            typer.echo(f"wrote {eml} ({rendered.subject})")
+            typer.echo(_("wrote {path} ({subject})").format(path=eml, subject=rendered.subject))
         if png is not None:
             from wcrecall.render.browser import screenshot
 
-            typer.echo(f"wrote {screenshot(rendered.html, png, width=375, height=900)}")
+            typer.echo(_("wrote {path}").format(path=screenshot(rendered.html, png, width=375, height=900)))
         if out is not None:
             out.write_text(rendered.html, encoding="utf-8")
-            typer.echo(f"wrote {out} ({rendered.subject})")
+            typer.echo(_("wrote {path} ({subject})").format(path=out, subject=rendered.subject))
         elif eml is None:
-            typer.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+            typer.echo(_("Subject: {subject}").format(subject=rendered.subject) + f"\n\n{rendered.text}")
 
     guarded(ctx, work)
 
@@ -69,23 +69,27 @@ def explain(
     Sends and writes nothing. Examples: wcrecall explain 1234
     wcrecall explain --note "Payment failed: Your card has insufficient funds." --payment-method stripe
     """
-    from wcrecall.plan.classify import CLASS_LABELS, describe
-    from wcrecall.recall.explain import explain_order, explain_text
+    from wcrecall.recall.explain import describe_verdict, explain_order, explain_text
+    from wcrecall.recall.words import class_label
 
     def work(obj: Context) -> None:
         if note is not None:
             verdict = explain_text(note, payment_method)
-            typer.echo(f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
+            typer.echo(
+                _("{label}: {details}").format(
+                    label=class_label(verdict.failure_class), details=describe_verdict(verdict)
+                )
+            )
             return
         if order_id is None:
             raise ConfigError(_("explain: give an ORDER_ID or --note TEXT"))
         result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
-        out(f"Order {result.order}")
+        out(_("Order {order}").format(order=result.order))
         for topic, text in result.lines:
-            out(f"  {topic}: {text}")
-        out("  plan:")
+            out("  " + _("{topic}: {text}").format(topic=topic, text=text))
+        out("  " + _("plan:"))
         for n, scheduled, at, why in result.schedule:
-            out(f"    reminder {n} ({scheduled}): {at}; {why}")
-        out(f"  run now: {result.run_now}")
+            out("    " + _("reminder {n} ({scheduled}): {at}; {why}").format(n=n, scheduled=scheduled, at=at, why=why))
+        out("  " + _("run now: {what}").format(what=result.run_now))
 
     guarded(ctx, work)

@@ -83,9 +83,9 @@ def init(
         if not non_interactive:
             answers = ask(answers, typer.prompt, typer.echo)
         if not skip_checks:
-            typer.echo("Testing the store connection and the mail login ...")
+            typer.echo(_("Testing the store connection and the mail login ..."))
         settings = write_config(answers, path, force=force, check=not skip_checks)
-        typer.echo(f"Wrote {path} (readable by you only):")
+        typer.echo(_("Wrote {path} (readable by you only):").format(path=path))
         for line in summary(settings):
             typer.echo(line)
         typer.echo(next_steps(path))
@@ -132,7 +132,9 @@ def cron(
             typer.echo(step)
         if install:
             added = cronlib.install(line)
-            typer.echo("\nAdded to your crontab." if added else "\nAlready in your crontab: nothing changed.")
+            typer.echo(
+                "\n" + (_("Added to your crontab.") if added else _("Already in your crontab: nothing changed."))
+            )
 
     guarded(ctx, work)
 

@@ -11,18 +11,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel import dates
+
 from wcrecall.config.settings import Settings, format_duration
-from wcrecall.i18n import _, fmt_datetime, fmt_money
+from wcrecall.i18n import _, babel_locale, fmt_datetime, fmt_money
 from wcrecall.model.order import Order, mask_email, parse_order
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan.classify import Classification, classify_order, explain_note
 from wcrecall.plan.decide import steps_for
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
-from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.notes import to_notes
 from wcrecall.recall.rules import draft_recall, rules_for
-from wcrecall.recall.words import class_label, outcome_label
+from wcrecall.recall.words import class_label, outcome_label, step_label
 from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.client import Store
@@ -66,7 +67,7 @@ def describe_verdict(verdict: Classification) -> str:
     if verdict.note_index is not None:
         line += " " + _("from note #{index}").format(index=verdict.note_index)
     if verdict.evidence:
-        line += f": {verdict.evidence}"
+        line = _('{what}: "{evidence}"').format(what=line, evidence=verdict.evidence)
     return line
 
 
@@ -194,7 +195,7 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     for step in recall.steps:
         delay = f"+{format_duration(delays[step.n - 1])}" if step.n <= len(delays) else "-"
         at = from_iso(step.at)
-        shown = f"{step.state} {fmt_datetime(at) if at else step.at}"
+        shown = f"{step_label(step.state)} {fmt_datetime(at) if at else step.at}"
         out.schedule.append((step.n, delay, shown, step.why or _("done")))
     for n, why in planned.skipped:
         out.schedule.append((n, f"+{format_duration(delays[n - 1])}", _("skipped now"), why))
@@ -204,7 +205,8 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
         at = fmt_datetime(coming.at)
         if zone is not None:
-            at += " " + _("({time} the buyer's local time)").format(time=format_local_datetime(coming.at, zone, lang))
+            local = dates.format_datetime(coming.at, "medium", tzinfo=zone, locale=babel_locale())
+            at += " " + _("({time} the buyer's local time)").format(time=local)
         delay = f"+{format_duration(delays[coming.n - 1])}"
         out.schedule.append((coming.n, delay, at, "; ".join(coming.reasons) or _("on schedule")))
 

@@ -39,3 +39,9 @@ def outcome_label(name: str) -> str:
         "baseline": _("baseline"),
     }
     return labels.get(name, name.replace("_", " "))
+
+
+def step_label(state: str) -> str:
+    """A reminder's state (model/records.py) as the owner reads it."""
+    labels = {"claimed": _("being sent"), "sent": _("sent"), "uncertain": _("maybe sent"), "skipped": _("skipped")}
+    return labels.get(state, state)

@@ -23,6 +23,7 @@ import tenacity
 
 from wcrecall import __version__
 from wcrecall.config.settings import StoreSettings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
 from wcrecall.store.answers import (
@@ -168,7 +169,7 @@ class Store:
                     f"{exc}; it asked to retry after {exc.retry_after:g} s, more than the retry budget left "
                     f"(store.max_retry_time = {self.max_retry_time:g} s); gave up after {attempts} attempt(s)"
                 ) from None
-            raise StoreError(f"{exc}; gave up after {attempts} attempt(s)") from None
+            raise StoreError(_("{problem}; gave up after {attempts} attempt(s)").format(problem=exc, attempts=attempts)) from None  # fmt: skip
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
@@ -187,7 +188,7 @@ class Store:
         try:
             response = self.path.send(method, endpoint, params=params, data=data, timeout=timeout, verify=self._verify)
         except requests.Timeout:
-            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+            raise _Transient(_("{what}: the store did not answer within {seconds:g} s").format(what=what, seconds=self.settings.timeout)) from None  # fmt: skip
         except Redirected as exc:
             raise StoreError(
                 f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
@@ -200,18 +201,16 @@ class Store:
                 "certificate or, only if you trust the network, set store.verify_tls = false"
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
+            raise _Transient(_("{what}: connection to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
         except requests.RequestException as exc:  # never its text: it may hold the signed URL
-            raise StoreError(f"{what}: the request to {self.host} failed ({type(exc).__name__})") from None
+            raise StoreError(_("{what}: the request to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
         body = read_body(
             response, what, started=started, timeout=self.settings.timeout, host=self.host, check=self._check_deadline
         )
         self.traffic.bytes_received += len(body)
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Transient(
-                f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None
-            )
+            raise _Transient(_("{what}: the store answered HTTP {status}").format(what=what, status=status), _retry_after(response) if status == 429 else None)  # fmt: skip
         text = body.decode("utf-8", errors="replace")
         if status >= 400:
             try:
@@ -226,8 +225,8 @@ class Store:
                     f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
                 )
             if status == 404:
-                raise StoreNotFound(f"{what}: not found ({code or status})")
-            raise StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
+                raise StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))
+            raise StoreError(_("{what}: the store answered HTTP {status} {code}: {message}").format(what=what, status=status, code=code, message=message[:200]))  # fmt: skip
         return parse_body(text, what=what), response
 
     # -- orders ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from importlib import resources
 
 from babel.languages import get_official_languages
 
+from wcrecall.i18n import _
 from wcrecall.plan.regional.states import STATE_LANGUAGES
 
 __all__ = [
@@ -195,11 +196,18 @@ def choose_language(
         key = normalize_language(str(value))
         found = _catalog(key, catalogs) if key is not None else None
         if key is None:
-            skipped.append(f"order meta {meta_key} is not a language")
+            skipped.append(_("order meta {meta_key} is not a language").format(meta_key=meta_key))
         elif found is not None:
-            return LanguageChoice(found, _with_skipped(f"order meta {meta_key}={value.strip()}", skipped))
+            return LanguageChoice(
+                found,
+                _with_skipped(
+                    _("order meta {meta_key}={value}").format(meta_key=meta_key, value=value.strip()), skipped
+                ),
+            )
         else:
-            skipped.append(f"order meta {meta_key}={value.strip()} has no catalog")
+            skipped.append(
+                _("order meta {meta_key}={value} has no catalog").format(meta_key=meta_key, value=value.strip())
+            )
     code = country.strip().upper()
     region = state_code(code, state)
     for key in country_languages(code, region):
@@ -208,10 +216,10 @@ def choose_language(
             where = f"billing country {code}, state {region}" if (code, region) in STATE_LANGUAGES else ""
             return LanguageChoice(found, _with_skipped(where or f"billing country {code}", skipped))
     if code:
-        skipped.append(f"billing country {code} has no catalog")
+        skipped.append(_("billing country {code} has no catalog").format(code=code))
     key = normalize_language(default)
     found = _catalog(key, catalogs) if key else None
-    return LanguageChoice(found or default, _with_skipped("store default", skipped))
+    return LanguageChoice(found or default, _with_skipped(_("store default"), skipped))
 
 
 def _with_skipped(why: str, skipped: list[str]) -> str:

@@ -38,9 +38,11 @@ class Context:
         for noisy in ("urllib3", "requests"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    def settings(self) -> Settings:
+    def settings(self, *, read_store_zone: bool = False) -> Settings:
+        """The settings of `--config`; the owner's language and time zone from them (with `read_store_zone`, the
+        store's own time zone is read first when it is not known or a day old: for commands that talk to it)."""
         settings = load_settings(self.config)
-        speak_as_configured(settings)
+        speak_as_configured(settings, read_store_zone=read_store_zone)
         warn_insecure(settings)
         self.remember_secrets(settings)
         return settings
@@ -53,11 +55,19 @@ def secrets_of(settings: Settings) -> list[str]:
     return [s for s in (settings.store.consumer_secret, settings.mail.password) if s]
 
 
-def speak_as_configured(settings: Settings) -> None:
-    """The owner's language of the config (`owner.language`; `WCRECALL_OWNER_LANGUAGE` wins), from now on."""
+def speak_as_configured(settings: Settings, *, read_store_zone: bool = False) -> None:
+    """The owner's language (`owner.language`; `WCRECALL_OWNER_LANGUAGE` wins) and time zone (`owner.timezone`,
+    else the store's), from now on. A store that does not say its zone is no error here: doctor reports it."""
     from wcrecall.i18n import activate
+    from wcrecall.model.errors import WcrecallError
+    from wcrecall.recall.ownerzone import owner_zone, refresh_store_zone
 
-    activate(settings.owner.language or None)
+    if read_store_zone:
+        try:
+            refresh_store_zone(settings)
+        except (WcrecallError, OSError):
+            pass
+    activate(settings.owner.language or None, owner_zone(settings)[0])
 
 
 def warn_insecure(settings: Settings) -> None:

@@ -194,8 +194,8 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     zone = zone_of(zone_name)
     for step in recall.steps:
         delay = f"+{format_duration(delays[step.n - 1])}" if step.n <= len(delays) else "-"
-        at = from_iso(step.at)
-        shown = f"{step_label(step.state)} {fmt_datetime(at) if at else step.at}"
+        when = from_iso(step.at)
+        shown = f"{step_label(step.state)} {fmt_datetime(when) if when else step.at}"
         out.schedule.append((step.n, delay, shown, step.why or _("done")))
     for n, why in planned.skipped:
         out.schedule.append((n, f"+{format_duration(delays[n - 1])}", _("skipped now"), why))
@@ -203,15 +203,15 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
         return
     plain = replace(recall, lang=lang, zone=zone_name)
     for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
-        at = fmt_datetime(coming.at)
+        shown = fmt_datetime(coming.at)
         if zone is not None:
             local = dates.format_datetime(coming.at, "medium", tzinfo=zone, locale=babel_locale())
-            at += " " + _("({time} the buyer's local time)").format(time=local)
+            shown += " " + _("({time} the buyer's local time)").format(time=local)
         delay = f"+{format_duration(delays[coming.n - 1])}"
-        out.schedule.append((coming.n, delay, at, "; ".join(coming.reasons) or _("on schedule")))
+        out.schedule.append((coming.n, delay, shown, "; ".join(coming.reasons) or _("on schedule")))
 
 
-def _money(amount: str, currency: str) -> str:
+def _money(amount: Decimal | str, currency: str) -> str:
     try:
         return fmt_money(Decimal(amount), currency)
     except (InvalidOperation, ValueError):

@@ -207,7 +207,6 @@ def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = Fa
             _("{check}: {message}").format(check=title, message=check.message),
             width=width - 6,
             break_on_hyphens=False,
-            break_long_words=False,  # a path or a link stays in one piece
         ) or [""]
         label = f"{check.level:<4}"
         if colour:

@@ -294,11 +294,29 @@ def run_checks(
         return [Check("config", FAIL, str(exc), _("run `wcrecall init` to create a config, or fix the key named"))]
     checks = [check_config_file(settings.config_path), check_https(settings.store.url)]
     checks += _store_checks(settings, now, store_factory or _default_store)
+    checks.append(_owner_zone_check(settings, store_factory or _default_store))
     checks += _mail_checks(settings)
     checks.append(_template_check(settings))
     checks.append(_sample_message_check(settings, now))
     checks += _state_checks(settings)
     return checks
+
+
+def _owner_zone_check(settings: Settings, store_factory: Callable[..., Any]) -> Check:
+    """The time zone owner times are shown in: owner.timezone, else the store's (read now), else UTC (a warning)."""
+    from wcrecall.recall.ownerzone import refresh_store_zone
+
+    if settings.owner.timezone:
+        return Check("owner time zone", OK, _("{zone} (owner.timezone)").format(zone=settings.owner.timezone))
+    try:
+        name = refresh_store_zone(settings, force=True, store=store_factory(settings.store, max_attempts=1))
+    except (WcrecallError, OSError) as exc:
+        return Check(
+            "owner time zone", WARN,
+            _("the store's time zone could not be read ({problem}): owner times are shown in UTC").format(problem=exc),
+            _("set owner.timezone, e.g. Asia/Shanghai"),
+        )  # fmt: skip
+    return Check("owner time zone", OK, _("{zone} (the store's time zone, read from WordPress)").format(zone=name))
 
 
 def _default_store(*args: Any, **kwargs: Any) -> Any:

@@ -350,6 +350,21 @@ class Store:
         body, _ = self._call("GET", "payment_gateways")
         return body if isinstance(body, list) else []
 
+    def site_timezone(self) -> str:
+        """The site's time zone from WordPress's public REST index (GET /wp-json/): its `timezone_string`
+        ("America/New_York"), else its `gmt_offset` ("+05:30"; "+00:00" when the index says neither)."""
+        root = f"{self.settings.url.rstrip('/')}/wp-json/"
+        try:
+            response = requests.get(root, timeout=self.settings.timeout, verify=self._verify, allow_redirects=False)
+            index = response.json() if response.status_code == 200 else {}
+        except (requests.RequestException, ValueError):
+            raise StoreError(_("GET /wp-json/: the site's time zone could not be read from {host}").format(host=self.host)) from None  # fmt: skip
+        name, offset = (index.get("timezone_string"), index.get("gmt_offset")) if isinstance(index, dict) else (0, 0)
+        if isinstance(name, str) and name:
+            return name
+        minutes = round(float(offset) * 60) if isinstance(offset, int | float) else 0
+        return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
     def system_status(self) -> tuple[dict[str, Any], str | None]:
         """`GET /system_status` (environment and settings) and the store's `Date` header: for `doctor`."""
         body, response = self._call("GET", "system_status", params={"_fields": "environment,settings"})

@@ -37,7 +37,7 @@ def preview(
     from wcrecall.recall.preview import render_preview
 
     def work(obj: Context) -> None:
-        reminder = render_preview(obj.settings(), order_id=order_id, step=step, now=now_utc())
+        reminder = render_preview(obj.settings(read_store_zone=True), order_id=order_id, step=step, now=now_utc())
         rendered = reminder.rendered
         if eml is not None:
             eml.write_bytes(reminder.message.as_bytes())
@@ -83,7 +83,7 @@ def explain(
             return
         if order_id is None:
             raise ConfigError(_("explain: give an ORDER_ID or --note TEXT"))
-        result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
+        result = explain_order(obj.settings(read_store_zone=True), order_id=order_id, now=now_utc())
         out(_("Order {order}").format(order=result.order))
         for topic, text in result.lines:
             out("  " + _("{topic}: {text}").format(topic=topic, text=text))

@@ -43,8 +43,10 @@ def run(
 def tick_and_show(obj: Context, settings: Settings, *, prefix: str = "", dry_run: bool, **options: Any) -> int:
     """Run one tick; print what it did (with -v or --dry-run) and its problems, each line after `prefix`, also when
     an error stopped it (the error then goes on to the boundary); return the exit code of a tick that finished."""
+    from wcrecall.cli.context import speak_as_configured
     from wcrecall.recall.tick import TickReport, run_tick
 
+    speak_as_configured(settings, read_store_zone=True)
     report = TickReport()
     try:
         run_tick(settings, now=now_utc(), dry_run=dry_run, report=report, **options)

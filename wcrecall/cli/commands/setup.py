@@ -11,7 +11,7 @@ from wcrecall.cli.boundary import guarded
 from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import colour
 from wcrecall.i18n import _
-from wcrecall.model.errors import ConfigError
+from wcrecall.model.errors import ConfigError, WcrecallError
 
 
 def init(
@@ -101,6 +101,10 @@ def doctor(ctx: typer.Context, verbose: Verbose = False) -> None:
     from wcrecall.setup.doctor import exit_code, format_report, run_checks
 
     def work(obj: Context) -> None:
+        try:
+            obj.settings()  # the owner's language and time zone, when the config loads (its errors are a check)
+        except WcrecallError:
+            pass
         checks = run_checks(obj.config, now=now_utc())
         for line in format_report(checks, width=80, colour=colour()):
             typer.echo(line)

@@ -59,6 +59,7 @@ __all__ = [
     "check_https",
     "exit_code",
     "format_report",
+    "check_state_folder",
     "run_checks",
     "shipped_languages",
 ]
@@ -244,14 +245,9 @@ def _state_checks(settings: Settings) -> list[Check]:
     fix = _("set state.path to a file in a folder you can write, or fix the permissions of {folder}").format(
         folder=path.parent
     )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        problem = _("{folder} is not writable ({reason})").format(folder=path.parent, reason=exc.strerror or exc)
-        return [Check("state", FAIL, problem, fix)]
-    checks = [Check("state", OK, _("{path} is writable").format(path=path))]
+    checks = [check_state_folder(settings)]
+    if checks[0].level == FAIL:
+        return checks
     try:
         with RunLock(path):
             pass
@@ -282,6 +278,20 @@ def _state_checks(settings: Settings) -> list[Check]:
         else:
             checks.append(Check("state file", OK, _("{n} recall(s) loaded").format(n=len(state.recalls))))
     return checks
+
+
+def check_state_folder(settings: Settings) -> Check:
+    """The state file's folder exists (made if need be) and this user may write in it (`doctor` and `init`)."""
+    path = settings.state_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        problem = _("{folder} is not writable ({reason})").format(folder=path.parent, reason=exc.strerror or exc)
+        fix = _("set state.path to a file in a folder you can write, or fix the permissions of {folder}")
+        return Check("state", FAIL, problem, fix.format(folder=path.parent))
+    return Check("state", OK, _("{path} is writable").format(path=path))
 
 
 def run_checks(

@@ -64,7 +64,8 @@ def init(
     Example (scripted): WCRECALL_STORE_CONSUMER_SECRET=cs_... wcrecall init -y --url https://shop.example.com --key ck_... --transport smtp ...
     """
     from wcrecall.config.settings import resolve_config_path
-    from wcrecall.setup.init import answers_from, ask, next_steps, summary, write_config
+    from wcrecall.model.errors import MailError, StoreError
+    from wcrecall.setup.init import MAIL_PART, STORE_PART, answers_from, ask, forget, next_steps, summary, write_config
 
     def work(obj: Context) -> None:
         path = resolve_config_path(obj.config)
@@ -82,9 +83,24 @@ def init(
         })  # fmt: skip
         if not non_interactive:
             answers = ask(answers, typer.prompt, typer.echo)
-        if not skip_checks:
-            typer.echo(_("Testing the store connection and the mail login ..."))
-        settings = write_config(answers, path, force=force, check=not skip_checks)
+        while True:
+            if not skip_checks:
+                typer.echo(_("Testing the store connection and the mail login ..."))
+            try:
+                settings = write_config(answers, path, force=force, check=not skip_checks)
+                break
+            except (StoreError, MailError) as exc:
+                if non_interactive:
+                    raise
+                # Ask again only for the part that failed; every other answer is kept.
+                store_failed = isinstance(exc, StoreError)
+                typer.echo(_("Error: {message}").format(message=exc))
+                if store_failed:
+                    typer.echo(_("The store check failed: give the store address and REST API key again."))
+                else:
+                    typer.echo(_("The mail login failed: give the mail settings again."))
+                part = STORE_PART if store_failed else MAIL_PART
+                answers = ask(forget(answers, part), typer.prompt, typer.echo, earlier=answers)
         typer.echo(_("Wrote {path} (readable by you only):").format(path=path))
         for line in summary(settings):
             typer.echo(line)

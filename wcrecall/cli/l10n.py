@@ -16,6 +16,7 @@ import errno
 import inspect
 import sys
 from collections.abc import Sequence
+from datetime import UTC
 from typing import IO, Any, TextIO, cast
 
 import typer
@@ -34,8 +35,9 @@ HELP_OPTION = "Show this message and exit."
 
 
 def speak(language: str | None = None) -> str:
-    """Speak `language` (None: the environment's or the locale's) from now on; returns the language now active."""
-    return i18n.activate(language)
+    """Speak `language` (None: the environment's or the locale's) from now on, times in UTC until a config names the
+    owner's zone; returns the language now active."""
+    return i18n.activate(language, UTC)
 
 
 class OwnerFormatter(_click.HelpFormatter):

@@ -221,9 +221,8 @@ class Store:
             message = str(err.get("message", "")) if isinstance(err, dict) else ""
             if status in (401, 403):
                 refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
-                raise refused(
-                    f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
-                )
+                hint = _auth_hint(self.settings, code, message)
+                raise refused(_("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint))  # fmt: skip
             if status == 404:
                 raise StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))
             raise StoreError(_("{what}: the store answered HTTP {status} {code}: {message}").format(what=what, status=status, code=code, message=message[:200]))  # fmt: skip

@@ -47,6 +47,10 @@ class Context:
         self.remember_secrets(settings)
         return settings
 
+    def remember_store_zone(self, settings: Settings) -> None:
+        """Read and keep the store's time zone now (`init`, once the store answered), for the owner's times."""
+        speak_as_configured(settings, read_store_zone=True)
+
     def remember_secrets(self, settings: Settings) -> None:
         self.secrets += secrets_of(settings)
 

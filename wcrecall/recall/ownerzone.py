@@ -1,5 +1,6 @@
-"""The time zone owner times are shown in: `owner.timezone`, else the store's own time zone (read from WordPress
-once a day by the commands that talk to the store, and kept beside the state file), else UTC."""
+"""The time zone owner times are shown in: `owner.timezone`, else the store's own time zone (read from WordPress by
+`init`, `doctor`, `explain` and `preview`, at most once a day, and kept beside the state file; `run` keeps to its one
+connection and uses the zone kept), else UTC."""
 
 from __future__ import annotations
 

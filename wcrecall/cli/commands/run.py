@@ -46,7 +46,7 @@ def tick_and_show(obj: Context, settings: Settings, *, prefix: str = "", dry_run
     from wcrecall.cli.context import speak_as_configured
     from wcrecall.recall.tick import TickReport, run_tick
 
-    speak_as_configured(settings, read_store_zone=True)
+    speak_as_configured(settings)  # the store's zone as last read (doctor, explain, init): a tick opens one connection
     report = TickReport()
     try:
         run_tick(settings, now=now_utc(), dry_run=dry_run, report=report, **options)

@@ -101,6 +101,8 @@ def init(
                     typer.echo(_("The mail login failed: give the mail settings again."))
                 part = STORE_PART if store_failed else MAIL_PART
                 answers = ask(forget(answers, part), typer.prompt, typer.echo, earlier=answers)
+        if not skip_checks:
+            obj.remember_store_zone(settings)
         typer.echo(_("Wrote {path} (readable by you only):").format(path=path))
         for line in summary(settings):
             typer.echo(line)

@@ -39,7 +39,7 @@ def test_status_shows_times_in_the_stores_time_zone(tmp_path: Path, shanghai: Sa
     config = write_config(tmp_path, shanghai.url)
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     assert "UTC" in cli(["status"], config=config, now=NOW).stdout  # a run alone does not ask the store's zone
-    assert cli(["doctor"], config=config, now=NOW).exit_code == 0  # doctor reads it (as init and explain do)
+    assert cli(["doctor"], config=config, now=NOW).exit_code == 0  # doctor reads it and keeps it (as init does)
     due = next_due(config)
     table = cli(["status"], config=config, now=NOW).stdout
     assert due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in table

@@ -49,7 +49,14 @@ class Context:
 
     def remember_store_zone(self, settings: Settings) -> None:
         """Read and keep the store's time zone now (`init`, once the store answered), for the owner's times."""
-        speak_as_configured(settings, read_store_zone=True)
+        from wcrecall.model.errors import WcrecallError
+        from wcrecall.recall.ownerzone import refresh_store_zone
+
+        try:
+            refresh_store_zone(settings, force=True)
+        except (WcrecallError, OSError):
+            pass  # doctor says so
+        speak_as_configured(settings)
 
     def remember_secrets(self, settings: Settings) -> None:
         self.secrets += secrets_of(settings)
@@ -61,17 +68,19 @@ def secrets_of(settings: Settings) -> list[str]:
 
 def speak_as_configured(settings: Settings, *, read_store_zone: bool = False) -> None:
     """The owner's language (`owner.language`; `WCRECALL_OWNER_LANGUAGE` wins) and time zone (`owner.timezone`,
-    else the store's), from now on. A store that does not say its zone is no error here: doctor reports it."""
+    else the store's as kept; with `read_store_zone` and none kept, as the store says now, writing nothing), from
+    now on. A store that does not say its zone is no error here: doctor reports it."""
     from wcrecall.i18n import activate
     from wcrecall.model.errors import WcrecallError
-    from wcrecall.recall.ownerzone import owner_zone, refresh_store_zone
+    from wcrecall.recall.ownerzone import owner_zone, parse_zone, store_zone_now
 
-    if read_store_zone:
+    zone, known = owner_zone(settings)
+    if read_store_zone and not known:
         try:
-            refresh_store_zone(settings)
-        except (WcrecallError, OSError):
+            zone = parse_zone(store_zone_now(settings)) or zone
+        except WcrecallError:
             pass
-    activate(settings.owner.language or None, owner_zone(settings)[0])
+    activate(settings.owner.language or None, zone)
 
 
 def warn_insecure(settings: Settings) -> None:

@@ -1,6 +1,6 @@
 """The time zone owner times are shown in: `owner.timezone`, else the store's own time zone (read from WordPress by
-`init`, `doctor`, `explain` and `preview`, at most once a day, and kept beside the state file; `run` keeps to its one
-connection and uses the zone kept), else UTC."""
+`init` and `doctor`, at most once a day, and kept beside the state file; `run` keeps to its one connection and
+`explain` and `preview` write nothing: they use the zone kept, or read it for themselves), else UTC."""
 
 from __future__ import annotations
 
@@ -37,18 +37,24 @@ def parse_zone(name: str) -> tzinfo | None:
         return None
 
 
-def owner_zone(settings: Settings) -> tuple[tzinfo, str]:
-    """The owner's time zone and where it came from, without asking the store (`owner.timezone`, the store's zone
-    as last read, or UTC)."""
+def owner_zone(settings: Settings) -> tuple[tzinfo, bool]:
+    """The owner's time zone without asking the store (`owner.timezone`, the store's zone as last read, or UTC),
+    and whether it is known (False: the UTC fallback)."""
     if settings.owner.timezone:
-        return ZoneInfo(settings.owner.timezone), _("owner.timezone")
+        return ZoneInfo(settings.owner.timezone), True
     try:
         stored = parse_zone(zone_file(settings).read_text(encoding="utf-8"))
     except OSError:
         stored = None
-    if stored is not None:
-        return stored, _("the store's time zone")
-    return UTC, _("UTC: the store's time zone is not known yet")
+    return (stored, True) if stored is not None else (UTC, False)
+
+
+def store_zone_now(settings: Settings, *, store: Store | None = None) -> str:
+    """The store's time zone as WordPress says it now (writes nothing). StoreError when it does not say."""
+    name = (store or Store(settings.store, max_attempts=1, max_retry_time=0)).site_timezone()
+    if parse_zone(name) is None:
+        raise StoreError(_("the store names a time zone wcrecall does not know: {zone!r}").format(zone=name[:40]))
+    return name
 
 
 def refresh_store_zone(settings: Settings, *, force: bool = False, store: Store | None = None) -> str:
@@ -61,8 +67,6 @@ def refresh_store_zone(settings: Settings, *, force: bool = False, store: Store 
         fresh = False
     if settings.owner.timezone or (fresh and not force):
         return settings.owner.timezone or path.read_text(encoding="utf-8").strip()
-    name = (store or Store(settings.store, max_attempts=1, max_retry_time=0)).site_timezone()
-    if parse_zone(name) is None:
-        raise StoreError(_("the store names a time zone wcrecall does not know: {zone!r}").format(zone=name[:40]))
+    name = store_zone_now(settings, store=store)
     atomic_write(path, name.encode("utf-8"))
     return name

@@ -290,7 +290,7 @@ def test_status_filters_and_summary(tmp_path: Path, store: SandboxStore, smtp: S
     table = cli(["status"], config=config, now=later)
     assert table.exit_code == 0
     assert "a***@example.com" in table.stdout and "ana@" not in table.stdout
-    assert "2 recalls: 1 open, 1 recovered" in table.stdout and "EUR" in table.stdout
+    assert "2 recalls: 1 open, 1 recovered" in table.stdout and "€" in table.stdout
     recovered = json.loads(cli(["status", "--json", "--recovered"], config=config, now=later).stdout)
     assert [r["order"] for r in recovered["recalls"]] == [a]
     assert len(json.loads(cli(["status", "--json", "--open"], config=config, now=later).stdout)["recalls"]) == 1

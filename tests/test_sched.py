@@ -66,7 +66,7 @@ def test_a_payment_before_any_reminder_is_not_counted_as_recovered(
     assert rows[reminded]["recovered_by_recall"] is True and rows[early]["recovered_by_recall"] is False
     recovered_only = json.loads(cli(["status", "--json", "--recovered"], config=config, now=later).stdout)
     assert [r["order"] for r in recovered_only["recalls"]] == [reminded]
-    assert "1 recovered (70.00 USD)" in table and "paid without reminder" in table
+    assert "1 recovered ($70.00)" in table and "paid without reminder" in table
 
 
 def test_a_burst_never_relabels_a_buyer_already_reminded_as_not_contacted(

@@ -8,8 +8,6 @@ an unexpected error: one `Error:` line, the traceback only with -v); 2 configura
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Annotated
 
 import typer
@@ -17,11 +15,13 @@ import typer
 from wcrecall import __version__
 from wcrecall.cli.boundary import fail
 from wcrecall.cli.commands import insight, orders, privacy, run, setup, status
-from wcrecall.cli.context import Context
+from wcrecall.cli.context import Context, Verbose
+from wcrecall.cli.l10n import OwnerGroup
 from wcrecall.model.errors import WcrecallError
 
 app = typer.Typer(
     name="wcrecall",
+    cls=OwnerGroup,
     help="Win back WooCommerce orders whose payment failed: timely reminders with a fresh pay link.",
     no_args_is_help=True,
     add_completion=True,
@@ -48,7 +48,7 @@ def main_options(
             envvar="WCRECALL_CONFIG",
         ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what happened to each order.")] = False,
+    verbose: Verbose = False,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -58,10 +58,7 @@ def main_options(
     Example: wcrecall --config shop.toml run
     """
     ctx.obj = Context(config, verbose)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s", stream=sys.stderr)
-    # requests/urllib3 would log full URLs (OAuth signatures) at debug level; keep them quiet at any verbosity.
-    for noisy in ("urllib3", "requests"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj.be_verbose(verbose)
 
 
 # In the order `wcrecall --help` lists them.

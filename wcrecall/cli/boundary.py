@@ -17,6 +17,7 @@ from typer.exceptions import TyperException
 
 from wcrecall.cli.context import Context
 from wcrecall.cli.output import err
+from wcrecall.i18n import _
 from wcrecall.model.errors import WcrecallError, hide
 
 T = TypeVar("T")
@@ -33,16 +34,20 @@ def fail(exc: Exception, *, secrets: Iterable[str] = (), verbose: bool = False, 
     if verbose:
         typer.echo(hide("".join(traceback.format_exception(exc)), secrets), err=True, nl=False)
     if isinstance(exc, WcrecallError):
-        err(f"{prefix}Error: {hide(str(exc), secrets)}")
+        err(prefix + _("Error: {message}").format(message=hide(str(exc), secrets)))
         return exc.exit_code
     text = " ".join(hide(str(exc), secrets).split())[:300]
-    err(f"{prefix}Error: unexpected {type(exc).__name__}: {text} (run with -v for details)")
+    err(
+        prefix
+        + _("Error: unexpected {kind}: {text} (run with -v for details)").format(kind=type(exc).__name__, text=text)
+    )
     return 1
 
 
 def guarded(ctx: typer.Context, work: Callable[[Context], T]) -> T:
     """Run a command's work; an error ends the command through `fail` with its exit code."""
     obj: Context = ctx.obj
+    obj.be_verbose(bool(ctx.params.get("verbose")))
     try:
         return work(obj)
     except PASS_THROUGH:

@@ -18,6 +18,7 @@ from wcrecall.cli.boundary import PASS_THROUGH, fail
 from wcrecall.cli.context import Context, now_utc, secrets_of, warn_insecure
 from wcrecall.cli.output import err
 from wcrecall.config.settings import Settings, load_settings, resolve_config_path
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 _RANK = {0: 0, 75: 1, 1: 2, 2: 3}
@@ -43,7 +44,9 @@ def for_each_store(obj: Context, work: Callable[[Settings, str], int]) -> int:
     directory = store_dir(obj)
     paths = config_files(directory)
     if not paths:
-        raise ConfigError(f"no *.toml config in {directory} (create one with `wcrecall init`)")
+        raise ConfigError(
+            _("no *.toml config in {directory} (create one with `wcrecall init`)").format(directory=directory)
+        )
     codes = []
     for path in paths:
         secrets: list[str] = []

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from wcrecall.cli.terminal import inert
+from wcrecall.i18n import _
 from wcrecall.model.errors import WcrecallError
 
 
@@ -45,4 +46,8 @@ def write_html(path: Path, page: str) -> None:
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:
-        raise WcrecallError(f"--html: cannot write {path}: {exc.strerror}; choose a writable path") from None
+        raise WcrecallError(
+            _("--html: cannot write {path}: {strerror}; choose a writable path").format(
+                path=path, strerror=exc.strerror
+            )
+        ) from None

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from wcrecall.config.audience import GuardSettings, RegionalSettings, ThrottleSettings
 from wcrecall.config.magento import MagentoSettings
+from wcrecall.config.owner import OwnerSettings
 from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
 from wcrecall.model.durations import format_duration, parse_duration
@@ -58,7 +60,9 @@ def check_address(key: str, value: str, *, bare: bool = False) -> None:
     try:
         parse_mailbox(value, bare=bare)
     except ValueError as exc:
-        raise ConfigError(f"{key}: not a valid email address ({exc}; got {value!r})") from None
+        raise ConfigError(
+            _("{key}: not a valid email address ({exc}; got {value!r})").format(key=key, exc=exc, value=value)
+        ) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,30 +82,39 @@ class StoreSettings:
     def check(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"store.url: expected the shop's address like https://shop.example.com, got {self.url!r}")
+            raise ConfigError(
+                _("store.url: expected the shop's address like https://shop.example.com, got {url!r}").format(
+                    url=self.url
+                )
+            )
         if self.platform not in PLATFORMS:
-            raise ConfigError(f"store.platform: expected woocommerce or magento, got {self.platform!r}")
+            raise ConfigError(
+                _("store.platform: expected woocommerce or magento, got {value!r}").format(value=self.platform)
+            )
         if self.platform == "magento":
             self._check_magento()
         else:
             if not self.consumer_key.startswith("ck_"):
-                raise ConfigError("store.consumer_key: expected a WooCommerce REST key starting with ck_")
+                raise ConfigError(_("store.consumer_key: expected a WooCommerce REST key starting with ck_"))
             if not self.consumer_secret.startswith("cs_"):
-                raise ConfigError("store.consumer_secret: expected a WooCommerce REST secret starting with cs_")
+                raise ConfigError(_("store.consumer_secret: expected a WooCommerce REST secret starting with cs_"))
         if self.timeout <= 0:
-            raise ConfigError("store.timeout: must be a positive number of seconds")
+            raise ConfigError(_("store.timeout: must be a positive number of seconds"))
         if self.max_tick_time <= 0:
-            raise ConfigError("store.max_tick_time: must be a positive number of seconds")
+            raise ConfigError(_("store.max_tick_time: must be a positive number of seconds"))
 
     def _check_magento(self) -> None:
         """A Magento integration gives four 32-character credentials (System > Extensions > Integrations)."""
         for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
             value = getattr(self, key)
             if not re.fullmatch(r"[A-Za-z0-9]{32}", value):
-                raise ConfigError(
-                    f"store.{key}: expected the 32-character value the Magento integration shows"
-                    + ("" if (("store", key) in SECRET_KEYS) else f", got {value!r}")
-                )
+                if ("store", key) in SECRET_KEYS:
+                    message = _("store.{key}: expected the 32-character value the Magento integration shows")
+                else:
+                    message = _(
+                        "store.{key}: expected the 32-character value the Magento integration shows, got {value!r}"
+                    )
+                raise ConfigError(message.format(key=key, value=value))
 
 
 def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSettings:
@@ -115,13 +128,17 @@ def resolve_ca_bundle(store: StoreSettings, base_dir: Path | None) -> StoreSetti
     try:
         ssl.create_default_context(cafile=str(path))
     except FileNotFoundError:
-        raise ConfigError(f"store.ca_bundle: {path} does not exist (give the private CA's PEM file)") from None
+        raise ConfigError(
+            _("store.ca_bundle: {path} does not exist (give the private CA's PEM file)").format(path=path)
+        ) from None
     except ssl.SSLError:
         raise ConfigError(
-            f"store.ca_bundle: {path} holds no PEM certificate (give the private CA's PEM file)"
+            _("store.ca_bundle: {path} holds no PEM certificate (give the private CA's PEM file)").format(path=path)
         ) from None
     except OSError as exc:
-        raise ConfigError(f"store.ca_bundle: {path} cannot be read ({exc.strerror or exc})") from None
+        raise ConfigError(
+            _("store.ca_bundle: {path} cannot be read ({reason})").format(path=path, reason=exc.strerror or exc)
+        ) from None
     return dataclasses.replace(store, ca_bundle=str(path))
 
 
@@ -143,20 +160,28 @@ class MailSettings:
 
     def check(self) -> None:
         if self.transport not in ("smtp", "sendmail", "file"):
-            raise ConfigError(f"mail.transport: expected smtp, sendmail or file, got {self.transport!r}")
+            raise ConfigError(
+                _("mail.transport: expected smtp, sendmail or file, got {transport!r}").format(transport=self.transport)
+            )
         if self.security not in ("ssl", "starttls", "none"):
-            raise ConfigError(f"mail.security: expected ssl, starttls or none, got {self.security!r}")
+            raise ConfigError(
+                _("mail.security: expected ssl, starttls or none, got {security!r}").format(security=self.security)
+            )
         if not self.from_addr:
-            raise ConfigError('mail.from: set the sender address, e.g. from = "Shop <shop@example.com>"')
+            raise ConfigError(_('mail.from: set the sender address, e.g. from = "Shop <shop@example.com>"'))
         check_address("mail.from", self.from_addr)
         if self.reply_to:
             check_address("mail.reply_to", self.reply_to)
         if self.username and not self.password and self.transport == "smtp":
             raise ConfigError(
-                "mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)"
+                _("mail.password: mail.username is set but the password is empty (or set WCRECALL_MAIL_PASSWORD)")
             )
         if self.dkim_selector and not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", self.dkim_selector):
-            raise ConfigError(f"mail.dkim_selector: expected a selector like google or s1, got {self.dkim_selector!r}")
+            raise ConfigError(
+                _("mail.dkim_selector: expected a selector like google or s1, got {value!r}").format(
+                    value=self.dkim_selector
+                )
+            )
         parse_nameserver(self.nameserver)
 
     @property
@@ -175,13 +200,17 @@ class BrandSettings:
 
     def check(self) -> None:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", self.accent_color):
-            raise ConfigError(f"brand.accent_color: expected a colour like #2f6fde, got {self.accent_color!r}")
+            raise ConfigError(
+                _("brand.accent_color: expected a colour like #2f6fde, got {accent_color!r}").format(
+                    accent_color=self.accent_color
+                )
+            )
         if not self.support_email.strip():
-            raise ConfigError("brand.support_email: the buyer's customer-service address is required in every email")
+            raise ConfigError(_("brand.support_email: the buyer's customer-service address is required in every email"))
         check_address("brand.support_email", self.support_email, bare=True)
         for key, url in (("logo_url", self.logo_url), ("support_url", self.support_url)):
             if url and urlsplit(url).scheme not in ("http", "https"):
-                raise ConfigError(f"brand.{key}: expected an http(s) address, got {url!r}")
+                raise ConfigError(_("brand.{key}: expected an http(s) address, got {url!r}").format(key=key, url=url))
 
 
 MAX_HOLDOUT = 0.5  # recall.holdout: at most half the eligible orders go without reminders
@@ -209,13 +238,21 @@ class RecallSettings:
             )
         for status in self.statuses:
             if status not in ("failed", "pending"):
-                raise ConfigError(f"recall.statuses: only failed and pending orders can be paid, got {status!r}")
+                raise ConfigError(
+                    _("recall.statuses: only failed and pending orders can be paid, got {status!r}").format(
+                        status=status
+                    )
+                )
             if status not in self.delays or not self.delays[status]:
-                raise ConfigError(f'recall.delays.{status}: give at least one step delay, e.g. ["1h", "24h"]')
+                raise ConfigError(
+                    _('recall.delays.{status}: give at least one step delay, e.g. ["1h", "24h"]').format(status=status)
+                )
         for status, steps in self.delays.items():
             if list(steps) != sorted(steps):
                 raise ConfigError(
-                    f"recall.delays.{status}: step delays must increase, got {[format_duration(s) for s in steps]}"
+                    _("recall.delays.{status}: step delays must increase, got {delays}").format(
+                        status=status, delays=[format_duration(s) for s in steps]
+                    )
                 )
 
 
@@ -246,71 +283,16 @@ class RoutingSettings:
 
         for name in (*self.delays, *self.no_email, *self.suggest_methods):
             if name not in FAILURE_CLASSES:
-                raise ConfigError(f"routing: unknown failure class {name!r} (known: {', '.join(FAILURE_CLASSES)})")
+                raise ConfigError(
+                    _("routing: unknown failure class {name!r} (known: {known})").format(
+                        name=name, known=", ".join(FAILURE_CLASSES)
+                    )
+                )
         for name, steps in self.delays.items():
             if not steps or list(steps) != sorted(steps):
-                raise ConfigError(f'routing.delays.{name}: give increasing step delays, e.g. ["1h", "24h"]')
-
-
-@dataclass(frozen=True, kw_only=True)
-class CountryRule:
-    send: bool = True
-    max_steps: int = 0  # 0: no limit
-    consent_meta: str = ""  # only mail orders carrying this meta key with a truthy value
-    quiet_hours: str = ""  # e.g. "20:00-09:00"; empty: regional.quiet_hours
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegionalSettings:
-    default_language: str = "en"  # for buyers whose language nothing else tells
-    store_timezone: str = "UTC"  # for buyers whose time zone nothing else tells
-    quiet_hours: str = "21:00-08:00"  # buyer's local time; "off" to send at any hour
-    countries: Mapping[str, CountryRule] = field(default_factory=dict)
-
-    def check(self) -> None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from wcrecall.plan.regional import SUPPORTED_LANGUAGES, parse_quiet_hours
-        from wcrecall.plan.regional.language import shipped_catalog
-
-        if shipped_catalog(self.default_language) is None:
-            raise ConfigError(f"regional.default_language: expected one of {', '.join(SUPPORTED_LANGUAGES)}")
-        try:
-            ZoneInfo(self.store_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"regional.store_timezone: unknown time zone {self.store_timezone!r}, e.g. Europe/Berlin"
-            ) from None
-        for key, text in [("regional.quiet_hours", self.quiet_hours)] + [
-            (f"countries.{cc}.quiet_hours", r.quiet_hours) for cc, r in self.countries.items() if r.quiet_hours
-        ]:
-            try:
-                parse_quiet_hours(text)
-            except ValueError as exc:
-                raise ConfigError(f"{key}: {exc}") from None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ThrottleSettings:
-    min_gap: timedelta = timedelta(hours=16)  # between two emails to one buyer, across all their orders
-    max_per_week: int = 3  # emails to one buyer in any 7 days
-    domain_hourly_cap: int = 0  # emails per recipient domain per hour; 0: no cap
-    domain_caps: Mapping[str, int] = field(default_factory=dict)  # per-domain overrides, e.g. { "gmail.com" = 200 }
-
-    def check(self) -> None:
-        if self.max_per_week < 1:
-            raise ConfigError("throttle.max_per_week: must be at least 1")
-
-
-@dataclass(frozen=True, kw_only=True)
-class GuardSettings:
-    burst_window: timedelta = timedelta(hours=1)
-    burst_failures: int = 5  # this many failed orders from one IP or one email within the window: card testing
-    blocked_domains: tuple[str, ...] = ()  # never mailed, on top of the built-in crawler and disposable domains
-
-    def check(self) -> None:
-        if self.burst_failures < 2:
-            raise ConfigError("guard.burst_failures: must be at least 2")
+                raise ConfigError(
+                    _('routing.delays.{name}: give increasing step delays, e.g. ["1h", "24h"]').format(name=name)
+                )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -334,6 +316,7 @@ class Settings:
     guard: GuardSettings = field(default_factory=GuardSettings)
     state: StateSettings = field(default_factory=StateSettings)
     magento: MagentoSettings = field(default_factory=MagentoSettings)
+    owner: OwnerSettings = field(default_factory=OwnerSettings)
     config_path: Path | None = None
 
     @property
@@ -346,7 +329,7 @@ class Settings:
         if path.is_absolute():
             return path
         if self.config_path is None:
-            raise ConfigError("state.path: a relative path needs a config file to be relative to; give a full path")
+            raise ConfigError(_("state.path: a relative path needs a config file to be relative to; give a full path"))
         return self.config_path.resolve().parent / path
 
     @property
@@ -415,6 +398,7 @@ SECTIONS: dict[str, type[Any]] = {
     "guard": GuardSettings,
     "state": StateSettings,
     "magento": MagentoSettings,
+    "owner": OwnerSettings,
 }
 TOML_NAMES = {"from_addr": "from"}  # Python name -> TOML key, where the TOML key is a keyword
 _PY_NAMES = {v: k for k, v in TOML_NAMES.items()}

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from wcrecall.config.audience import CountryRule, GuardSettings, RegionalSettings, ThrottleSettings
 from wcrecall.config.magento import MagentoSettings
 from wcrecall.config.sections import (
     APP,
@@ -25,22 +26,19 @@ from wcrecall.config.sections import (
     SECTIONS,
     TOML_NAMES,
     BrandSettings,
-    CountryRule,
-    GuardSettings,
     MailSettings,
     RecallSettings,
-    RegionalSettings,
     RoutingSettings,
     Settings,
     StateSettings,
     StoreSettings,
-    ThrottleSettings,
     check_address,
     default_config_path,
     default_state_path,
     legacy_state_path,
     resolve_ca_bundle,
 )
+from wcrecall.i18n import _
 from wcrecall.model.durations import format_duration, parse_duration
 from wcrecall.model.errors import ConfigError
 
@@ -76,11 +74,15 @@ __all__ = [
 
 def _country_rule(key: str, value: Any) -> CountryRule:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{key}: expected a table like {{ send = false }}")
+        raise ConfigError(_("{key}: expected a table like {{ send = false }}").format(key=key))
     known = {f.name for f in fields(CountryRule)}
     for sub in value:
         if sub not in known:
-            raise ConfigError(f"{key}.{sub}: unknown key (known keys: {', '.join(sorted(known))})")
+            raise ConfigError(
+                _("{key}.{sub}: unknown key (known keys: {known})").format(
+                    key=key, sub=sub, known=", ".join(sorted(known))
+                )
+            )
     hints = get_type_hints(CountryRule)
     return CountryRule(
         **{k: _convert(key.split(".")[0], f"{key.split('.', 1)[1]}.{k}", hints[k], v) for k, v in value.items()}
@@ -95,46 +97,50 @@ def _convert(section: str, name: str, hint: Any, value: Any, default: Any = None
             return value
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value.lower() in ("1", "true", "yes", "on")
-        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        raise ConfigError(_("{key}: expected true or false, got {value!r}").format(key=key, value=value))
     if hint is int:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{key}: expected a whole number, got {value!r}") from None
+            raise ConfigError(_("{key}: expected a whole number, got {value!r}").format(key=key, value=value)) from None
     if hint is float:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+            raise ConfigError(_("{key}: expected a number, got {value!r}").format(key=key, value=value)) from None
     if hint is timedelta:
         return parse_duration(value, key)
     if origin is tuple and args == (str, ...):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple):
-            raise ConfigError(f'{key}: expected a list like ["failed", "pending"], got {value!r}')
+            raise ConfigError(
+                _('{key}: expected a list like ["failed", "pending"], got {value!r}').format(key=key, value=value)
+            )
         return tuple(str(i).strip() for i in items if str(i).strip())
     if origin is Mapping and args == (str, tuple[timedelta, ...]):
         if not isinstance(value, Mapping):
-            raise ConfigError(f'{key}: expected a table like {{ failed = ["1h", "24h"] }}')
+            raise ConfigError(_('{key}: expected a table like {{ failed = ["1h", "24h"] }}').format(key=key))
         # An entry left out keeps its default schedule.
         out = dict(default or {})
         for sub, steps in value.items():
             steps = steps.split(",") if isinstance(steps, str) else steps
             if not isinstance(steps, list | tuple):
-                raise ConfigError(f'{key}.{sub}: expected a list of durations like ["1h", "24h"]')
+                raise ConfigError(
+                    _('{key}.{sub}: expected a list of durations like ["1h", "24h"]').format(key=key, sub=sub)
+                )
             out[str(sub)] = tuple(parse_duration(s, f"{key}.{sub}") for s in steps)
         return out
     if origin is Mapping and args == (str, int):
         if not isinstance(value, Mapping):
-            raise ConfigError(f'{key}: expected a table like {{ "gmail.com" = 100 }}')
+            raise ConfigError(_('{key}: expected a table like {{ "gmail.com" = 100 }}').format(key=key))
         return {str(k).lower(): _convert(section, f"{name}.{k}", int, v) for k, v in value.items()}
     if origin is Mapping and args == (str, CountryRule):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}: expected tables like [countries.DE]")
+            raise ConfigError(_("{key}: expected tables like [countries.DE]").format(key=key))
         return {str(cc).upper(): _country_rule(f"{key}.{cc}", rule) for cc, rule in value.items()}
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         shown = f"a {type(value).__name__} ({HIDDEN})" if (section, name) in SECRET_KEYS else repr(value)
-        raise ConfigError(f"{key}: expected text, got {shown}")
+        raise ConfigError(_("{key}: expected text, got {shown}").format(key=key, shown=shown))
     return str(value)
 
 
@@ -143,7 +149,11 @@ def _section_values(section: str, cls: type[Any], data: Mapping[str, Any], env: 
     known = {TOML_NAMES.get(f.name, f.name): f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ConfigError(f"{section}.{unknown[0]}: unknown key (known keys: {', '.join(sorted(known))})")
+        raise ConfigError(
+            _("{section}.{key}: unknown key (known keys: {known})").format(
+                section=section, key=unknown[0], known=", ".join(sorted(known))
+            )
+        )
     values: dict[str, Any] = {}
     for toml_name, f in known.items():
         env_name = f"{ENV_PREFIX}{section}_{toml_name}".upper()
@@ -162,7 +172,11 @@ def _section_values(section: str, cls: type[Any], data: Mapping[str, Any], env: 
     ]
     if missing:
         env_name = f"{ENV_PREFIX}{section}_{missing[0]}".upper()
-        raise ConfigError(f"{section}.{missing[0]}: required key is missing (set it in the config file or {env_name})")
+        raise ConfigError(
+            _("{section}.{key}: required key is missing (set it in the config file or {env_name})").format(
+                section=section, key=missing[0], env_name=env_name
+            )
+        )
     return values
 
 
@@ -184,19 +198,29 @@ def load_settings(path: str | Path | None = None, *, env: Mapping[str, str] | No
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_path.name}: not valid TOML ({exc})") from None
+            raise ConfigError(_("{name}: not valid TOML ({exc})").format(name=config_path.name, exc=exc)) from None
         except OSError as exc:
-            raise ConfigError(f"{config_path}: cannot be read ({exc.strerror})") from None
+            raise ConfigError(
+                _("{config_path}: cannot be read ({strerror})").format(config_path=config_path, strerror=exc.strerror)
+            ) from None
     elif path or env.get("WCRECALL_CONFIG") or not any(k.startswith(ENV_PREFIX + "STORE_") for k in env):
-        raise ConfigError(f"{config_path}: config file not found: run `wcrecall init` to create it, or pass --config")
+        raise ConfigError(
+            _("{config_path}: config file not found: run `wcrecall init` to create it, or pass --config").format(
+                config_path=config_path
+            )
+        )
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known sections: {', '.join(SECTIONS)})")
+        raise ConfigError(
+            _("{section}: unknown section (known sections: {known})").format(
+                section=unknown[0], known=", ".join(SECTIONS)
+            )
+        )
     sections: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
         raw = data.get(name, {})
         if not isinstance(raw, dict):
-            raise ConfigError(f"{name}: expected a [{name}] table")
+            raise ConfigError(_("{name}: expected a [{name}] table").format(name=name))
         sections[name] = cls(**_section_values(name, cls, raw, env))
         sections[name].check()
     sections["store"] = resolve_ca_bundle(sections["store"], config_path.parent if config_path.exists() else None)

@@ -14,11 +14,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _, fmt_datetime, fmt_money, n_
 from wcrecall.insight.recovery import opened_since, recovered_recalls
-from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall
+from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
 from wcrecall.plan.attribution import outcome_label, recovered_by_recall
 
 TABLE_COLUMNS = ("order", "email", "cc", "total", "status", "reason", "sent", "next due", "outcome")
+
+
+def column_titles() -> tuple[str, ...]:
+    """`TABLE_COLUMNS` as the owner reads them."""
+    return (_("order"), _("email"), _("cc"), _("total"), _("status"), _("reason"), _("sent"), _("next due"),
+            _("outcome"))  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,35 +127,64 @@ def status_of(
 
 def table_rows(data: dict[str, Any]) -> list[tuple[str, ...]]:
     """The table's cells (`TABLE_COLUMNS`) for each recall of `collect`'s result; store text as it came."""
-    from wcrecall.plan.classify import CLASS_LABELS
+    from wcrecall.recall.words import class_label, outcome_label
 
     rows: list[tuple[str, ...]] = []
     for r in data["recalls"]:
-        outcome = r["outcome_label"].replace("_", " ")
+        outcome = outcome_label(r["outcome_label"])
         if r["end_reason"] and r["outcome"] not in ("open",):
-            outcome += f": {r['end_reason']}"
+            outcome = _("{outcome}: {reason}").format(outcome=outcome, reason=r["end_reason"])
         if r.get("warning"):
-            outcome += f" (warning: {r['warning']})"
+            outcome += " " + _("(warning: {warning})").format(warning=r["warning"])
+        due = from_iso(r["next_due"]) if r["next_due"] else None
         rows.append((
             f"#{r['number']}",
             r["email"],
             r["country"],
-            f"{r['total']} {r['currency']}",
+            _money(r["total"], r["currency"]),
             r["order_status"],
-            CLASS_LABELS.get(r["reason"], r["reason"]),
-            r["steps_text"],
-            (r["next_due"] or "")[:16].replace("T", " "),
+            class_label(r["reason"]),
+            _steps_shown(r),
+            fmt_datetime(due) if due else "",
             outcome,
         ))  # fmt: skip
     return rows
 
 
+def _steps_shown(r: dict[str, Any]) -> str:
+    """`steps_text` (a machine field of --json) in the owner's words."""
+    text = f"{r['steps_sent']}/{r['steps_planned']}"
+    uncertain = [str(s["n"]) for s in r["steps"] if s["state"] == UNCERTAIN]
+    return text + " " + _("uncertain: {steps}").format(steps=",".join(uncertain)) if uncertain else text
+
+
+def _money(amount: str, currency: str) -> str:
+    try:
+        return fmt_money(Decimal(amount), currency) if currency else amount
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency}".strip()
+
+
 def summary_line(data: dict[str, Any]) -> str:
     """The line under the table: counts by outcome and the revenue won back."""
+    from wcrecall.recall.words import outcome_label
+
     s = data["summary"]
-    revenue = ", ".join(f"{amount} {cur}" for cur, amount in s["recovered_revenue"].items()) or "0"
-    return (
-        f"{s['recalls']} recalls: {s['open']} open, {s['recovered']} recovered ({revenue}); "
-        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["outcomes"].items() if k not in ("open",))
-        + (f"; {s['uncertain_steps']} uncertain step(s)" if s["uncertain_steps"] else "")
-    )
+    revenue = ", ".join(_money(amount, cur) for cur, amount in s["recovered_revenue"].items()) or "0"
+    line = n_(
+        "{n} recall: {open} open, {recovered} recovered ({revenue})",
+        "{n} recalls: {open} open, {recovered} recovered ({revenue})",
+        s["recalls"],
+    ).format(n=s["recalls"], open=s["open"], recovered=s["recovered"], revenue=revenue)
+    others = [
+        _("{outcome} {count}").format(outcome=outcome_label(k), count=v)
+        for k, v in s["outcomes"].items()
+        if k not in ("open",)
+    ]
+    if others:
+        line += "; " + ", ".join(others)
+    if s["uncertain_steps"]:
+        line += "; " + n_("{n} uncertain step", "{n} uncertain steps", s["uncertain_steps"]).format(
+            n=s["uncertain_steps"]
+        )
+    return line

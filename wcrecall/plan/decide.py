@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from wcrecall.i18n import _
 from wcrecall.model.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
 from wcrecall.model.records import CLOSED, RECOVERED, SKIPPED, Recall, Step, from_iso
 from wcrecall.plan.regional import QuietHours, outside_quiet_hours
@@ -46,31 +47,31 @@ class Due:
 def candidate_problem(order: Order, now: datetime, policy: Policy) -> str | None:
     """None when `order` should get a recall, else the reason it does not (shown in `status` and `-v`)."""
     if order.status not in policy.statuses:
-        return f"status {order.status} is not recalled"
+        return _("status {status} is not recalled").format(status=order.status)
     if not order.needs_payment:
-        return "WooCommerce says the order needs no payment"
+        return _("WooCommerce says the order needs no payment")
     if order.total <= 0:
         # needs_payment includes "total > 0" on a real store (class-wc-order.php); never trust it against the number.
-        return f"nothing to pay (total {order.total})"
+        return _("nothing to pay (total {total})").format(total=order.total)
     if order.date_created < now - policy.lookback:
-        return "created before the lookback window"
+        return _("created before the lookback window")
     if not order.email:
-        return "no billing email"
+        return _("no billing email")
     if not order.valid_email:
-        return "billing email is not a valid address"
+        return _("billing email is not a valid address")
     return None
 
 
 def ending(order: Order) -> tuple[str, str] | None:
     """How a recall ends because of what happened to its own order, or None if it can still be paid."""
     if order.status in PAID_STATUSES:
-        return RECOVERED, f"order paid ({order.status})"
+        return RECOVERED, _("order paid ({status})").format(status=order.status)
     if order.status in CLOSED_STATUSES:
-        return CLOSED, f"order {order.status}"
+        return CLOSED, _("order {status}").format(status=order.status)
     if order.status in PAYABLE_STATUSES and not order.needs_payment:
-        return CLOSED, "order no longer needs payment"
+        return CLOSED, _("order no longer needs payment")
     if order.status not in PAYABLE_STATUSES:
-        return CLOSED, f"order moved to status {order.status}"
+        return CLOSED, _("order moved to status {status}").format(status=order.status)
     return None
 
 
@@ -120,10 +121,9 @@ def too_close_to_cancel(deadline: datetime | None, hold_minutes: int, now: datet
     if deadline is None or now < deadline - MIN_TIME_TO_PAY or now >= deadline + timedelta(minutes=hold_minutes):
         return None
     left = max(0, int((deadline - now).total_seconds() // 60))
-    return (
-        f"only {left} min before WooCommerce cancels the order (hold stock); "
-        f"a reminder needs at least {int(MIN_TIME_TO_PAY.total_seconds() // 60)} min to be useful"
-    )
+    return _(
+        "only {left} min before WooCommerce cancels the order (hold stock); a reminder needs at least {least} min to be useful"
+    ).format(left=left, least=int(MIN_TIME_TO_PAY.total_seconds() // 60))
 
 
 def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:
@@ -131,11 +131,10 @@ def hold_stock_warning(configured_first: timedelta, hold_minutes: int) -> str:
     configured = int(configured_first.total_seconds() // 60)
     if not hold_minutes or configured <= hold_minutes / 2:
         return ""
-    later = " (the configured time comes after the cancel)" if configured >= hold_minutes else ""
-    return (
-        f"first reminder moved to {hold_minutes // 2} min instead of {configured} min: WooCommerce cancels unpaid "
-        f"orders {hold_minutes} min after their last change (hold stock){later}"
-    )
+    later = " " + _("(the configured time comes after the cancel)") if configured >= hold_minutes else ""
+    return _(
+        "first reminder moved to {moved} min instead of {configured} min: WooCommerce cancels unpaid orders {hold_minutes} min after their last change (hold stock){later}"
+    ).format(moved=hold_minutes // 2, configured=configured, hold_minutes=hold_minutes, later=later)
 
 
 def fit(
@@ -160,23 +159,25 @@ def fit(
     why: list[str] = []
     at = max(at, now)
     ordered = sorted(contacts)
-    for _ in range(8):  # each rule only moves later; a few rounds settle every combination
+    for _round in range(8):  # each rule only moves later; a few rounds settle every combination
         moved = at
         if ordered and at < ordered[-1] + policy.min_gap:
             at = ordered[-1] + policy.min_gap
-            _add(why, f"at least {_hours(policy.min_gap)} after the last email to this buyer")
+            _add(why, _("at least {hours} after the last email to this buyer").format(hours=_hours(policy.min_gap)))
         week_before = at - timedelta(days=7)
         recent = [t for t in ordered if week_before < t <= at]
         if len(recent) >= policy.max_per_week:
             at = recent[len(recent) - policy.max_per_week] + timedelta(days=7)
-            _add(why, f"at most {policy.max_per_week} emails to one buyer in 7 days")
+            _add(
+                why, _("at most {max_per_week} emails to one buyer in 7 days").format(max_per_week=policy.max_per_week)
+            )
         if zone is not None and quiet.enabled:
             shifted = outside_quiet_hours(at, zone, quiet)
             if shifted != at and deadline is not None and at < deadline <= shifted:
-                _add(why, "sent in quiet hours: hold stock cancels the order before they end")
+                _add(why, _("sent in quiet hours: hold stock cancels the order before they end"))
             elif shifted != at:
                 at = shifted
-                _add(why, f"waits for the end of quiet hours ({quiet}, {zone.key})")
+                _add(why, _("waits for the end of quiet hours ({quiet}, {zone})").format(quiet=quiet, zone=zone.key))
         if at == moved:
             break
     return at, tuple(why)
@@ -189,7 +190,7 @@ def _add(items: list[str], text: str) -> None:
 
 def _hours(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours:g} h"
+    return _("{hours:g} h").format(hours=hours)
 
 
 def next_due(recall: Recall, policy: Policy, now: datetime) -> Due:
@@ -212,7 +213,7 @@ def next_due(recall: Recall, policy: Policy, now: datetime) -> Due:
         if last_contact is not None and 1 <= last_done <= len(delays):
             at = max(at, last_contact + delays[n - 1] - delays[last_done - 1])
         if at < now - policy.lookback:
-            skipped.append((n, "fell due before the lookback window (wcrecall was not running)"))
+            skipped.append((n, _("fell due before the lookback window (wcrecall was not running)")))
             continue
         return Due(n, at, tuple(skipped))
     return Due(None, None, tuple(skipped))

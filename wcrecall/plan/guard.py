@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from wcrecall.i18n import _
+
 CRAWLER_DOMAINS = frozenset({"storebotmail.joonix.net", "joonix.net"})
 
 # Reserved for documentation and testing (RFC 2606 / RFC 6761): never a real inbox, but the sandbox and tests use
@@ -37,13 +39,13 @@ def blocked_domain(email: str, extra: Collection[str] = ()) -> str | None:
     labels = domain.split(".")
     parents = {".".join(labels[i:]) for i in range(len(labels))}
     if parents & CRAWLER_DOMAINS:
-        return f"crawler address ({domain})"
+        return _("crawler address ({domain})").format(domain=domain)
     if parents & {d.lower() for d in extra}:
-        return f"domain {domain} is blocked by guard.blocked_domains"
+        return _("domain {domain} is blocked by guard.blocked_domains").format(domain=domain)
     if labels[-1] in RESERVED_TLDS:
-        return f"reserved domain {domain} cannot receive mail"
+        return _("reserved domain {domain} cannot receive mail").format(domain=domain)
     if parents & _disposable():
-        return f"disposable email domain ({domain})"
+        return _("disposable email domain ({domain})").format(domain=domain)
     return None
 
 

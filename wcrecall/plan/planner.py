@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wcrecall.i18n import _
 from wcrecall.model.durations import format_duration
 from wcrecall.model.order import Order
 from wcrecall.model.records import ENDED_UNPAID, NOT_CONTACTED, OPEN, SKIPPED, SUPERSEDED, Recall, from_iso
@@ -122,7 +123,11 @@ def screen(order: Order, recall: Recall, history: History, rules: Rules) -> End 
             window = format_duration(rules.burst_window)
             return End(
                 NOT_CONTACTED,
-                f"{count} failed orders from one {label} within {window} (card testing?)",
+                _("{count} failed orders from one {label} within {window} (card testing?)").format(
+                    count=count,
+                    label={"IP address": _("IP address"), "email": _("email")}.get(label, label),
+                    window=window,
+                ),
                 flag=True,
                 burst=label,
                 refused=True,
@@ -135,7 +140,7 @@ def routing(recall: Recall, rule: str, rules: Rules) -> End | None:
     if recall.reason in rules.no_email:
         return End(
             NOT_CONTACTED,
-            f"the payment was flagged ({rule}); review the order before contacting the buyer",
+            _("the payment was flagged ({rule}); review the order before contacting the buyer").format(rule=rule),
             flag=True,
             refused=True,
         )
@@ -152,7 +157,9 @@ def carry(recall: Recall, sibling: Recall | None) -> tuple[Recall, End | None]:
     if theirs is not None and mine is not None and mine > theirs:
         steps = [s for s in sibling.steps if s.state != SKIPPED] + recall.steps
         return replace(recall, steps=steps, created=sibling.created), None
-    return recall, End(SUPERSEDED, f"newer order #{sibling.number} for the same cart", refused=True)
+    return recall, End(
+        SUPERSEDED, _("newer order #{number} for the same cart").format(number=sibling.number), refused=True
+    )
 
 
 def plan(
@@ -175,7 +182,7 @@ def plan(
     for the routing note."""
     base = Plan(lang=recall.lang, zone=recall.zone, failure_class=recall.reason, kind=recall.kind)
     if recall.outcome != OPEN:
-        return replace(base, end=End(recall.outcome, recall.end_reason or "ended", record=False))
+        return replace(base, end=End(recall.outcome, recall.end_reason or _("ended"), record=False))
     if new:
         if order is None:
             raise ValueError("a new recall is planned from its order")
@@ -199,9 +206,9 @@ def plan(
     base = replace(base, skipped=due.skipped, step=due.n, due=due.at)
     if due.n is None or due.at is None:
         if not recall.sent_steps:
-            return replace(base, end=End(NOT_CONTACTED, "no reminder could be sent in the lookback window"))
+            return replace(base, end=End(NOT_CONTACTED, _("no reminder could be sent in the lookback window")))
         if unpaid_end(recall, now, rules.policy):
-            return replace(base, end=End(ENDED_UNPAID, "no payment after the last reminder"))
+            return replace(base, end=End(ENDED_UNPAID, _("no payment after the last reminder")))
         return base  # every step done: open until the attribution window closes
     last_change = order.date_modified if order is not None else from_iso(recall.modified) or from_iso(recall.created)
     deadline = hold_deadline(last_change, recall.hold_minutes)
@@ -216,7 +223,9 @@ def plan(
     domain = recipient_domain(recall)
     cap = rules.domain_caps.get(domain, rules.domain_hourly_cap)
     if cap and history.domain_sends_since(domain, now - timedelta(hours=1)) >= cap:
-        return replace(base, waits=f"{cap} emails to {domain} in the last hour (throttle)")
+        return replace(
+            base, waits=_("{cap} emails to {domain} in the last hour (throttle)").format(cap=cap, domain=domain)
+        )
     sent_now = _at(_following(recall, due.n, now, contacts=[*contacts, now], rules=rules, now=now, deadline=deadline))
     ready = replace(base, send_now=True, following=sent_now)
     if order is None or not at_send:
@@ -250,7 +259,7 @@ def opened(recall: Recall, order: Order, rules: Rules, hold_minutes: int) -> Ope
     warning), or why the country rules forbid mailing. The recall given is not changed."""
     rule = rules.countries.get(order.country)
     if rule is not None and not rule.send:
-        return Opening(recall, f"country rules: orders from {order.country} are not mailed")
+        return Opening(recall, _("country rules: orders from {country} are not mailed").format(country=order.country))
     lang = _language(order, rules)
     zone = buyer_zone(country=order.country, state=order.state, fallback=rules.store_timezone)
     hold, warning = 0, ""
@@ -287,7 +296,9 @@ def confirm(
     rule = rules.countries.get(order.country)
     consent = order.meta.get(rule.consent_meta, "") if rule is not None and rule.consent_meta else "yes"
     if consent.strip().lower() in ("", "0", "no", "false"):
-        why = f"country rules: no consent ({rule.consent_meta if rule else ''} is not set on the order)"
+        why = _("country rules: no consent ({meta} is not set on the order)").format(
+            meta=rule.consent_meta if rule else ""
+        )
         return replace(ready, send_now=False, end=End(NOT_CONTACTED, why))
     view = send_view(recall, order, rules, hold_minutes)
     lang, held, deadline = view.lang, view.hold_minutes, view.deadline

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel import dates
+
 from wcrecall.config.settings import Settings, format_duration
-from wcrecall.i18n import _
+from wcrecall.i18n import _, babel_locale, fmt_datetime, fmt_money
 from wcrecall.model.order import Order, mask_email, parse_order
-from wcrecall.model.records import Recall
+from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan import holdout
-from wcrecall.plan.classify import CLASS_LABELS, Classification, classify_order, describe, explain_note
+from wcrecall.plan.classify import Classification, classify_order, explain_note
 from wcrecall.plan.decide import steps_for
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import Plan, Rules, carry, holds_stock, plan, upcoming, zone_of
-from wcrecall.plan.regional import format_local_datetime
 from wcrecall.recall.notes import to_notes
 from wcrecall.recall.rules import draft_recall, rules_for
 from wcrecall.recall.storefacts import rules_for_order
+from wcrecall.recall.words import class_label, outcome_label, step_label
 from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.api import StoreApi, open_store
@@ -56,6 +59,24 @@ class Look:
 def explain_text(text: str, payment_method: str = "") -> Classification:
     """Classify one note given on the command line."""
     return explain_note(text, payment_method)
+
+
+def describe_verdict(verdict: Classification) -> str:
+    """The failure class's evidence for the owner: the rule, the note's language and the note's own words."""
+    line = _("{failure_class} (rule {rule}, language {language})").format(
+        failure_class=verdict.failure_class, rule=verdict.rule, language=verdict.language
+    )
+    if verdict.note_index is not None:
+        line += " " + _("from note #{index}").format(index=verdict.note_index)
+    if verdict.evidence:
+        line = _('{what}: "{evidence}"').format(what=line, evidence=verdict.evidence)
+    return line
+
+
+def _ended(recall: Recall) -> str:
+    return _("the recall ended ({outcome}: {reason})").format(
+        outcome=outcome_label(recall.outcome), reason=recall.end_reason
+    )
 
 
 def look(settings: Settings, store: StoreApi, order_id: int, now: datetime) -> Look:
@@ -101,24 +122,27 @@ def run_now(seen: Look) -> str:
     planned, recall = seen.plan, seen.recall
     if planned.end is not None:
         if seen.existing and not recall.is_open:
-            return f"nothing: the recall ended ({recall.outcome.replace('_', ' ')}: {recall.end_reason})"
+            return _("nothing: {why}").format(why=_ended(recall))
         if not planned.end.record:
-            return f"nothing: {planned.end.reason}"
+            return _("nothing: {why}").format(why=planned.end.reason)
         outcome = planned.end.outcome
         if planned.end.flag and recall.sent_steps:
             outcome = "ended_unpaid"
-        return f"ends: {outcome} ({planned.end.reason})"
+        return _("ends: {outcome} ({why})").format(outcome=outcome, why=planned.end.reason)
     if planned.send_now and planned.step is not None:
-        return f"sends reminder {planned.step} of {planned.total_steps}"
-    skipped = "; ".join(f"reminder {n} skipped: {why}" for n, why in planned.skipped)
+        return _("sends reminder {n} of {total}").format(n=planned.step, total=planned.total_steps)
+    skipped = "; ".join(_("reminder {n} skipped: {why}").format(n=n, why=why) for n, why in planned.skipped)
     if planned.waits:
-        why = f"reminder {planned.step} waits: {planned.waits}"
+        why = _("reminder {n} waits: {why}").format(n=planned.step, why=planned.waits)
     elif planned.step is None:
-        why = "every reminder is done; the recall waits for a late payment"
+        why = _("every reminder is done; the recall waits for a late payment")
     else:
-        why = f"reminder {planned.step} at {planned.at or planned.due:%Y-%m-%d %H:%M} UTC"
-    opens = "" if seen.existing else " now (the recall opens)"
-    return f"nothing sent{opens}: " + "; ".join(filter(None, (skipped, why)))
+        when = planned.at or planned.due
+        why = _("reminder {n} at {at}").format(n=planned.step, at=fmt_datetime(when) if when else "-")
+    reasons = "; ".join(filter(None, (skipped, why)))
+    if seen.existing:
+        return _("nothing sent: {why}").format(why=reasons)
+    return _("nothing sent now (the recall opens): {why}").format(why=reasons)
 
 
 def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explanation:
@@ -129,41 +153,40 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     with store.session():
         seen = look(settings, store, order_id, now)
     order, recall, planned, verdict = seen.order, seen.recall, seen.plan, seen.verdict
-    out = Explanation(
-        order=f"#{order.number} ({order.status}, {order.total} {order.currency}, {mask_email(order.email)})"
-    )
-    out.add("failure class", f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
+    out = Explanation(order=f"#{order.number} ({order.status}, {_money(order.total, order.currency)}, {mask_email(order.email)})")  # fmt: skip
+    out.add(_("failure class"), f"{class_label(verdict.failure_class)}: {describe_verdict(verdict)}")
     if planned.end is None:
-        out.add("eligible", "yes")
+        out.add(_("eligible"), _("yes"))
     elif seen.existing and not recall.is_open:
-        out.add("eligible", f"no: the recall ended ({recall.outcome.replace('_', ' ')}: {recall.end_reason})")
+        out.add(_("eligible"), _("no: {why}").format(why=_ended(recall)))
+    elif planned.end.flag:
+        why = _("flagged do not contact; the owner gets a note instead of the buyer an email: {why}")
+        out.add(_("eligible"), _("no: {why}").format(why=why.format(why=planned.end.reason)))
     else:
-        flagged = "flagged do not contact; the owner gets a note instead of the buyer an email: "
-        out.add("eligible", f"no: {flagged if planned.end.flag else ''}{planned.end.reason}")
+        out.add(_("eligible"), _("no: {why}").format(why=planned.end.reason))
     if planned.end is None and not recall.sent_steps and holdout.chosen(seen.rules, order.id):
-        out.add("holdout", _("when reminder 1 is due: {why}").format(why=holdout.reason(seen.rules.holdout)))
+        out.add(_("holdout"), _("when reminder 1 is due: {why}").format(why=holdout.reason(seen.rules.holdout)))
     regional = settings.regional
     lang = planned.lang or recall.lang or regional.default_language
     zone_name = planned.zone or recall.zone or regional.store_timezone
-    earlier = "chosen when the recall opened" if seen.existing else "store default: no recall opens"
-    out.add("language", f"{lang} ({planned.lang_why or earlier})")
+    earlier = _("chosen when the recall opened") if seen.existing else _("store default: no recall opens")
+    out.add(_("language"), f"{lang} ({planned.lang_why or earlier})")
     zone_why = planned.zone_why or earlier
-    out.add("time zone", f"{zone_name} ({zone_why}); quiet hours {seen.rules.quiet(order.country)} local")
+    out.add(_("time zone"), _("{zone} ({why}); quiet hours {quiet} local").format(
+        zone=zone_name, why=zone_why, quiet=seen.rules.quiet(order.country)))  # fmt: skip
     rule = regional.countries.get(order.country)
     if rule is not None:
         out.add(
-            "country rules",
+            _("country rules"),
             f"{order.country}: send={rule.send}, max_steps={rule.max_steps or 'all'}, consent_meta={rule.consent_meta or '-'}",
         )
     if recall.hold_minutes:
-        out.add("hold stock", recall.warning or f"WooCommerce cancels this unpaid order {recall.hold_minutes} min "
-                "after its last change")  # fmt: skip
+        out.add(_("hold stock"), recall.warning or _("WooCommerce cancels this unpaid order {minutes} min after its "
+                "last change").format(minutes=recall.hold_minutes))  # fmt: skip
     policy = seen.rules.policy
     contacts = seen.history.contacts_of(recall.email_hash)
-    out.add(
-        "buyer's emails so far",
-        f"{len(contacts)} (caps: {format_duration(policy.min_gap)} apart, {policy.max_per_week} per 7 days)",
-    )
+    out.add(_("buyer's emails so far"), _("{n} (caps: {gap} apart, {per_week} per 7 days)").format(
+        n=len(contacts), gap=format_duration(policy.min_gap), per_week=policy.max_per_week))  # fmt: skip
     _schedule(out, seen, lang, zone_name)
     out.run_now = run_now(seen)
     return out
@@ -175,22 +198,28 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     zone = zone_of(zone_name)
     for step in recall.steps:
         delay = f"+{format_duration(delays[step.n - 1])}" if step.n <= len(delays) else "-"
-        out.schedule.append((step.n, delay, f"{step.state} {step.at[:16].replace('T', ' ')} UTC", step.why or "done"))
+        when = from_iso(step.at)
+        shown = f"{step_label(step.state)} {fmt_datetime(when) if when else step.at}"
+        out.schedule.append((step.n, delay, shown, step.why or _("done")))
     for n, why in planned.skipped:
-        out.schedule.append((n, f"+{format_duration(delays[n - 1])}", "skipped now", why))
+        out.schedule.append((n, f"+{format_duration(delays[n - 1])}", _("skipped now"), why))
     if planned.end is not None:
         return
     plain = replace(recall, lang=lang, zone=zone_name)
     for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
-        local = f" ({format_local_datetime(coming.at, zone, lang)} local)" if zone is not None else ""
-        out.schedule.append(
-            (
-                coming.n,
-                f"+{format_duration(delays[coming.n - 1])}",
-                f"{coming.at:%Y-%m-%d %H:%M} UTC{local}",
-                "; ".join(coming.reasons) or "on schedule",
-            )
-        )
+        shown = fmt_datetime(coming.at)
+        if zone is not None:
+            local = dates.format_datetime(coming.at, "medium", tzinfo=zone, locale=babel_locale())
+            shown += " " + _("({time} the buyer's local time)").format(time=local)
+        delay = f"+{format_duration(delays[coming.n - 1])}"
+        out.schedule.append((coming.n, delay, shown, "; ".join(coming.reasons) or _("on schedule")))
+
+
+def _money(amount: Decimal | str, currency: str) -> str:
+    try:
+        return fmt_money(Decimal(amount), currency)
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency}"
 
 
 def _delays(seen: Look) -> tuple[timedelta, ...]:

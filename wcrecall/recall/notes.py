@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from wcrecall.i18n import _, n_
 from wcrecall.model.errors import BadOrder
 from wcrecall.model.order import parse_gmt
 from wcrecall.model.records import (
@@ -28,7 +29,8 @@ from wcrecall.model.records import (
     finish,
     from_iso,
 )
-from wcrecall.plan.classify import CLASS_LABELS, OWN_NOTE_PREFIX, Note
+from wcrecall.plan.classify import OWN_NOTE_PREFIX, Note
+from wcrecall.recall.words import class_label
 
 NOTE_MSGID = re.compile(r"\(Message-ID (<[^<>\s()]+>)\)")  # in a step note, as `step_note` writes it
 NOTE_TAG = re.compile(r"\[wcrecall ([a-z_]+=[^\s\]]+(?: [a-z_]+=[^\s\]]+)*)\]")
@@ -46,23 +48,25 @@ def parse_note_tags(text: str) -> list[dict[str, str]]:
 def humanize(delta: timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{n} min").format(n=minutes)
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} h"
-    return f"{hours // 24} days"
+        return _("{n} h").format(n=hours)
+    return n_("{n} day", "{n} days", hours // 24).format(n=hours // 24)
 
 
 # -- what wcrecall writes -------------------------------------------------------------------------------------------
 
 
 def step_note(recall: Recall, step: Step) -> str:
-    """The note for a reminder sent: which one, to whom (masked), its Message-ID and the failure class."""
-    reason = f"; reason: {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
-    return (
-        f"{OWN_NOTE_PREFIX} payment reminder {step.n} of {recall.planned} sent to {recall.email_masked} "
-        f"(Message-ID {step.msgid}){reason} {note_tag(step=step.n, state=step.state)}"
+    """The note for a reminder sent: which one, to whom (masked), its Message-ID and the failure class. The words
+    are the owner's language; the prefix, the Message-ID and the tag (what `restore` reads) are the same in every
+    language."""
+    sent = _("payment reminder {n} of {planned} sent to {email}").format(
+        n=step.n, planned=recall.planned, email=recall.email_masked
     )
+    reason = _("; reason: {reason}").format(reason=class_label(recall.reason)) if recall.reason else ""
+    return f"{OWN_NOTE_PREFIX} {sent} (Message-ID {step.msgid}){reason} {note_tag(step=step.n, state=step.state)}"
 
 
 def end_note(recall: Recall) -> str:
@@ -73,15 +77,21 @@ def end_note(recall: Recall) -> str:
     last = sent[-1] if sent else None
     paid_at = from_iso(recall.paid_at)
     last_at = from_iso(last.at) if last is not None else None
-    after = f" {humanize(paid_at - last_at)} after reminder {last.n}" if last and paid_at and last_at else ""
+    after = ""
+    if last and paid_at and last_at:
+        after = _("{time} after reminder {n}").format(time=humanize(paid_at - last_at), n=last.n)
     if recall.outcome == RECOVERED_NEW_ORDER:
-        text = f"the buyer paid new order #{recall.paid_order}{after}; no more reminders for this order"
+        if after:
+            text = _("the buyer paid new order #{number} {after}; no more reminders for this order")
+        else:
+            text = _("the buyer paid new order #{number}; no more reminders for this order")
+        text = text.format(number=recall.paid_order, after=after)
     elif recall.outcome == NOT_CONTACTED:
-        text = f"not contacted, no reminder will be sent: {recall.end_reason}"
+        text = _("not contacted, no reminder will be sent: {reason}").format(reason=recall.end_reason)
     elif recall.outcome == ENDED_UNPAID:
-        text = f"no more reminders for this order: {recall.end_reason}"
+        text = _("no more reminders for this order: {reason}").format(reason=recall.end_reason)
     else:
-        text = f"paid{after}"
+        text = _("paid {after}").format(after=after) if after else _("paid")
     return f"{OWN_NOTE_PREFIX} {text} {note_tag(end=recall.outcome)}"
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from wcrecall.i18n import _
 from wcrecall.model.order import PAID_STATUSES, Order
 from wcrecall.model.records import (
     BASELINE,
@@ -24,7 +25,7 @@ from wcrecall.model.records import (
     finish,
     iso,
 )
-from wcrecall.plan.classify import CLASS_LABELS, classify_order
+from wcrecall.plan.classify import classify_order
 from wcrecall.plan.decide import Policy, ending, is_newer_paid_order
 from wcrecall.plan.history import History
 from wcrecall.plan.planner import End, Plan, Rules, admission, carry, holds_stock, plan, screen
@@ -32,6 +33,7 @@ from wcrecall.recall.holdout import record_payment
 from wcrecall.recall.notes import restore, to_notes
 from wcrecall.recall.rules import draft_recall, short
 from wcrecall.recall.storefacts import StoreFacts
+from wcrecall.recall.words import class_label
 from wcrecall.state import privacy
 from wcrecall.state.db import State
 from wcrecall.store.api import StoreApi
@@ -137,7 +139,7 @@ class Opening:
         recall = self._new_recall(order, email_hash)
         finish(recall, NOT_CONTACTED, why, self.now)
         self.host.put(recall)
-        self.host.say(order.id, f"not contacted: {why}")
+        self.host.say(order.id, _("not contacted: {why}").format(why=why))
 
     def open(self, order: Order, email_hash: str) -> None:
         recall = self._new_recall(order, email_hash)
@@ -181,7 +183,7 @@ class Opening:
         if self.host.baseline:
             finish(recall, BASELINE, "adopted by --baseline", self.now)
             self.host.put(recall)
-            self.host.say(order.id, "adopted without mailing (--baseline)")
+            self.host.say(order.id, _("adopted without mailing (--baseline)"))
             return
         if sibling is None:
             self.planned[recall.id] = planned  # its first send in this tick plans nothing again
@@ -191,11 +193,16 @@ class Opening:
         self.host.put(recall)
         self.history.index(recall)
         self.host.report.opened += 1
-        reason = f", {CLASS_LABELS.get(recall.reason, recall.reason)}" if recall.reason else ""
+        reason = f", {class_label(recall.reason)}" if recall.reason else ""
         self.host.say(
             order.id,
-            f"recall opened ({order.status}{reason}, {recall.planned} reminders in {recall.lang}; next due "
-            f"{short(planned.at or planned.due)})",
+            _("recall opened ({status}{reason}, {planned} reminders in {lang}; next due {short})").format(
+                status=order.status,
+                reason=reason,
+                planned=recall.planned,
+                lang=recall.lang,
+                short=short(planned.at or planned.due),
+            ),
         )
         if recall.warning:
             self.host.say(order.id, recall.warning)
@@ -213,7 +220,7 @@ class Opening:
             return
         recall.outcome, recall.end_reason, recall.ended = refusal.outcome, refusal.reason, self.now.isoformat()
         self.host.put(recall)
-        self.host.say(recall.id, f"not contacted: {refusal.reason}")
+        self.host.say(recall.id, _("not contacted: {reason}").format(reason=refusal.reason))
 
     def _end_burst(self, recall: Recall, label: str, reason: str) -> None:
         """Open recalls that belong to the same burst stop too: they were card tests, not buyers."""
@@ -231,7 +238,14 @@ class Opening:
         self.host.put(recall)
         if not opened:
             self.host.report.ended += 1
-        self.host.say(recall.id, f"{'no more reminders' if contacted else 'not contacted'} (do not contact): {reason}")
+        self.host.say(
+            recall.id,
+            (
+                _("no more reminders (do not contact): {reason}")
+                if contacted
+                else _("not contacted (do not contact): {reason}")
+            ).format(reason=reason),
+        )
 
 
 __all__ = ["Host", "Opening"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
 from wcrecall.model.records import Recall, Step
 from wcrecall.recall import failpoints, notes
@@ -34,7 +35,9 @@ class NoteWriter:
         except (StoreAuthError, StoreDeadline):
             raise
         except StoreError as exc:
-            self.problem(recall.id, f"note for reminder {step.n} not written, retried next tick ({exc})")
+            self.problem(
+                recall.id, _("note for reminder {n} not written, retried next tick ({exc})").format(n=step.n, exc=exc)
+            )
             return
         failpoints.hit("after_note")
         step.noted = True
@@ -56,7 +59,7 @@ class NoteWriter:
             except (StoreAuthError, StoreDeadline):
                 raise
             except StoreError as exc:
-                self.problem(recall.id, f"note not written, retried next tick ({exc})")
+                self.problem(recall.id, _("note not written, retried next tick ({exc})").format(exc=exc))
 
 
 __all__ = ["NoteWriter"]

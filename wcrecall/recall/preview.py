@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 from wcrecall.model.records import SKIPPED
 from wcrecall.plan.methods import offered_methods
@@ -31,15 +32,23 @@ def render_preview(settings: Settings, *, order_id: int, step: int, now: datetim
         planned, recall, order = seen.plan, seen.recall, seen.order
         if planned.end is not None:
             why = planned.end.reason if recall.is_open else f"the recall ended ({recall.outcome.replace('_', ' ')})"
-            raise ConfigError(f"preview: run sends order {order_id} no reminder: {why}")
+            raise ConfigError(
+                _("preview: run sends order {order_id} no reminder: {why}").format(order_id=order_id, why=why)
+            )
         if step > planned.total_steps:
             raise ConfigError(
-                f"preview: order {order_id} has {planned.total_steps} reminders; run never sends reminder {step}"
+                _("preview: order {order_id} has {total_steps} reminders; run never sends reminder {step}").format(
+                    order_id=order_id, total_steps=planned.total_steps, step=step
+                )
             )
         done = recall.step(step)
         given_up = dict(planned.skipped).get(step) or (done.why if done and done.state == SKIPPED else None)
         if given_up is not None:
-            raise ConfigError(f"preview: run does not send reminder {step} of order {order_id}: {given_up}")
+            raise ConfigError(
+                _("preview: run does not send reminder {step} of order {order_id}: {given_up}").format(
+                    step=step, order_id=order_id, given_up=given_up
+                )
+            )
         hold = store.hold_stock_minutes() if recall.hold_minutes and order.status == "pending" else 0
         sending = send_view(recall, order, seen.rules, hold)
         hosts = {host_of(settings.store.url)}

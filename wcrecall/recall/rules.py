@@ -13,6 +13,7 @@ from datetime import datetime
 
 from wcrecall import __version__
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _, fmt_datetime
 from wcrecall.model.order import Order, mask_email
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan.decide import Policy
@@ -94,8 +95,8 @@ def not_due_yet(recall: Recall, now: datetime) -> bool:
 
 
 def short(moment: datetime | None) -> str:
-    """A moment for the tick's report lines (UTC, to the minute)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+    """A moment for the tick's report lines (the owner's time zone and format, to the minute)."""
+    return fmt_datetime(moment) if moment else _("never")
 
 
 __all__ = ["draft_recall", "not_due_yet", "policy_for", "rules_for", "rules_key", "short"]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError
 from wcrecall.model.order import Order
 from wcrecall.model.records import Recall
@@ -74,7 +75,7 @@ class StoreFacts:
             except (StoreAuthError, StoreDeadline):
                 raise
             except StoreError as exc:
-                self.problem(order.id, f"payment methods not listed in the email ({exc})")
+                self.problem(order.id, _("payment methods not listed in the email ({exc})").format(exc=exc))
                 self._gateways = []
         return offered_methods(self._gateways, order, recall.reason)
 

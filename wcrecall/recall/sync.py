@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import BadOrder, MailAuthError, StoreAuthError, StoreDeadline, StoreError, WcrecallError
 from wcrecall.model.order import Order, parse_order
 from wcrecall.model.progress import Progress
@@ -118,20 +119,24 @@ class Sync:
                     self._retry_by_id(retry, seen)
                     self.host.problem(
                         None,
-                        f"the store listed {window.promised} changed orders but sent {window.listed}; "
-                        "they are read again next tick",
+                        _(
+                            "the store listed {promised} changed orders but sent {listed}; they are read again next tick"
+                        ).format(promised=window.promised, listed=window.listed),
                     )
                     if resume is not None and not self.dry_run:
                         self.state.set_meta(sync_resume=None)
                     return
                 if again.listed < again.promised:
                     self.host.report.lines.append(
-                        f"the store announces {again.promised} changed orders but lists {again.listed}, twice the "
-                        "same ones: its X-WP-Total is ignored"
+                        _(
+                            "the store announces {promised} changed orders but lists {listed}, twice the same ones: its X-WP-Total is ignored"
+                        ).format(promised=again.promised, listed=again.listed)
                     )
                 window.newest = max(filter(None, (window.newest, again.newest)), default=None)
         except PageCapReached as cap:
-            self.host.report.lines.append(f"read {cap.next_page - first} pages of changed orders; the rest next tick")
+            self.host.report.lines.append(
+                _("read {pages} pages of changed orders; the rest next tick").format(pages=cap.next_page - first)
+            )
             self._retry_by_id(retry, seen)
             if not self.dry_run:
                 self.state.set_meta(sync_resume=Resume(since, until or window.date, cap.next_page).dump())
@@ -192,9 +197,9 @@ class Sync:
             raise
         except WcrecallError as exc:
             if retry.add(order.id, str(exc), self.now):
-                self.host.problem(order.id, f"{exc}; retried next tick")
+                self.host.problem(order.id, _("{exc}; retried next tick").format(exc=exc))
             else:
-                self.host.say(order.id, f"{exc}; retried next tick")
+                self.host.say(order.id, _("{exc}; retried next tick").format(exc=exc))
             return
         except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
             self._bad_order({"status": order.status}, order.id, self.host.unforeseen(exc), retry)
@@ -204,7 +209,7 @@ class Sync:
     def _retry_by_id(self, retry: RetryList, seen: set[int]) -> None:
         """Read again, by id, the orders earlier ticks could not handle (and that this sync did not list)."""
         for order_id, why in retry.expire(self.now - self.policy.lookback):
-            self.host.say(order_id, f"no longer retried (older than the lookback): {why}")
+            self.host.say(order_id, _("no longer retried (older than the lookback): {why}").format(why=why))
         wanted = [i for i in retry.ids() if i not in seen]
         if wanted:
             try:
@@ -212,7 +217,7 @@ class Sync:
             except StoreAuthError:
                 raise
             except StoreError as exc:
-                self.host.report.lines.append(f"orders to retry not read, retried next tick ({exc})")
+                self.host.report.lines.append(_("orders to retry not read, retried next tick ({exc})").format(exc=exc))
                 found = None
             if found is not None:
                 listed = {raw.get("id"): raw for raw in found if isinstance(raw, dict)}
@@ -232,9 +237,9 @@ class Sync:
         status = raw.get("status") if isinstance(raw, dict) else None
         known = isinstance(order_id, int) and order_id > 0
         if known and not retry.add(order_id, f"skipped: {reason}", self.now):
-            self.host.say(order_id, f"skipped: {reason}")
+            self.host.say(order_id, _("skipped: {reason}").format(reason=reason))
             return
-        self.host.problem(order_id, f"skipped: {reason}")
+        self.host.problem(order_id, _("skipped: {reason}").format(reason=reason))
         if status in self.policy.statuses and known and order_id not in self.state.recalls:
             # A row in `status` too, so the owner sees why this order got no email (the data to fix is in WP admin).
             when = self.now.isoformat()

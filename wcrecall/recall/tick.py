@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _
 from wcrecall.mail.transport import Transport, message_id_for
 from wcrecall.model.errors import (
     BadOrder,
@@ -47,7 +48,7 @@ from wcrecall.model.records import (
 from wcrecall.plan.decide import ending, skip
 from wcrecall.plan.history import History, recipient_domain
 from wcrecall.plan.planner import Plan, confirm, plan
-from wcrecall.recall import failpoints, notes
+from wcrecall.recall import failpoints, notes, words
 from wcrecall.recall.compose import compose
 from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
@@ -119,11 +120,11 @@ class Tick:
 
     # -- reporting ----------------------------------------------------------------------------------------------
 
-    def say(self, order_id: int | str, text: str) -> None:
-        self.report.lines.append(f"order {order_id}: {text}")
+    def say(self, order_id: int | str, text: str, **fields: object) -> None:
+        self.report.say(order_id, text, fields)
 
-    def problem(self, order_id: int | str | None, text: str) -> None:
-        self.report.problems.append(f"order {order_id}: {text}" if order_id is not None else text)
+    def problem(self, order_id: int | str | None, text: str, **fields: object) -> None:
+        self.report.problem(order_id, text, fields)
 
     def unforeseen(self, exc: Exception) -> str:
         return unexpected(exc, self._secrets)
@@ -211,7 +212,7 @@ class Tick:
         self.report.ended += 1
         if recall.outcome in RECOVERED_OUTCOMES:
             self.report.recovered += 1
-        self.say(recall.id, f"recall ended: {recall.outcome.replace('_', ' ')} ({recall.end_reason})")
+        self.say(recall.id, _("recall ended: {outcome} ({reason})"), outcome=words.outcome_label(recall.outcome), reason=recall.end_reason)  # fmt: skip
 
     # -- sending ------------------------------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ class Tick:
             except WcrecallError as exc:
                 self.problem(recall.id, str(exc))
             except Exception as exc:  # noqa: BLE001  # the safety net: one order never stops the others
-                self.problem(recall.id, f"reminder not sent: {unexpected(exc, self._secrets)}")
+                self.problem(recall.id, _("reminder not sent: {problem}"), problem=unexpected(exc, self._secrets))
         if not same_rules and not self.dry_run:
             self.state.set_meta(plan_rules=key)
 
@@ -237,7 +238,7 @@ class Tick:
         planned = self._planned.pop(recall.id, None) or self._plan(recall)
         for n, why in planned.skipped:
             skip(recall, n, why, self.now)
-            self.say(recall.id, f"reminder {n} skipped: {why}")
+            self.say(recall.id, _("reminder {n} skipped: {why}"), n=n, why=why)
         if planned.end is not None:
             self.end(recall, planned.end.outcome, planned.end.reason, note=False)
             return
@@ -247,7 +248,7 @@ class Tick:
                 self.put(recall)
             return
         if planned.waits:
-            self.say(recall.id, f"waits: {planned.waits}")  # the next tick sends it
+            self.say(recall.id, _("waits: {waits}"), waits=planned.waits)  # the next tick sends it
             if planned.skipped:
                 self.put(recall)
             return
@@ -284,7 +285,7 @@ class Tick:
             skip(recall, n, too_late, self.now)
             recall.next_due = iso(planned.following)
             self.put(recall)
-            self.say(recall.id, f"reminder {n} skipped: {too_late}")
+            self.say(recall.id, _("reminder {n} skipped: {why}"), n=n, why=too_late)
             return
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
         try:
@@ -295,9 +296,8 @@ class Tick:
             return
         rendered, message, msgid = built.rendered, built.message, built.msgid
         if self.dry_run:
-            self.say(
-                order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
-            )
+            self.say(order.id, _("would send reminder {n} of {planned} to {email}: {subject!r}"), n=n, planned=recall.planned,
+                     email=recall.email_masked, subject=rendered.subject)  # fmt: skip
             return
         if not self._may_write and not self.store.wrote:
             # A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
@@ -322,7 +322,7 @@ class Tick:
         recall.next_due = iso(planned.following)
         self.put(recall)
         self.report.sent += 1
-        self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
+        self.say(order.id, _("sent reminder {n} of {planned} to {email}"), n=n, planned=recall.planned, email=recall.email_masked)  # fmt: skip
         failpoints.hit("after_mark_sent")
         self.posting.post_step_note(recall, step)
 
@@ -351,7 +351,7 @@ class Tick:
         except StoreAuthError:
             raise
         except StoreError as exc:
-            self.problem(recall.id, f"reminder {n} not sent this tick: its notes could not be read to check ({exc})")
+            self.problem(recall.id, _("reminder {n} not sent this tick: its notes could not be read to check ({problem})"), n=n, problem=exc)  # fmt: skip
             return True
         when = notes.step_noted(raw_notes, n, self.now)
         if when is None:
@@ -363,7 +363,7 @@ class Tick:
         self._replan(recall)
         recall.next_due = iso(self._plan(recall).at)
         self.put(recall)
-        self.say(recall.id, f"reminder {n} was already sent by another state for this store; not sent again")
+        self.say(recall.id, _("reminder {n} was already sent by another state for this store; not sent again"), n=n)
         return True
 
     # -- who, where, when ---------------------------------------------------------------------------------------

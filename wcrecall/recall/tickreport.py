@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from wcrecall.i18n import _
 
 
 @dataclass
@@ -17,10 +20,29 @@ class TickReport:
     problems: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
+    def say(self, order_id: int | str, text: str, fields: Mapping[str, object] | None = None) -> None:
+        """A line for -v about one order: `text` (a `_()` template filled with `fields`, when given)."""
+        self.lines.append(_order_line(order_id, text.format(**fields) if fields else text))
+
+    def problem(self, order_id: int | str | None, text: str, fields: Mapping[str, object] | None = None) -> None:
+        """A problem, about one order or (`order_id` None) the whole tick; `text` as for `say`."""
+        text = text.format(**fields) if fields else text
+        self.problems.append(text if order_id is None else _order_line(order_id, text))
+
+    def summary(self) -> str:
+        """The counts, for -v."""
+        return _("opened {opened}, sent {sent}, ended {ended} ({recovered} recovered)").format(
+            opened=self.opened, sent=self.sent, ended=self.ended, recovered=self.recovered
+        )
+
     @property
     def exit_code(self) -> int:
         """Of a tick that finished: 1 when an order (or the state file) had a problem, the others processed."""
         return 1 if self.problems else 0
+
+
+def _order_line(order_id: int | str, text: str) -> str:
+    return _("order {order_id}: {text}").format(order_id=order_id, text=text)
 
 
 __all__ = ["TickReport"]

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.config.settings import format_duration
+from wcrecall.i18n import _, n_
 from wcrecall.plan.decide import MIN_TIME_TO_PAY, first_pending_delay
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
@@ -47,12 +48,12 @@ class Check:
 def check_https(url: str) -> Check:
     """https in use, else a warning: over http only OAuth works and the traffic is readable on the way."""
     if urlsplit(url).scheme == "https":
-        return Check("https", OK, "the store is reached over https")
+        return Check("https", OK, _("the store is reached over https"))
     return Check(
         "https",
         WARN,
-        "the store is reached over plain http: only OAuth works and order data travels unencrypted",
-        "use the shop's https:// address in store.url (a free certificate comes with most hosting plans)",
+        _("the store is reached over plain http: only OAuth works and order data travels unencrypted"),
+        _("use the shop's https:// address in store.url (a free certificate comes with most hosting plans)"),
     )
 
 
@@ -64,40 +65,54 @@ def check_hold_stock(manage_stock: Any, hold_minutes: Any, first_pending: timede
     """
     name = "hold stock"
     if first_pending is None:
-        return Check(name, OK, "pending orders are not recalled (recall.statuses)")
+        return Check(name, OK, _("pending orders are not recalled (recall.statuses)"))
     if str(manage_stock or "") != "yes":
-        return Check(name, OK, "stock management is off: pending orders are never auto-cancelled")
+        return Check(name, OK, _("stock management is off: pending orders are never auto-cancelled"))
     text = str(hold_minutes or "").strip()
     try:
         minutes = float(text) if text else 0.0
     except ValueError:
-        return Check(name, WARN, f"hold stock is {text!r}, not a number of minutes", "check Products > Inventory")
+        return Check(
+            name,
+            WARN,
+            _("hold stock is {value!r}, not a number of minutes").format(value=text),
+            _("check Products > Inventory"),
+        )
     if minutes < 1:
-        return Check(name, OK, "hold stock is off: pending orders are never auto-cancelled")
+        return Check(name, OK, _("hold stock is off: pending orders are never auto-cancelled"))
     held = timedelta(minutes=minutes)
     first = format_duration(first_pending)
     if held <= first_pending:
         return Check(
             name,
             FAIL,
-            f"WooCommerce cancels unpaid pending orders after {text} min, before the first pending reminder ({first})",
-            f"raise WooCommerce > Settings > Products > Inventory > Hold stock above {int(first_pending.total_seconds() // 60)} "
-            f"minutes, or set recall.delays.pending to start below {text}m",
+            _(
+                "WooCommerce cancels unpaid pending orders after {minutes} min, before the first pending reminder "
+                "({first})"
+            ).format(minutes=text, first=first),
+            _(
+                "raise WooCommerce > Settings > Products > Inventory > Hold stock above {least} minutes, or set "
+                "recall.delays.pending to start below {minutes}m"
+            ).format(least=int(first_pending.total_seconds() // 60), minutes=text),
         )
     # As the tick schedules it (decide.steps_for): halfway to the cancel at the latest.
     sent_at = first_pending_delay(first_pending, minutes)
     left = held - sent_at
-    message = (
-        f"hold stock {text} min; the first pending reminder goes at {format_duration(sent_at)}, so buyers get "
-        f"{int(left.total_seconds() // 60)} min to pay after it before WooCommerce cancels the order"
-    )
+    message = _(
+        "hold stock {minutes} min; the first pending reminder goes at {sent_at}, so buyers get {left} min to pay "
+        "after it before WooCommerce cancels the order"
+    ).format(minutes=text, sent_at=format_duration(sent_at), left=int(left.total_seconds() // 60))
     if left < MIN_TIME_TO_PAY:
         least = int(MIN_TIME_TO_PAY.total_seconds() // 60)
         return Check(
             name,
             WARN,
-            f"{message}; a pending reminder that leaves less than {least} min is not sent",
-            f"raise WooCommerce > Settings > Products > Inventory > Hold stock to at least {2 * least} minutes",
+            _("{message}; a pending reminder that leaves less than {least} min is not sent").format(
+                message=message, least=least
+            ),
+            _("raise WooCommerce > Settings > Products > Inventory > Hold stock to at least {minutes} minutes").format(
+                minutes=2 * least
+            ),
         )
     return Check(name, OK, message)
 
@@ -109,20 +124,28 @@ def check_conflicting_senders(customer_failed: Any, abandoned_cart: Any, *, stor
     the admin "Failed order" email has the same title) and, with `store_url`, links its settings section."""
     emails, fixes = [], []
     if str(customer_failed or "") == "yes":
-        emails.append('"Failed order" email to customers (WooCommerce 9.5+: "Your order at ... was unsuccessful")')
+        emails.append(_('"Failed order" email to customers (WooCommerce 9.5+: "Your order at ... was unsuccessful")'))
         link = f" ({_email_settings_url(store_url, CUSTOMER_FAILED_SECTION)})" if store_url else ""
-        fixes.append(f'"Failed order" (recipient: Customer) > untick "{EMAIL_ENABLE_LABEL}" > Save changes{link}')
+        fixes.append(
+            _('"Failed order" (recipient: Customer) > untick "{label}" > Save changes').format(label=EMAIL_ENABLE_LABEL)
+            + link
+        )
     if str(abandoned_cart or "") == "yes":
-        emails.append('"Abandoned cart recovery" email (WooCommerce 11.0+)')
-        fixes.append('"Abandoned cart recovery" > turn it off')
+        emails.append(_('"Abandoned cart recovery" email (WooCommerce 11.0+)'))
+        fixes.append(_('"Abandoned cart recovery" > turn it off'))
     if not emails:
-        return Check("other senders", OK, "WooCommerce sends no failed-payment email of its own to buyers")
+        return Check("other senders", OK, _("WooCommerce sends no failed-payment email of its own to buyers"))
     return Check(
         "other senders",
         WARN,
-        f"WooCommerce's own {' and '.join(emails)} {'are' if len(emails) > 1 else 'is'} enabled: buyers would get "
-        "two emails",
-        f"in WP admin, WooCommerce > Settings > Emails > {'; and '.join(fixes)}. Or keep it and lengthen recall.delays",
+        n_(
+            "WooCommerce's own {emails} is enabled: buyers would get two emails",
+            "WooCommerce's own {emails} are enabled: buyers would get two emails",
+            len(emails),
+        ).format(emails=_(" and ").join(emails)),
+        _("in WP admin, WooCommerce > Settings > Emails > {steps}. Or keep it and lengthen recall.delays").format(
+            steps=_("; and ").join(fixes)
+        ),
     )
 
 
@@ -133,27 +156,33 @@ def _email_settings_url(store_url: str, section: str) -> str:
 def check_clock(now: datetime, store_date: str | None) -> Check:
     """This machine's clock against the store's `Date` header: OAuth signatures fail beyond 15 minutes."""
     if not store_date:
-        return Check("clock", WARN, "the store sent no Date header; the clocks could not be compared")
+        return Check("clock", WARN, _("the store sent no Date header; the clocks could not be compared"))
     try:
         theirs = parsedate_to_datetime(store_date)
     except (TypeError, ValueError):
-        return Check("clock", WARN, f"the store's Date header is unreadable: {store_date[:40]!r}")
+        return Check("clock", WARN, _("the store's Date header is unreadable: {value!r}").format(value=store_date[:40]))
     skew = abs(now - theirs)
-    shown = f"{int(skew.total_seconds())} s"
+    seconds = int(skew.total_seconds())
     if skew <= CLOCK_WARN:
-        return Check("clock", OK, f"this clock and the store's differ by {shown}")
-    fix = "set this machine's clock right (NTP), or ask the host to fix the server's"
+        return Check("clock", OK, _("this clock and the store's differ by {seconds} s").format(seconds=seconds))
+    fix = _("set this machine's clock right (NTP), or ask the host to fix the server's")
     level = FAIL if skew > CLOCK_FAIL else WARN
-    return Check("clock", level, f"this clock and the store's differ by {shown} (OAuth fails beyond 15 min)", fix)
+    message = _("this clock and the store's differ by {seconds} s (OAuth fails beyond 15 min)").format(seconds=seconds)
+    return Check("clock", level, message, fix)
 
 
 def check_config_file(path: Path | None) -> Check:
     """The config exists and only its owner can read it (it holds the API secret)."""
     if path is None:
-        return Check("config", OK, "settings come from WCRECALL_* environment variables")
+        return Check("config", OK, _("settings come from WCRECALL_* environment variables"))
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return Check("config", WARN, f"{path.name} can be read by other users", f"run: chmod 600 {path}")
-    return Check("config", OK, f"{path} (readable by you only)")
+        return Check(
+            "config",
+            WARN,
+            _("{name} can be read by other users").format(name=path.name),
+            _("run: chmod 600 {path}").format(path=path),
+        )
+    return Check("config", OK, _("{path} (readable by you only)").format(path=path))
 
 
 # -- the report -------------------------------------------------------------------------------------------------------
@@ -173,7 +202,12 @@ def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = Fa
 
     lines: list[str] = []
     for check in checks:
-        body = textwrap.wrap(f"{check.name}: {check.message}", width=width - 6, break_on_hyphens=False) or [""]
+        title = check_title(check.name)
+        body = textwrap.wrap(
+            _("{check}: {message}").format(check=title, message=check.message),
+            width=width - 6,
+            break_on_hyphens=False,
+        ) or [""]
         label = f"{check.level:<4}"
         if colour:
             label = typer.style(label, fg=_COLOURS.get(check.level), bold=check.level != OK)
@@ -181,12 +215,37 @@ def format_report(checks: Sequence[Check], *, width: int = 80, colour: bool = Fa
         lines += [f"      {more}" for more in body[1:]]
         if check.fix and check.level != OK:
             lines += textwrap.wrap(
-                f"fix: {check.fix}", width=width, initial_indent="      ", subsequent_indent="           ",
+                _("fix: {fix}").format(fix=check.fix), width=width, initial_indent="      ", subsequent_indent="           ",
                 break_on_hyphens=False, break_long_words=False,  # a link stays in one piece
             )  # fmt: skip
     fails = sum(c.level == FAIL for c in checks)
     warns = sum(c.level == WARN for c in checks)
-    lines.append(
-        f"{len(checks)} checks: {fails} FAIL, {warns} WARN" if fails or warns else f"{len(checks)} checks: all OK"
-    )
+    if fails or warns:
+        lines.append(_("{n} checks: {fails} FAIL, {warns} WARN").format(n=len(checks), fails=fails, warns=warns))
+    else:
+        lines.append(_("{n} checks: all OK").format(n=len(checks)))
     return lines
+
+
+def check_title(name: str) -> str:
+    """A check's name as the owner reads it (the name itself stays the check's id); an unknown name as it is."""
+    titles = {
+        "config": _("config"),
+        "https": _("https"),
+        "store reachable": _("store reachable"),
+        "read orders": _("read orders"),
+        "WooCommerce REST": _("WooCommerce REST"),
+        "WooCommerce version": _("WooCommerce version"),
+        "write notes": _("write notes"),
+        "hold stock": _("hold stock"),
+        "other senders": _("other senders"),
+        "clock": _("clock"),
+        "mail login": _("mail login"),
+        "templates": _("templates"),
+        "sample message": _("sample message"),
+        "state": _("state"),
+        "run lock": _("run lock"),
+        "state file": _("state file"),
+        "owner time zone": _("owner time zone"),
+    }
+    return titles.get(name, name)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
+from wcrecall.i18n import _
 from wcrecall.model.errors import WcrecallError
 
 DEFAULT_INTERVAL = 10  # minutes
@@ -50,7 +51,7 @@ def cron_line_for(config: Path, *, all_stores: bool = False) -> str:
     from wcrecall.model.errors import ConfigError
 
     if not all_stores and not config.exists():
-        raise ConfigError(f"{config}: config file not found (create it with `wcrecall init`)")
+        raise ConfigError(_("{config}: config file not found (create it with `wcrecall init`)").format(config=config))
     delays = [d[0] for d in load_settings(config).recall.delays.values() if d] if config.exists() else []
     return cron_line(config, interval=choose_interval(delays), all_stores=all_stores)
 
@@ -59,11 +60,14 @@ def cpanel_steps(line: str) -> list[str]:
     """How to add the line by hand in cPanel (shared hosting without shell access to crontab)."""
     schedule, cmd = " ".join(line.split()[:5]), line.split(None, 5)[5]
     return [
-        "In cPanel: Advanced > Cron Jobs.",
-        "  1. Cron Email: your address (wcrecall is silent unless something needs you).",
-        f'  2. Add New Cron Job, Common Settings: "Once Per Ten Minutes" ({schedule}), or type it in.',
-        f"  3. Command: {cmd}",
-        "  4. Add New Cron Job. Check after the next run with: wcrecall status",
+        _("In cPanel: Advanced > Cron Jobs."),
+        "  " + _("1. Cron Email: your address (wcrecall is silent unless something needs you)."),
+        "  "
+        + _('2. Add New Cron Job, Common Settings: "Once Per Ten Minutes" ({schedule}), or type it in.').format(
+            schedule=schedule
+        ),
+        "  " + _("3. Command: {command}").format(command=cmd),
+        "  " + _("4. Add New Cron Job. Check after the next run with: wcrecall status"),
     ]
 
 
@@ -72,11 +76,11 @@ def install(line: str, *, crontab: str | None = None) -> bool:
     binary = crontab or shutil.which("crontab")
     if not binary:
         raise WcrecallError(
-            "crontab is not installed here: add the line by hand (cPanel > Cron Jobs), as printed above"
+            _("crontab is not installed here: add the line by hand (cPanel > Cron Jobs), as printed above")
         )
     listed = subprocess.run([binary, "-l"], capture_output=True, text=True, check=False)
     if listed.returncode != 0 and "no crontab" not in listed.stderr.lower():
-        raise WcrecallError(f"crontab -l failed: {listed.stderr.strip()[:200]}")
+        raise WcrecallError(_("crontab -l failed: {problem}").format(problem=listed.stderr.strip()[:200]))
     current = listed.stdout if listed.returncode == 0 else ""
     wanted = line.split(None, 5)[5]
     for existing in current.splitlines():
@@ -85,5 +89,5 @@ def install(line: str, *, crontab: str | None = None) -> bool:
     new = current.rstrip("\n") + ("\n" if current.strip() else "") + f"{MARKER}\n{line}\n"
     written = subprocess.run([binary, "-"], input=new, capture_output=True, text=True, check=False)
     if written.returncode != 0:
-        raise WcrecallError(f"crontab could not be written: {written.stderr.strip()[:200]}")
+        raise WcrecallError(_("crontab could not be written: {problem}").format(problem=written.stderr.strip()[:200]))
     return True

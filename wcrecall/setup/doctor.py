@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wcrecall.config.settings import Settings, load_settings
+from wcrecall.i18n import _
 from wcrecall.model.errors import (
     LockHeld,
     StoreAuthError,
@@ -59,6 +60,7 @@ __all__ = [
     "check_https",
     "exit_code",
     "format_report",
+    "check_state_folder",
     "run_checks",
     "shipped_languages",
 ]
@@ -75,21 +77,22 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
         try:
             page = store.orders_page({"status": "any", "per_page": 1, "_fields": "id,version"}, 1)
         except StoreAuthError as exc:
-            checks.append(Check("store reachable", OK, f"{url} answered"))
+            checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
             checks.append(Check("read orders", FAIL, str(exc).split(": ", 1)[0], _fix_from(exc)))
             return checks
         except StoreNotFound:
-            checks.append(Check("store reachable", OK, f"{url} answered"))
+            checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
             checks.append(Check(
-                "WooCommerce REST", FAIL, f"no WooCommerce REST API at {url.rstrip('/')}/wp-json/wc/v3",
-                "set store.url to the shop's home address; WooCommerce must be active and permalinks not 'Plain'",
+                "WooCommerce REST", FAIL,
+                _("no WooCommerce REST API at {address}").format(address=f"{url.rstrip('/')}/wp-json/wc/v3"),
+                _("set store.url to the shop's home address; WooCommerce must be active and permalinks not 'Plain'"),
             ))  # fmt: skip
             return checks
         except StoreError as exc:
-            checks.append(Check("store reachable", FAIL, str(exc), "check store.url and that the shop is online"))
+            checks.append(Check("store reachable", FAIL, str(exc), _("check store.url and that the shop is online")))
             return checks
-        checks.append(Check("store reachable", OK, f"{url} answered; WooCommerce REST API v3 found"))
-        checks.append(Check("read orders", OK, "the key can read orders"))
+        checks.append(Check("store reachable", OK, _("{url} answered; WooCommerce REST API v3 found").format(url=url)))
+        checks.append(Check("read orders", OK, _("the key can read orders")))
         date = page.date
         version = ""
         try:
@@ -103,18 +106,22 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
         if version:
             checks.append(Check("WooCommerce version", OK, version))
         else:
-            checks.append(Check("WooCommerce version", WARN, "unknown (no system status and no order to read it from)"))
+            checks.append(
+                Check("WooCommerce version", WARN, _("unknown (no system status and no order to read it from)"))
+            )
         try:
             writable = store.probe_write()
         except StoreError as exc:
-            checks.append(Check("write notes", WARN, f"could not be tested: {exc}"))
+            checks.append(Check("write notes", WARN, _("could not be tested: {problem}").format(problem=exc)))
         else:
             if writable:
-                checks.append(Check("write notes", OK, "the key can write order notes (tested without writing)"))
+                checks.append(Check("write notes", OK, _("the key can write order notes (tested without writing)")))
             else:
                 checks.append(Check(
-                    "write notes", FAIL, "the key is read-only: wcrecall could not write its order notes",
-                    f"create a key with Read/Write permission under {KEYS_PAGE} and put it in the config",
+                    "write notes", FAIL, _("the key is read-only: wcrecall could not write its order notes"),
+                    _("create a key with Read/Write permission under {page} and put it in the config").format(
+                        page=KEYS_PAGE
+                    ),
                 ))  # fmt: skip
         checks.append(_settings_check(store, settings))
         checks.append(_senders_check(store, url))
@@ -140,7 +147,7 @@ def _settings_check(store: Any, settings: Settings) -> Check:
         manage = _setting(store, "products", "woocommerce_manage_stock")
         held = _setting(store, "products", "woocommerce_hold_stock_minutes")
     except StoreError as exc:
-        return Check("hold stock", WARN, f"could not be read: {exc}")
+        return Check("hold stock", WARN, _("could not be read: {problem}").format(problem=exc))
     return check_hold_stock(manage, held, delays[0] if delays else None)
 
 
@@ -149,7 +156,7 @@ def _senders_check(store: Any, store_url: str) -> Check:
         failed = _setting(store, "email_customer_failed_order", "enabled")
         abandoned = _setting(store, "email_customer_abandoned_cart_recovery", "enabled")
     except StoreError as exc:
-        return Check("other senders", WARN, f"could not be read: {exc}")
+        return Check("other senders", WARN, _("could not be read: {problem}").format(problem=exc))
     return check_conflicting_senders(failed, abandoned, store_url=store_url)
 
 
@@ -164,10 +171,12 @@ def _mail_checks(settings: Settings) -> list[Check]:
     try:
         open_transport(mail, base_dir=settings.base_dir).check()
     except WcrecallError as exc:
-        fix = "check mail.host, mail.port, mail.security, mail.username and mail.password (or WCRECALL_MAIL_PASSWORD)"
+        fix = _(
+            "check mail.host, mail.port, mail.security, mail.username and mail.password (or WCRECALL_MAIL_PASSWORD)"
+        )
         checks.append(Check("mail login", FAIL, str(exc), fix))
     else:
-        did = "connected and logged in (nothing sent)" if mail.transport == "smtp" else "ready"
+        did = _("connected and logged in (nothing sent)") if mail.transport == "smtp" else _("ready")
         checks.append(Check("mail login", OK, f"{mail.transport} {where}: {did}"))
     return checks
 
@@ -194,12 +203,14 @@ def _sample_message_check(settings: Settings, now: datetime) -> Check:
         size = len(message.as_bytes(policy=POLICY))
     except (WcrecallError, ValueError) as exc:
         return Check(
-            "sample message", FAIL, f"a reminder cannot be built: {exc}",
-            "fix the setting or template named above (mail.from, mail.reply_to, brand.support_email, recall.emails_dir)",
+            "sample message", FAIL, _("a reminder cannot be built: {problem}").format(problem=exc),
+            _("fix the setting or template named above (mail.from, mail.reply_to, brand.support_email, recall.emails_dir)"),
         )  # fmt: skip
     return Check(
         "sample message", OK,
-        f"a reminder builds (From {message['From']}, Reply-To {message['Reply-To']}, {size} bytes; nothing sent)",
+        _("a reminder builds (From {sender}, Reply-To {reply_to}, {size} bytes; nothing sent)").format(
+            sender=message["From"], reply_to=message["Reply-To"], size=size
+        ),
     )  # fmt: skip
 
 
@@ -222,33 +233,35 @@ def _template_check(settings: Settings) -> Check:
             steps=steps, languages=languages
         )
     except WcrecallError as exc:
-        return Check("templates", FAIL, str(exc), "fix the template named above, or empty recall.emails_dir")
-    return Check("templates", OK, f"{steps} step(s) compile in {len(languages)} language(s)")
+        return Check("templates", FAIL, str(exc), _("fix the template named above, or empty recall.emails_dir"))
+    return Check(
+        "templates",
+        OK,
+        _("{steps} step(s) compile in {languages} language(s)").format(steps=steps, languages=len(languages)),
+    )
 
 
 def _state_checks(settings: Settings) -> list[Check]:
     from wcrecall.state.db import RunLock, State
 
     path = settings.state_path
-    fix = f"set state.path to a file in a folder you can write, or fix the permissions of {path.parent}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        return [Check("state", FAIL, f"{path.parent} is not writable ({exc.strerror or exc})", fix)]
-    checks = [Check("state", OK, f"{path} is writable")]
+    fix = _("set state.path to a file in a folder you can write, or fix the permissions of {folder}").format(
+        folder=path.parent
+    )
+    checks = [check_state_folder(settings)]
+    if checks[0].level == FAIL:
+        return checks
     try:
         with RunLock(path):
             pass
     except LockHeld:
         checks.append(
-            Check("run lock", WARN, "a wcrecall run holds the lock right now", "run doctor again in a minute")
+            Check("run lock", WARN, _("a wcrecall run holds the lock right now"), _("run doctor again in a minute"))
         )
     except WcrecallError as exc:
         checks.append(Check("run lock", FAIL, str(exc), fix))
     else:
-        checks.append(Check("run lock", OK, "the lock can be taken"))
+        checks.append(Check("run lock", OK, _("the lock can be taken")))
     try:
         state = State.of(settings, read_only=True).load()
     except WcrecallError as exc:
@@ -257,17 +270,31 @@ def _state_checks(settings: Settings) -> list[Check]:
                 "state file",
                 FAIL,
                 str(exc),
-                "the message says what to change (state.path, store.url, or the wcrecall version)",
+                _("the message says what to change (state.path, store.url, or the wcrecall version)"),
             )
         )
     else:
         if state.problems:
             checks.append(
-                Check("state file", WARN, "; ".join(state.problems), "nothing to do: the next run rebuilds it")
+                Check("state file", WARN, "; ".join(state.problems), _("nothing to do: the next run rebuilds it"))
             )
         else:
-            checks.append(Check("state file", OK, f"{len(state.recalls)} recall(s) loaded"))
+            checks.append(Check("state file", OK, _("{n} recall(s) loaded").format(n=len(state.recalls))))
     return checks
+
+
+def check_state_folder(settings: Settings) -> Check:
+    """The state file's folder exists (made if need be) and this user may write in it (`doctor` and `init`)."""
+    path = settings.state_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        problem = _("{folder} is not writable ({reason})").format(folder=path.parent, reason=exc.strerror or exc)
+        fix = _("set state.path to a file in a folder you can write, or fix the permissions of {folder}")
+        return Check("state", FAIL, problem, fix.format(folder=path.parent))
+    return Check("state", OK, _("{path} is writable").format(path=path))
 
 
 def run_checks(
@@ -277,7 +304,7 @@ def run_checks(
     try:
         settings = load_settings(config)
     except WcrecallError as exc:
-        return [Check("config", FAIL, str(exc), "run `wcrecall init` to create a config, or fix the key named")]
+        return [Check("config", FAIL, str(exc), _("run `wcrecall init` to create a config, or fix the key named"))]
     checks = [check_config_file(settings.config_path), check_https(settings.store.url)]
     if settings.store.platform == "magento":
         from wcrecall.setup.magento_checks import magento_store_checks
@@ -285,12 +312,30 @@ def run_checks(
         checks += magento_store_checks(settings, now)
     else:
         checks += _store_checks(settings, now, store_factory or _default_store)
+        checks.append(_owner_zone_check(settings, store_factory or _default_store))
     checks += _mail_checks(settings)
     checks += deliverability_checks(settings.mail)
     checks.append(_template_check(settings))
     checks.append(_sample_message_check(settings, now))
     checks += _state_checks(settings)
     return checks
+
+
+def _owner_zone_check(settings: Settings, store_factory: Callable[..., Any]) -> Check:
+    """The time zone owner times are shown in: owner.timezone, else the store's (read now), else UTC (a warning)."""
+    from wcrecall.recall.ownerzone import refresh_store_zone
+
+    if settings.owner.timezone:
+        return Check("owner time zone", OK, _("{zone} (owner.timezone)").format(zone=settings.owner.timezone))
+    try:
+        name = refresh_store_zone(settings, force=True, store=store_factory(settings.store, max_attempts=1))
+    except (WcrecallError, OSError) as exc:
+        return Check(
+            "owner time zone", WARN,
+            _("the store's time zone could not be read ({problem}): owner times are shown in UTC").format(problem=exc),
+            _("set owner.timezone, e.g. Asia/Shanghai"),
+        )  # fmt: skip
+    return Check("owner time zone", OK, _("{zone} (the store's time zone, read from WordPress)").format(zone=name))
 
 
 def _default_store(*args: Any, **kwargs: Any) -> Any:

@@ -18,8 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.config.settings import HIDDEN, Settings, load_settings
+from wcrecall.i18n import _
 from wcrecall.model.address import parse_mailbox
-from wcrecall.model.errors import ConfigError
+from wcrecall.model.errors import ConfigError, StateError
+from wcrecall.setup.doctor import OK, check_state_folder
 
 TRANSPORTS = ("smtp", "sendmail", "file")
 SECURITIES = ("starttls", "ssl", "none")
@@ -51,9 +53,9 @@ class Answers:
 def validate_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "expected the shop's address, like https://shop.example.com"
+        return _("expected the shop's address, like https://shop.example.com")
     if "/wp-json" in parts.path or "/wp-admin" in parts.path:
-        return "give the shop's home address, without /wp-json or /wp-admin"
+        return _("give the shop's home address, without /wp-json or /wp-admin")
     return ""
 
 
@@ -61,7 +63,7 @@ def validate_key(value: str) -> str:
     return (
         ""
         if re.fullmatch(r"ck_[0-9a-f]{20,64}", value.strip())
-        else "expected a consumer key like ck_1a2b... (40 letters after ck_)"
+        else _("expected a consumer key like ck_1a2b... (40 letters after ck_)")
     )
 
 
@@ -69,19 +71,19 @@ def validate_secret(value: str) -> str:
     return (
         ""
         if re.fullmatch(r"cs_[0-9a-f]{20,64}", value.strip())
-        else "expected a consumer secret like cs_1a2b... (40 letters after cs_)"
+        else _("expected a consumer secret like cs_1a2b... (40 letters after cs_)")
     )
 
 
 def validate_choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def check(value: str) -> str:
-        return "" if value.strip() in choices else f"expected one of: {', '.join(choices)}"
+        return "" if value.strip() in choices else _("expected one of: {choices}").format(choices=", ".join(choices))
 
     return check
 
 
 def validate_port(value: str) -> str:
-    return "" if value.strip().isdigit() and 0 < int(value) < 65536 else "expected a port number like 587"
+    return "" if value.strip().isdigit() and 0 < int(value) < 65536 else _("expected a port number like 587")
 
 
 def validate_email(value: str) -> str:
@@ -89,7 +91,7 @@ def validate_email(value: str) -> str:
     try:
         parse_mailbox(value, bare=True)
     except ValueError:
-        return "expected an email address like help@example.com"
+        return _("expected an email address like help@example.com")
     return ""
 
 
@@ -97,12 +99,12 @@ def validate_sender(value: str) -> str:
     try:
         parse_mailbox(value)
     except ValueError:
-        return 'expected an address like "Shop <shop@example.com>"'
-    return "" if "\n" not in value else 'expected an address like "Shop <shop@example.com>"'
+        return _('expected an address like "Shop <shop@example.com>"')
+    return "" if "\n" not in value else _('expected an address like "Shop <shop@example.com>"')
 
 
 def validate_name(value: str) -> str:
-    return "" if value.strip() and "\n" not in value else "expected a name (the one buyers know the shop by)"
+    return "" if value.strip() and "\n" not in value else _("expected a name (the one buyers know the shop by)")
 
 
 def _any(value: str) -> str:
@@ -164,9 +166,17 @@ def default_for(name: str, answers: Answers) -> str:
             return parse_mailbox(answers.from_addr).addr_spec
         except ValueError:
             return ""
-    if name == "store_name" and host:
-        return _shop_name(host)
+    if name == "store_name":
+        return display_name(answers.from_addr)
     return ""
+
+
+def display_name(sender: str) -> str:
+    """The display name of a sender ("Cosy Shop" of "Cosy Shop <shop@cosy.example>"); "" when it has none."""
+    try:
+        return parse_mailbox(sender).display_name.strip()
+    except ValueError:
+        return ""
 
 
 def _shop_name(host: str) -> str:
@@ -177,38 +187,54 @@ def missing(answers: Answers) -> list[str]:
     """The questions still unanswered and without a default, as flags (for a scripted install)."""
     return [
         FLAGS[n]
-        for n, *_ in QUESTIONS
+        for n, *_rest in QUESTIONS
         if applies(n, answers) and not getattr(answers, n) and not default_for(n, answers)
     ]
 
 
 def complete(answers: Answers) -> Answers:
-    """Fill every applicable unanswered question with its default and check every answer; ConfigError names the flag."""
-    for name, _, validate, _ in QUESTIONS:
+    """Fill every applicable unanswered question with its default and check every answer; ConfigError names the flag.
+
+    The shop name is never guessed: it is the one given, or the display name of the sender given."""
+    given_sender = answers.from_addr
+    for name, _q, validate, _secret in QUESTIONS:
         if not applies(name, answers):
             continue
-        value = getattr(answers, name) or default_for(name, answers)
+        value = getattr(answers, name) or (
+            display_name(given_sender) if name == "store_name" else default_for(name, answers)
+        )
         if not value and name == "smtp_username":
             continue
-        problem = validate(value) if value else "required"
+        if not value and name == "store_name":
+            raise ConfigError(
+                _("--store-name: required: the name buyers know the shop by (or give --from with a display name, "
+                  'like "Cosy Shop <shop@example.com>")')
+            )  # fmt: skip
+        problem = validate(value) if value else _("required")
         if problem:
-            raise ConfigError(f"{FLAGS[name]}: {problem}")
+            raise ConfigError(_("{flag}: {problem}").format(flag=FLAGS[name], problem=problem))
         answers = replace(answers, **{name: value.strip() if name != "smtp_password" else value})
     return answers
 
 
-def ask(answers: Answers, prompt: Callable[..., Any], echo: Callable[[str], None]) -> Answers:
-    """Ask each applicable question not answered yet; repeat a question until its answer is valid."""
+def ask(
+    answers: Answers, prompt: Callable[..., Any], echo: Callable[[str], None], *, earlier: Answers | None = None
+) -> Answers:
+    """Ask each applicable question not answered yet; repeat a question until its answer is valid. An `earlier`
+    answer (of a part asked again) is offered as the default, secrets aside."""
     for name, question, validate, secret in QUESTIONS:
         if not applies(name, answers) or getattr(answers, name):
             continue
-        default = default_for(name, answers)
+        default = (getattr(earlier, name) if earlier and not secret else "") or default_for(name, answers)
         while True:
             optional = name == "smtp_username"
             value = str(
                 prompt(
-                    question, default=default or ("" if optional else None), hide_input=secret, show_default=not secret
-                )
+                    _(question),
+                    default=default or ("" if optional else None),
+                    hide_input=secret,
+                    show_default=not secret,
+                )  # fmt: skip
             )
             problem = validate(value) if value or not optional else ""
             if not problem:
@@ -216,6 +242,15 @@ def ask(answers: Answers, prompt: Callable[..., Any], echo: Callable[[str], None
             echo(f"  {problem}")
         answers = replace(answers, **{name: value.strip() if not secret else value})
     return answers
+
+
+STORE_PART = ("url", "consumer_key", "consumer_secret")
+MAIL_PART = ("transport", "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "outbox")
+
+
+def forget(answers: Answers, part: tuple[str, ...]) -> Answers:
+    """`answers` without those of `part` (to ask that part again after its check failed)."""
+    return replace(answers, **dict.fromkeys(part, ""))
 
 
 # -- the file -------------------------------------------------------------------------------------------------------
@@ -272,7 +307,9 @@ def write_config(
 ) -> Settings:
     """Validate, test the store connection and the mail login, then write `path` (mode 600); return the settings."""
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists; pass --force to replace it (or --config to write another file)")
+        raise ConfigError(
+            _("{path} already exists; pass --force to replace it (or --config to write another file)").format(path=path)
+        )
     answers = complete(answers)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".toml.tmp", dir=path.parent)  # mode 600
@@ -281,6 +318,9 @@ def write_config(
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(render_toml(answers))
         settings = load_settings(tmp, env={})
+        writable = check_state_folder(settings)
+        if writable.level != OK:
+            raise StateError(f"{writable.message}: {writable.fix}")
         if check:
             test_connections(settings, store_factory=store_factory)
         os.replace(tmp, path)
@@ -315,10 +355,6 @@ def next_steps(path: Path) -> str:
     from wcrecall.setup.cron import cron_line
 
     prefix = f"wcrecall --config {path}"
-    return (
-        "\nNext steps:\n"
-        f"  1. Check everything:          {prefix} doctor\n"
-        f"  2. See what would be sent:    {prefix} run --dry-run\n"
-        f"  3. Run it every 10 minutes:   {prefix} cron --install\n"
-        f"     (or add this crontab line: {cron_line(path)})"
-    )
+    return _(
+        "\nNext steps:\n  1. Check everything:          {prefix} doctor\n  2. See what would be sent:    {prefix} run --dry-run\n  3. Run it every 10 minutes:   {prefix} cron --install\n     (or add this crontab line: {cron_line})"
+    ).format(prefix=prefix, cron_line=cron_line(path))

@@ -18,6 +18,7 @@ import requests
 import urllib3.exceptions
 
 from wcrecall.config.settings import StoreSettings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreError
 
 log = logging.getLogger("wcrecall.store.client")
@@ -143,17 +144,17 @@ def _read_only(code: str, message: str) -> bool:
 
 def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
     if _read_only(code, message):
-        return (
+        return _(
             "the REST API key has no write permission (it is read-only), so wcrecall could not write its order "
             "notes and sends no email; create a key with Read/Write permission under "
             "WooCommerce > Settings > Advanced > REST API"
         )
-    hint = (
+    hint = _(
         "check store.consumer_key and store.consumer_secret, and that the key has Read/Write permission "
         "(WooCommerce > Settings > Advanced > REST API)"
     )
     if settings.url.startswith("http://"):
-        hint += "; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one"
+        hint += _("; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one")
     return hint
 
 

@@ -23,6 +23,7 @@ import tenacity
 
 from wcrecall import __version__
 from wcrecall.config.settings import StoreSettings
+from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
 from wcrecall.store.answers import (
@@ -168,7 +169,7 @@ class Store:
                     f"{exc}; it asked to retry after {exc.retry_after:g} s, more than the retry budget left "
                     f"(store.max_retry_time = {self.max_retry_time:g} s); gave up after {attempts} attempt(s)"
                 ) from None
-            raise StoreError(f"{exc}; gave up after {attempts} attempt(s)") from None
+            raise StoreError(_("{problem}; gave up after {attempts} attempt(s)").format(problem=exc, attempts=attempts)) from None  # fmt: skip
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
@@ -187,7 +188,7 @@ class Store:
         try:
             response = self.path.send(method, endpoint, params=params, data=data, timeout=timeout, verify=self._verify)
         except requests.Timeout:
-            raise _Transient(f"{what}: the store did not answer within {self.settings.timeout:g} s") from None
+            raise _Transient(_("{what}: the store did not answer within {seconds:g} s").format(what=what, seconds=self.settings.timeout)) from None  # fmt: skip
         except Redirected as exc:
             raise StoreError(
                 f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
@@ -200,18 +201,16 @@ class Store:
                 "certificate or, only if you trust the network, set store.verify_tls = false"
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(f"{what}: connection to {self.host} failed ({type(exc).__name__})") from None
+            raise _Transient(_("{what}: connection to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
         except requests.RequestException as exc:  # never its text: it may hold the signed URL
-            raise StoreError(f"{what}: the request to {self.host} failed ({type(exc).__name__})") from None
+            raise StoreError(_("{what}: the request to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
         body = read_body(
             response, what, started=started, timeout=self.settings.timeout, host=self.host, check=self._check_deadline
         )
         self.traffic.bytes_received += len(body)
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Transient(
-                f"{what}: the store answered HTTP {status}", _retry_after(response) if status == 429 else None
-            )
+            raise _Transient(_("{what}: the store answered HTTP {status}").format(what=what, status=status), _retry_after(response) if status == 429 else None)  # fmt: skip
         text = body.decode("utf-8", errors="replace")
         if status >= 400:
             try:
@@ -227,12 +226,17 @@ class Store:
         message = str(err.get("message", ""))
         if status in (401, 403):
             refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
+            hint = _auth_hint(self.settings, code, message)
             return refused(
-                f"the store refused the API key ({status} {code}): {_auth_hint(self.settings, code, message)}"
+                _("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint)
             )
         if status == 404:
-            return StoreNotFound(f"{what}: not found ({code or status})")
-        return StoreError(f"{what}: the store answered HTTP {status} {code}: {message[:200]}")
+            return StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))
+        return StoreError(
+            _("{what}: the store answered HTTP {status} {code}: {message}").format(
+                what=what, status=status, code=code, message=message[:200]
+            )
+        )
 
     # -- orders ---------------------------------------------------------------------------------------------------
 
@@ -354,6 +358,21 @@ class Store:
     def payment_gateways(self) -> list[Any]:
         body, _ = self._call("GET", "payment_gateways")
         return body if isinstance(body, list) else []
+
+    def site_timezone(self) -> str:
+        """The site's time zone from WordPress's public REST index (GET /wp-json/): its `timezone_string`
+        ("America/New_York"), else its `gmt_offset` ("+05:30"; "+00:00" when the index says neither)."""
+        root = f"{self.settings.url.rstrip('/')}/wp-json/"
+        try:
+            response = requests.get(root, timeout=self.settings.timeout, verify=self._verify, allow_redirects=False)
+            index = response.json() if response.status_code == 200 else {}
+        except (requests.RequestException, ValueError):
+            raise StoreError(_("GET /wp-json/: the site's time zone could not be read from {host}").format(host=self.host)) from None  # fmt: skip
+        name, offset = (index.get("timezone_string"), index.get("gmt_offset")) if isinstance(index, dict) else (0, 0)
+        if isinstance(name, str) and name:
+            return name
+        minutes = round(float(offset) * 60) if isinstance(offset, int | float) else 0
+        return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     def system_status(self) -> tuple[dict[str, Any], str | None]:
         """`GET /system_status` (environment and settings) and the store's `Date` header: for `doctor`."""

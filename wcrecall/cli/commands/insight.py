@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err, out_text, progress_for, write_html
 from wcrecall.config.settings import parse_duration
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -57,6 +58,7 @@ def audit(
     ] = 0.052,
     as_json: AsJson = False,
     html: HtmlPage = None,
+    verbose: Verbose = False,
 ) -> None:
     """Measure what failed payments cost the store, why, where, and who came back anyway. Read-only: sends nothing.
 
@@ -66,7 +68,7 @@ def audit(
 
     def work(obj: Context) -> None:
         if rate_low > rate_high:
-            raise ConfigError("--rate-low must not be above --rate-high")
+            raise ConfigError(_("--rate-low must not be above --rate-high"))
         options = AuditOptions(days=days, classify=classify, window=parse_duration(window, "--window"),
                                rate_low=rate_low, rate_high=rate_high)  # fmt: skip
         data = run_audit(obj.settings(), now=now_utc(), options=options, progress=progress_for(as_json))
@@ -86,6 +88,7 @@ def report(
     ] = False,
     as_json: AsJson = False,
     html: HtmlPage = None,
+    verbose: Verbose = False,
 ) -> None:
     """Show what recall won back: funnel, recovered revenue, rates by class, country, language and step.
 
@@ -115,4 +118,4 @@ def _show(
     else:
         out_text(text(data))
         if html is not None:
-            typer.echo(f"wrote {html}")
+            typer.echo(_("wrote {path}").format(path=html))

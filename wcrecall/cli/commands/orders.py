@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import out
+from wcrecall.i18n import _
 from wcrecall.model.errors import ConfigError
 
 
@@ -27,6 +28,7 @@ def preview(
     eml: Annotated[
         Path | None, typer.Option("--eml", help="Write the whole message as run would send it (.eml).")
     ] = None,
+    verbose: Verbose = False,
 ) -> None:
     """Render the reminder email for a live order as run would send it now; sends and writes nothing.
 
@@ -35,20 +37,20 @@ def preview(
     from wcrecall.recall.preview import render_preview
 
     def work(obj: Context) -> None:
-        reminder = render_preview(obj.settings(), order_id=order_id, step=step, now=now_utc())
+        reminder = render_preview(obj.settings(read_store_zone=True), order_id=order_id, step=step, now=now_utc())
         rendered = reminder.rendered
         if eml is not None:
             eml.write_bytes(reminder.message.as_bytes())
-            typer.echo(f"wrote {eml} ({rendered.subject})")
+            typer.echo(_("wrote {path} ({subject})").format(path=eml, subject=rendered.subject))
         if png is not None:
             from wcrecall.render.browser import screenshot
 
-            typer.echo(f"wrote {screenshot(rendered.html, png, width=375, height=900)}")
+            typer.echo(_("wrote {path}").format(path=screenshot(rendered.html, png, width=375, height=900)))
         if out is not None:
             out.write_text(rendered.html, encoding="utf-8")
-            typer.echo(f"wrote {out} ({rendered.subject})")
+            typer.echo(_("wrote {path} ({subject})").format(path=out, subject=rendered.subject))
         elif eml is None:
-            typer.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+            typer.echo(_("Subject: {subject}").format(subject=rendered.subject) + f"\n\n{rendered.text}")
 
     guarded(ctx, work)
 
@@ -60,29 +62,34 @@ def explain(
         str | None, typer.Option("--note", help="Classify this order-note text instead of an order.")
     ] = None,
     payment_method: Annotated[str, typer.Option("--payment-method", help="Gateway id for --note, e.g. stripe.")] = "",
+    verbose: Verbose = False,
 ) -> None:
     """Explain an order: why its payment failed (with the evidence), language, time zone, and the reminder plan.
 
     Sends and writes nothing. Examples: wcrecall explain 1234
     wcrecall explain --note "Payment failed: Your card has insufficient funds." --payment-method stripe
     """
-    from wcrecall.plan.classify import CLASS_LABELS, describe
-    from wcrecall.recall.explain import explain_order, explain_text
+    from wcrecall.recall.explain import describe_verdict, explain_order, explain_text
+    from wcrecall.recall.words import class_label
 
     def work(obj: Context) -> None:
         if note is not None:
             verdict = explain_text(note, payment_method)
-            typer.echo(f"{CLASS_LABELS.get(verdict.failure_class, verdict.failure_class)}: {describe(verdict)}")
+            typer.echo(
+                _("{label}: {details}").format(
+                    label=class_label(verdict.failure_class), details=describe_verdict(verdict)
+                )
+            )
             return
         if order_id is None:
-            raise ConfigError("explain: give an ORDER_ID or --note TEXT")
-        result = explain_order(obj.settings(), order_id=order_id, now=now_utc())
-        out(f"Order {result.order}")
+            raise ConfigError(_("explain: give an ORDER_ID or --note TEXT"))
+        result = explain_order(obj.settings(read_store_zone=True), order_id=order_id, now=now_utc())
+        out(_("Order {order}").format(order=result.order))
         for topic, text in result.lines:
-            out(f"  {topic}: {text}")
-        out("  plan:")
+            out("  " + _("{topic}: {text}").format(topic=topic, text=text))
+        out("  " + _("plan:"))
         for n, scheduled, at, why in result.schedule:
-            out(f"    reminder {n} ({scheduled}): {at}; {why}")
-        out(f"  run now: {result.run_now}")
+            out("    " + _("reminder {n} ({scheduled}): {at}; {why}").format(n=n, scheduled=scheduled, at=at, why=why))
+        out("  " + _("run now: {what}").format(what=result.run_now))
 
     guarded(ctx, work)

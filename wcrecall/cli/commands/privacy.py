@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 
 suppress_app = typer.Typer(help="Addresses and whole domains that are never mailed.", no_args_is_help=True)
 
@@ -16,6 +16,7 @@ suppress_app = typer.Typer(help="Addresses and whole domains that are never mail
 def forget(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The buyer's billing email.")],
+    verbose: Verbose = False,
 ) -> None:
     """Remove every local trace of a buyer and never mail them again (their address stays suppressed, as a hash).
 
@@ -28,7 +29,9 @@ def forget(
 
 @suppress_app.command("add")
 def suppress_add(
-    ctx: typer.Context, target: Annotated[str, typer.Argument(help="An address (jane@example.com) or a domain.")]
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="An address (jane@example.com) or a domain.")],
+    verbose: Verbose = False,
 ) -> None:
     """Never mail this address, or any address at this domain.
 
@@ -43,6 +46,7 @@ def suppress_add(
 def suppress_remove(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="An address, a domain, or an entry's id or masked address as listed.")],
+    verbose: Verbose = False,
 ) -> None:
     """Take an address or a domain off the suppression list (also by the id or masked address `suppress list` shows).
 
@@ -54,7 +58,7 @@ def suppress_remove(
 
 
 @suppress_app.command("list")
-def suppress_list(ctx: typer.Context) -> None:
+def suppress_list(ctx: typer.Context, verbose: Verbose = False) -> None:
     """List suppressed domains and addresses: kind, id, why and when (addresses are kept only as a hash, shown masked).
 
     Example: wcrecall suppress list

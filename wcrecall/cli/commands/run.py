@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err, out, progress_for
 from wcrecall.config.settings import Settings
 
@@ -23,6 +23,7 @@ def run(
     all_stores: Annotated[
         bool, typer.Option("--all", help="Run every *.toml config in the config's folder, one by one.")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Run one tick: sync changed orders, send due reminders, write order notes. Put it in cron.
 
@@ -42,8 +43,10 @@ def run(
 def tick_and_show(obj: Context, settings: Settings, *, prefix: str = "", dry_run: bool, **options: Any) -> int:
     """Run one tick; print what it did (with -v or --dry-run) and its problems, each line after `prefix`, also when
     an error stopped it (the error then goes on to the boundary); return the exit code of a tick that finished."""
+    from wcrecall.cli.context import speak_as_configured
     from wcrecall.recall.tick import TickReport, run_tick
 
+    speak_as_configured(settings)  # the store's zone as last read (doctor, explain, init): a tick opens one connection
     report = TickReport()
     try:
         run_tick(settings, now=now_utc(), dry_run=dry_run, report=report, **options)
@@ -54,7 +57,5 @@ def tick_and_show(obj: Context, settings: Settings, *, prefix: str = "", dry_run
         for line in report.problems:
             err(f"{prefix}{line}")
     if obj.verbose:
-        typer.echo(
-            f"{prefix}opened {report.opened}, sent {report.sent}, ended {report.ended} ({report.recovered} recovered)"
-        )
+        typer.echo(f"{prefix}{report.summary()}")
     return report.exit_code

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import colour
-from wcrecall.model.errors import ConfigError
+from wcrecall.i18n import _
+from wcrecall.model.errors import ConfigError, WcrecallError
 
 
 def init(
@@ -56,18 +57,24 @@ def init(
     skip_checks: Annotated[
         bool, typer.Option("--skip-checks", help="Do not test the store and mail login first.")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Create the config: ask for the store, key, mail and brand; test the connections; write it (chmod 600).
 
     Example (scripted): WCRECALL_STORE_CONSUMER_SECRET=cs_... wcrecall init -y --url https://shop.example.com --key ck_... --transport smtp ...
     """
     from wcrecall.config.settings import resolve_config_path
-    from wcrecall.setup.init import answers_from, ask, next_steps, summary, write_config
+    from wcrecall.model.errors import MailError, StoreError
+    from wcrecall.setup.init import MAIL_PART, STORE_PART, answers_from, ask, forget, next_steps, summary, write_config
 
     def work(obj: Context) -> None:
         path = resolve_config_path(obj.config)
         if path.exists() and not force:
-            raise ConfigError(f"{path} already exists; pass --force to replace it (or --config to write another file)")
+            raise ConfigError(
+                _("{path} already exists; pass --force to replace it (or --config to write another file)").format(
+                    path=path
+                )
+            )
         answers = answers_from({
             "url": url, "consumer_key": key, "consumer_secret": secret, "transport": transport, "smtp_host": smtp_host,
             "smtp_port": smtp_port, "smtp_security": smtp_security, "smtp_username": smtp_user,
@@ -76,10 +83,27 @@ def init(
         })  # fmt: skip
         if not non_interactive:
             answers = ask(answers, typer.prompt, typer.echo)
+        while True:
+            if not skip_checks:
+                typer.echo(_("Testing the store connection and the mail login ..."))
+            try:
+                settings = write_config(answers, path, force=force, check=not skip_checks)
+                break
+            except (StoreError, MailError) as exc:
+                if non_interactive:
+                    raise
+                # Ask again only for the part that failed; every other answer is kept.
+                store_failed = isinstance(exc, StoreError)
+                typer.echo(_("Error: {message}").format(message=exc))
+                if store_failed:
+                    typer.echo(_("The store check failed: give the store address and REST API key again."))
+                else:
+                    typer.echo(_("The mail login failed: give the mail settings again."))
+                part = STORE_PART if store_failed else MAIL_PART
+                answers = ask(forget(answers, part), typer.prompt, typer.echo, earlier=answers)
         if not skip_checks:
-            typer.echo("Testing the store connection and the mail login ...")
-        settings = write_config(answers, path, force=force, check=not skip_checks)
-        typer.echo(f"Wrote {path} (readable by you only):")
+            obj.remember_store_zone(settings)
+        typer.echo(_("Wrote {path} (readable by you only):").format(path=path))
         for line in summary(settings):
             typer.echo(line)
         typer.echo(next_steps(path))
@@ -87,7 +111,7 @@ def init(
     guarded(ctx, work)
 
 
-def doctor(ctx: typer.Context) -> None:
+def doctor(ctx: typer.Context, verbose: Verbose = False) -> None:
     """Check the store, key, hold stock, other senders, mail, templates, state and clock: OK / WARN / FAIL each.
 
     Exit code 1 when a check fails. Example: wcrecall --config shop.toml doctor
@@ -95,6 +119,10 @@ def doctor(ctx: typer.Context) -> None:
     from wcrecall.setup.doctor import exit_code, format_report, run_checks
 
     def work(obj: Context) -> None:
+        try:
+            obj.settings()  # the owner's language and time zone, when the config loads (its errors are a check)
+        except WcrecallError:
+            pass
         checks = run_checks(obj.config, now=now_utc())
         for line in format_report(checks, width=80, colour=colour()):
             typer.echo(line)
@@ -109,6 +137,7 @@ def cron(
     all_stores: Annotated[
         bool, typer.Option("--all", help="One line for every config in the folder (run --all).")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Print the crontab line (absolute paths, lock-safe interval) and the cPanel steps; --install adds it.
 
@@ -125,7 +154,9 @@ def cron(
             typer.echo(step)
         if install:
             added = cronlib.install(line)
-            typer.echo("\nAdded to your crontab." if added else "\nAlready in your crontab: nothing changed.")
+            typer.echo(
+                "\n" + (_("Added to your crontab.") if added else _("Already in your crontab: nothing changed."))
+            )
 
     guarded(ctx, work)
 
@@ -139,6 +170,7 @@ def demo(
     platform: Annotated[
         str, typer.Option("--platform", help="The sandbox's shop software: woocommerce or magento.")
     ] = "woocommerce",
+    verbose: Verbose = False,
 ) -> None:
     """Run the whole loop on the built-in sandbox store over a few simulated days; emails go to files.
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from wcrecall.cli.boundary import guarded
-from wcrecall.cli.context import Context, now_utc
+from wcrecall.cli.context import Context, Verbose, now_utc
 from wcrecall.cli.output import err
 
 
@@ -28,6 +28,7 @@ def status(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     all_stores: Annotated[bool, typer.Option("--all", help="Every *.toml config in the config's folder.")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Show recalls: order, masked email, country, total, steps sent, next step, outcome; then a summary.
 
@@ -58,11 +59,11 @@ def print_status(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     from wcrecall.cli.terminal import text
-    from wcrecall.insight.status import TABLE_COLUMNS, summary_line, table_rows
+    from wcrecall.insight.status import column_titles, summary_line, table_rows
 
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, width=None if sys.stdout.isatty() else 120)
     table = Table(show_lines=False, pad_edge=False, box=None)
-    for column in TABLE_COLUMNS:
+    for column in column_titles():
         table.add_column(column, overflow="fold")
     for cells in table_rows(data):
         table.add_row(*(text(cell) for cell in cells))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
+from wcrecall.i18n import _
 from wcrecall.plan.regional.language import state_code
 from wcrecall.plan.regional.states import COMPLETE_STATE_ZONES, STATE_ZONES
 
@@ -96,21 +97,26 @@ def buyer_zone(*, country: str, state: str, fallback: str) -> ZoneChoice:
     if region and region in by_state:
         zone = load_zone(by_state[region])
         if zone is not None:
-            return ZoneChoice(zone, f"billing country {code}, state {region}")
+            return ZoneChoice(zone, _("billing country {code}, state {region}").format(code=code, region=region))
     if country_zone is not None:
         if code in COMPLETE_STATE_ZONES:
-            detail = f"unknown state {region}" if region else "no state"
-            return ZoneChoice(country_zone, f"billing country {code}, {detail}: most populous zone")
+            detail = _("unknown state {region}").format(region=region) if region else _("no state")
+            return ZoneChoice(
+                country_zone, _("billing country {code}, {detail}: most populous zone").format(code=code, detail=detail)
+            )
         if several_clocks and code not in STATE_ZONES:
             return ZoneChoice(
-                country_zone, f"billing country {code}: most populous zone (no state data to tell its zones apart)"
+                country_zone,
+                _("billing country {code}: most populous zone (no state data to tell its zones apart)").format(
+                    code=code
+                ),
             )
-        return ZoneChoice(country_zone, f"billing country {code}")
+        return ZoneChoice(country_zone, _("billing country {code}").format(code=code))
     zone = load_zone(fallback)
     if zone is None:
         raise ValueError(f"the store time zone {fallback!r} is not an IANA time zone name (e.g. Europe/Berlin)")
-    where = f"unknown billing country {code!r}" if code else "no billing country"
-    return ZoneChoice(zone, f"{where}: store zone {fallback}")
+    where = _("unknown billing country {code!r}").format(code=code) if code else _("no billing country")
+    return ZoneChoice(zone, _("{where}: store zone {fallback}").format(where=where, fallback=fallback))
 
 
 def _babel_locale(lang: str) -> Locale:

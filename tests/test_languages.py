@@ -22,6 +22,8 @@ from smtp_server import SmtpServer
 from wcrecall.config.settings import BrandSettings
 from wcrecall.model.errors import TemplateError
 from wcrecall.model.order import LineItem, Order
+from wcrecall.plan.methods import MethodOffer
+from wcrecall.render.formats import HoldUntil
 from wcrecall.render.renderer import KINDS, MAX_ITEMS, REASONS, RenderedEmail, Renderer, format_hold_until
 from wcrecall.sandbox import SandboxStore
 
@@ -59,8 +61,18 @@ def renderer() -> Renderer:
     return Renderer(brand=BRAND)
 
 
+# A deadline on the buyer's next day: the hold line names the day and the time (Paris: 12:00, Sao Paulo: 08:00).
+HOLD_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+HOLD_TOMORROW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+
+
+def held_tomorrow(lang: str, country: str = "", zone: str = "Europe/Paris") -> HoldUntil:
+    return format_hold_until(HOLD_TOMORROW, ZoneInfo(zone), HOLD_NOW, lang, country)
+
+
 def every_email(renderer: Renderer, lang: str, order: Order | None = None) -> list[tuple[str, RenderedEmail]]:
-    """Every step (last or not), kind and failure class, with and without other payment methods and a hold time."""
+    """Every step (last or not), kind and failure class, with and without other payment methods and a hold time
+    (today's on steps 1 and 2, another day's on step 3)."""
     out = []
     for step in (1, 2, 3):
         for total in sorted({step, 3}):
@@ -70,7 +82,7 @@ def every_email(renderer: Renderer, lang: str, order: Order | None = None) -> li
                     email = renderer.render(
                         order=order or make_order(), step=step, total_steps=total, kind=kind, pay_url=PAY_URL,
                         lang=lang, reason=reason, payment_methods=("PayPal", "Klarna") if reason else (),
-                        hold_until="17:40" if kind == "pending" else "",
+                        hold_until=("17:40" if step < 3 else held_tomorrow(lang)) if kind == "pending" else "",
                     )  # fmt: skip
                     out.append((where, email))
     return out
@@ -207,8 +219,11 @@ def test_right_to_left_emails_isolate_latin_runs(renderer: Renderer, lang: str) 
     <bdi> in the HTML, FSI…PDI (U+2068, U+2069) in the plain text."""
     arabic = re.compile(r"[\u0600-\u06ff]")
     latin = re.compile(r"[A-Za-z]")
+    held = held_tomorrow(lang)
     for where, email in every_email(renderer, lang):
         for text, isolated in Page(email.html).nodes:
+            if isolated and text in (held.date, held.time):  # "12:00 م": digits with the day period, kept together
+                continue
             if arabic.search(text):  # the preview text (hidden) is text: FSI...PDI there
                 bare = re.sub("\u2068[^\u2068\u2069]*\u2069", "", text)
                 assert not latin.search(bare) and not isolated, f"{where} html: {text!r}"
@@ -333,6 +348,47 @@ def test_spanish_joins_a_method_starting_with_an_i_sound_with_e(
     assert phrase in email.text and phrase in " ".join(text for text, _ in Page(email.html).nodes)
 
 
+CARD, ANOTHER_CARD = MethodOffer(key="card"), MethodOffer(key="another_card")
+BANK, COD, CHEQUE, SEPA = (MethodOffer(key=k) for k in ("bank_transfer", "cash_on_delivery", "cheque", "sepa_debit"))
+PAYPAL, KLARNA, PIX = (MethodOffer(name=n) for n in ("PayPal", "Klarna", "Pix"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "methods", "line"),
+    [
+        ("ja", "JP", (CARD, BANK, COD, CHEQUE), "クレジットカード、銀行振込、代金引換、小切手でもお支払いいただけます。"),
+        ("zh_Hant", "TW", (ANOTHER_CARD, PAYPAL, BANK, COD, CHEQUE),
+         "您也可以使用以下方式付款：其他信用卡或金融卡、PayPal、銀行轉帳、貨到付款和支票。"),
+        ("pt_BR", "BR", (PAYPAL, PIX, BANK, COD),
+         "Você também pode pagar com PayPal, Pix, transferência bancária e dinheiro na entrega."),
+        ("pt_PT", "PT", (PAYPAL, KLARNA, SEPA, BANK, COD),
+         "Também pode pagar com PayPal, Klarna, débito direto SEPA, transferência bancária e contra reembolso."),
+        ("es", "ES", (PAYPAL, KLARNA, SEPA, BANK, COD),
+         "También puedes pagar con PayPal, Klarna, adeudo directo SEPA, transferencia bancaria y contra entrega."),
+        ("es", "MX", (PAYPAL, BANK, COD), "También puedes pagar con PayPal, transferencia bancaria y contra entrega."),
+        ("ar", "SA", (CARD, BANK, COD, CHEQUE), "يمكنك أيضًا الدفع عبر البطاقة والتحويل البنكي والدفع عند الاستلام والشيك."),
+        ("fr", "FR", (CARD, KLARNA, SEPA, BANK, COD, CHEQUE),
+         "Autres moyens de paiement acceptés\u00a0: carte bancaire, Klarna, prélèvement SEPA, virement bancaire, "
+         "paiement à la livraison et chèque."),
+        ("fr", "FR", (ANOTHER_CARD, PAYPAL), "Autres moyens de paiement acceptés\u00a0: une autre carte et PayPal."),
+        ("it", "IT", (ANOTHER_CARD, PAYPAL, BANK), "Puoi pagare anche con un’altra carta, PayPal e bonifico bancario."),
+        ("nl", "NL", (PAYPAL, BANK, COD), "Je kunt ook betalen met PayPal, bankoverschrijving en rembours."),
+    ],
+)  # fmt: skip
+def test_the_method_line_reads_as_the_native_reviewers_wrote_it(
+    renderer: Renderer, lang: str, country: str, methods: tuple[MethodOffer, ...], line: str
+) -> None:
+    """Each method's name stands in a list: no bare "カード", no "pagar com pagamento na entrega", no "وشيك"
+    ("imminent") for و + cheque, and French lists plain nouns after a label."""
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="failed", pay_url=PAY_URL, lang=lang,
+        reason="insufficient_funds", payment_methods=methods,
+    )  # fmt: skip
+    marks = re.compile("[\u2066-\u2069]")  # right-to-left isolation of the Latin runs
+    assert line in marks.sub("", email.text)
+    assert line in re.sub(r"</?bdi>", "", email.html)
+
+
 @pytest.mark.parametrize(
     ("lang", "country", "tag"),
     [("es", "MX", "es-MX"), ("pt_BR", "BR", "pt-BR"), ("zh_Hant", "TW", "zh-Hant-TW"), ("de", "", "de")],
@@ -366,6 +422,88 @@ def test_a_hold_time_ending_in_a_dot_makes_no_double_full_stop(renderer: Rendere
     assert held in email.text and ".." not in email.text.replace(PAY_URL, "")
 
 
+def visible(email: RenderedEmail) -> tuple[str, str]:
+    """The plain text and the HTML's visible text, each with its runs of spaces (no-break ones too) made one space."""
+    page = " ".join(text for text, _ in Page(email.html).nodes)
+    return " ".join(email.text.split()), " ".join(page.split())
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "zone", "phrase"),
+    [
+        ("fr", "FR", "Europe/Paris", "jusqu’au 27 nov. 2026 à 12:00."),
+        ("nl", "NL", "Europe/Amsterdam", "tot 27 nov 2026 om 12:00."),
+        ("it", "IT", "Europe/Rome", "fino al 27 nov 2026 alle 12:00."),
+        ("de", "DE", "Europe/Berlin", "bis zum 27.11.2026 um 12:00 Uhr"),
+        ("pt_BR", "BR", "America/Sao_Paulo", "até 27/11/2026 às 08:00"),
+        ("en", "GB", "Europe/London", "until 11:00 on 27 Nov 2026."),
+        ("en", "US", "America/New_York", "until 6:00 AM on Nov 27, 2026."),
+    ],
+)
+def test_a_deadline_on_another_day_names_the_day_and_then_the_time_as_the_language_does(
+    renderer: Renderer, lang: str, country: str, zone: str, phrase: str
+) -> None:
+    """Not one timestamp in the sentence ("jusqu’à 27 nov. 2026, 12:00" is wrong French): the day and the time
+    each where the language puts them, in both parts."""
+    held = format_hold_until(HOLD_TOMORROW, ZoneInfo(zone), HOLD_NOW, lang, country)
+    email = renderer.render(
+        order=make_order(country=country), step=1, total_steps=3, kind="pending", pay_url=PAY_URL, lang=lang,
+        hold_until=held,
+    )  # fmt: skip
+    text, page = visible(email)
+    assert phrase in text and phrase in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "zone", "date", "time"),
+    [
+        ("pt_BR", "BR", "America/Sao_Paulo", "27/11/2026", "08:00"),  # how Brazilian shops write a deadline
+        ("de", "DE", "Europe/Berlin", "27.11.2026", "12:00"),
+        ("es", "MX", "America/Mexico_City", "27 nov 2026", "5:00 a.m."),
+        ("zh_Hant", "TW", "Asia/Taipei", "2026年11月27日", "晚上7:00"),
+    ],
+)
+def test_the_hold_deadline_gives_the_day_and_the_time_apart_in_the_buyers_locale(
+    lang: str, country: str, zone: str, date: str, time: str
+) -> None:
+    held = format_hold_until(HOLD_TOMORROW, ZoneInfo(zone), HOLD_NOW, lang, country)
+    assert (" ".join(held.date.split()), " ".join(held.time.split())) == (date, time)
+    today = format_hold_until(HOLD_NOW + timedelta(minutes=40), ZoneInfo(zone), HOLD_NOW, lang, country)
+    assert today.date == "" and today == today.time
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_language_words_a_deadline_on_another_day_as_its_own_sentence(renderer: Renderer, lang: str) -> None:
+    """The other day's message is translated everywhere (no English), with the day and the time both in it."""
+    held = held_tomorrow(lang)
+    email = renderer.render(
+        order=make_order(), step=2, total_steps=3, kind="pending", pay_url=PAY_URL, lang=lang, hold_until=held
+    )
+    text, page = visible(email)
+    for content in (text, page):
+        assert "holding your order" not in content
+        assert " ".join(held.date.split()) in content and " ".join(held.time.split()) in content
+
+
+@pytest.mark.parametrize(
+    ("lang", "country", "zone"),
+    [("zh_Hans", "SG", "Asia/Singapore"), ("zh_Hant", "TW", "Asia/Taipei"), ("zh_Hant", "HK", "Asia/Hong_Kong")],
+)
+def test_no_ascii_space_splits_chinese_text_around_the_hold_time(
+    renderer: Renderer, lang: str, country: str, zone: str
+) -> None:
+    """Taiwan, Hong Kong and Singapore times start with a day period (晚上11:40, 下午12:00): "至 晚上11:40" is a typo."""
+    han_space_han = re.compile(r"[\u3400-\u9fff] [\u3400-\u9fff]")
+    for deadline in (HOLD_NOW + timedelta(minutes=40), HOLD_TOMORROW):
+        held = format_hold_until(deadline, ZoneInfo(zone), HOLD_NOW, lang, country)
+        email = renderer.render(
+            order=make_order(country=country), step=1, total_steps=3, kind="pending", pay_url=PAY_URL, lang=lang,
+            hold_until=held,
+        )  # fmt: skip
+        for content in (email.text, *(text for text, _ in Page(email.html).nodes)):
+            assert not han_space_han.search(content), han_space_han.search(content)
+
+
 def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_end(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:
@@ -390,6 +528,30 @@ def test_a_mexican_buyer_reads_the_hold_time_and_total_the_mexican_way_end_to_en
     # split() also splits at the narrow no-break space
     assert "antes de la hora límite (10:40 a.m.), se cancelará" in text
     assert "Total: $1,190.00" in text
+
+
+def test_a_french_buyer_held_until_tomorrow_reads_the_day_and_then_the_time_end_to_end(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Through `run`: hold stock keeps a French pending order for a day, so the deadline (15:40 UTC tomorrow) falls on
+    the buyer's next day: "jusqu’au 27 nov. 2026 à 16:40", not "jusqu’à 27 nov. 2026, 16:40"."""
+    store.set_setting("products", "woocommerce_manage_stock", "yes")
+    store.set_setting("products", "woocommerce_hold_stock_minutes", "1440")
+    store.wp_cron = True
+    now = store.clock.now()
+    store.create_order(
+        status="pending", currency="EUR", total="48.50",
+        billing={"email": "camille@example.fr", "first_name": "Camille", "country": "FR"},
+        date_created=now - timedelta(minutes=50), date_modified=now - timedelta(minutes=20),
+    )  # fmt: skip
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+
+    result = cli(["run"], config=config, now=NOW)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp.messages) == 1
+    text = " ".join(smtp.messages[0].message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert "Nous conservons votre commande jusqu’au 27 nov. 2026 à 16:40. Passé ce délai" in text
 
 
 # --- the language from the strongest signal ------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -24,6 +25,7 @@ from wcrecall.render.renderer import (
     MAX_ITEMS,
     RenderedEmail,
     Renderer,
+    format_hold_until,
     format_money,
     html_to_text,
 )
@@ -544,6 +546,22 @@ def test_html_to_text_keeps_paragraphs_and_link_targets() -> None:
         'the shop</a><br/>or <a href="mailto:a@x.example">a@x.example</a>.</mj-text>'
     )
     assert text == "Hello <b> there\n\nSee the shop (https://x.example/?a=1&b=2)\nor a@x.example."
+
+
+def test_a_deadline_on_another_day_is_its_own_sentence_and_a_time_today_keeps_the_short_one(
+    renderer: Renderer,
+) -> None:
+    """One timestamp ("until 27 Nov 2026, 11:00") reads badly: a deadline on another day names the time, then the day, in
+    both parts; a deadline today stays "until 15:40"."""
+    now, london = datetime(2026, 11, 26, 15, 0, tzinfo=UTC), ZoneInfo("Europe/London")
+    order = make_order(country="GB")
+    for deadline, words in (
+        (datetime(2026, 11, 27, 11, 0, tzinfo=UTC), "your order for you until 11:00 on 27 Nov 2026. After that,"),
+        (now + timedelta(minutes=40), "your order for you until 15:40. After that,"),
+    ):
+        held = format_hold_until(deadline, london, now, "en", "GB")
+        email = render(renderer, order, kind="pending", hold_until=held)
+        assert words in " ".join(email.text.split()) and words in Page(email.html).text
 
 
 # --- golden files --------------------------------------------------------------------------------------------------

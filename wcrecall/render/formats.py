@@ -152,17 +152,47 @@ def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -
         return f"{format_decimal(amount, format='#,##0.00', locale=locale)} {code}".strip()
 
 
-def format_hold_until(deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str, country: str = "") -> str:
+class HoldUntil(str):
+    """Until when hold stock keeps the order, as the buyer reads it: the text is the whole deadline ("17:40", or
+    "27.11.2026, 00:45" on another day), `date` and `time` its parts, so a sentence can place each where its language
+    puts them ("jusqu’au 27 nov. 2026 à 00:45"). `date` is "" when the deadline is the buyer's today."""
+
+    __slots__ = ("date", "time")
+    date: str
+    time: str
+
+    def __new__(cls, text: str, *, date: str = "", time: str = "") -> HoldUntil:
+        value = super().__new__(cls, text)
+        value.date, value.time = date, time or text
+        return value
+
+
+# The date of a deadline on another day, where CLDR's medium date does not read well inside a sentence. Brazilian
+# shops write a deadline as 27/11/2026 (CLDR's medium "27 de nov. de 2026" stacks three "de" around "até ... às").
+HOLD_DATE_FORMATS: dict[str, str] = {"pt_BR": "short"}
+
+
+def format_hold_until(
+    deadline: datetime, zone: ZoneInfo | None, now: datetime, lang: str, country: str = ""
+) -> HoldUntil:
     """Until when hold stock keeps the order, for the buyer: the time in their zone, language and billing country's
     formats ("17:40", "5:40 p.m." in es, MX), with the date when that is not their today ("27.11.2026, 00:45")."""
     locale = regional_locale(_language(lang).locale, clean(country))
     local = deadline.astimezone(zone or UTC)
     time = format_time(local, format="short", locale=locale)
     if local.date() == now.astimezone(zone or UTC).date():
-        return time
-    date = format_date(local, format="medium", locale=locale)
+        return HoldUntil(time)
+    width = HOLD_DATE_FORMATS.get(str(locale), HOLD_DATE_FORMATS.get(locale.language, "medium"))
+    date = format_date(local, format=width, locale=locale)
     pattern = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}": the date, then the time, in de
-    return pattern.replace("{0}", time).replace("{1}", date)
+    return HoldUntil(pattern.replace("{0}", time).replace("{1}", date), date=date, time=time)
+
+
+def hold_values(hold_until: str) -> dict[str, str]:
+    """The templates' hold variables: `hold_until` (the whole deadline, "" when the order is not held), and for a
+    deadline on another day `hold_date` and `hold_time` apart (a plain string is a time today)."""
+    date, time = (hold_until.date, hold_until.time) if isinstance(hold_until, HoldUntil) else ("", hold_until)
+    return {"hold_until": clean(hold_until), "hold_date": clean(date), "hold_time": clean(time)}
 
 
 # --- gettext, the way jinja2.ext.i18n calls it with newstyle=True --------------------------------------------------

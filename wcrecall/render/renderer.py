@@ -54,6 +54,7 @@ from wcrecall.render.formats import (
     clean,
     format_hold_until,
     format_money,
+    hold_values,
     html_to_text,
 )
 from wcrecall.render.locales import (
@@ -351,7 +352,7 @@ class Renderer:
             "payment_methods_text": method_list(methods, language.locale, rtl=language.rtl),
             "pay_url": pay_url,
             "plain_text": False,
-            "hold_until": clean(hold_until),
+            **hold_values(hold_until),
             "brand": self._brand,
             "order": OrderView(
                 number=clean(order.number) or str(order.id),

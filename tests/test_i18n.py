@@ -297,7 +297,9 @@ def test_german_step_one_is_german_with_euro_formatting(renderer: Renderer) -> N
     page = Root(email.html)
     assert email.lang == "de" and page.attrs.get("lang") == "de-DE" and page.attrs.get("dir") == "ltr"
     assert email.subject == "Ihre Zahlung für Bestellung Nr. 4711 ist fehlgeschlagen"
-    assert "Hallo Jane," in email.text and "Vielen Dank für Ihre Bestellung Nr. 4711 bei Example Shop." in email.text
+    assert (
+        "Hallo Jane," in email.text and "vielen Dank für Ihre Bestellung Nr. 4711 bei Example Shop." in email.text
+    )  # lower case after "Hallo Jane,"
     assert "geklappt" not in email.text and "Leider konnte Ihre Zahlung nicht abgeschlossen werden" in email.text
     assert "Bestellung bezahlen" in page.text
     assert "Gesamtsumme: 48,50\xa0€" in email.text and "48,50\xa0€" in page.text

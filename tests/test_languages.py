@@ -362,10 +362,15 @@ PAYPAL, KLARNA, PIX = (MethodOffer(name=n) for n in ("PayPal", "Klarna", "Pix"))
         ("pt_BR", "BR", (PAYPAL, PIX, BANK, COD),
          "Você também pode pagar com PayPal, Pix, transferência bancária e dinheiro na entrega."),
         ("pt_PT", "PT", (PAYPAL, KLARNA, SEPA, BANK, COD),
-         "Também pode pagar com PayPal, Klarna, débito direto SEPA, transferência bancária e contra reembolso."),
+         "Outros métodos de pagamento disponíveis: PayPal, Klarna, débito direto SEPA, transferência bancária e "
+         "pagamento contra reembolso."),
+        # cash on delivery alone (cards and COD is a common shop in PT, ES and MX): a label, not "pagar com/con ..."
+        ("pt_PT", "PT", (COD,), "Outros métodos de pagamento disponíveis: pagamento contra reembolso."),
         ("es", "ES", (PAYPAL, KLARNA, SEPA, BANK, COD),
-         "También puedes pagar con PayPal, Klarna, adeudo directo SEPA, transferencia bancaria y contra entrega."),
-        ("es", "MX", (PAYPAL, BANK, COD), "También puedes pagar con PayPal, transferencia bancaria y contra entrega."),
+         "Otros métodos de pago disponibles: PayPal, Klarna, adeudo directo SEPA, transferencia bancaria y pago contra "
+         "entrega."),
+        ("es", "MX", (COD,), "Otros métodos de pago disponibles: pago contra entrega."),
+        ("es", "MX", (PAYPAL, BANK, COD), "Otros métodos de pago disponibles: PayPal, transferencia bancaria y pago contra entrega."),
         ("ar", "SA", (CARD, BANK, COD, CHEQUE), "يمكنك أيضًا الدفع عبر البطاقة والتحويل البنكي والدفع عند الاستلام والشيك."),
         ("fr", "FR", (CARD, KLARNA, SEPA, BANK, COD, CHEQUE),
          "Autres moyens de paiement acceptés\u00a0: carte bancaire, Klarna, prélèvement SEPA, virement bancaire, "
@@ -433,7 +438,7 @@ def visible(email: RenderedEmail) -> tuple[str, str]:
     [
         ("fr", "FR", "Europe/Paris", "jusqu’au 27 nov. 2026 à 12:00."),
         ("nl", "NL", "Europe/Amsterdam", "tot 27 nov 2026 om 12:00."),
-        ("it", "IT", "Europe/Rome", "fino al 27 nov 2026 alle 12:00."),
+        ("it", "IT", "Europe/Rome", "fino al giorno 27 nov 2026 alle ore 12:00."),
         ("de", "DE", "Europe/Berlin", "bis zum 27.11.2026 um 12:00 Uhr"),
         ("pt_BR", "BR", "America/Sao_Paulo", "até 27/11/2026 às 08:00"),
         ("en", "GB", "Europe/London", "until 11:00 on 27 Nov 2026."),

@@ -9,128 +9,18 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import UTC
 from pathlib import Path
 
 import pytest
 from e2e import NOW, cli, failed_order, write_config
+from english import english_words
 
 from wcrecall import i18n
-from wcrecall.config.settings import SECTIONS
 from wcrecall.sandbox import SandboxStore
 
 ZH = {"WCRECALL_OWNER_LANGUAGE": "zh_Hans"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-# Machine words and names: what the owner types or reads in WP admin, the same in every language.
-ALLOWED = {
-    # product, protocol and platform names
-    "wcrecall",
-    "woocommerce",
-    "wordpress",
-    "wp",
-    "rest",
-    "api",
-    "smtp",
-    "https",
-    "http",
-    "oauth",
-    "tls",
-    "ntp",
-    "toml",
-    "json",
-    "html",
-    "pem",
-    "ca",
-    "cpanel",
-    "cron",
-    "crontab",
-    "php",
-    "utc",
-    "cst",
-    "gmt",
-    "chromium",
-    "eml",
-    "id",
-    "ck",
-    "cs",
-    "date",
-    "message",
-    "reply",
-    "to",
-    "from",
-    "sandbox",
-    "store",
-    # commands, options and their metavars
-    "run",
-    "status",
-    "doctor",
-    "explain",
-    "preview",
-    "init",
-    "audit",
-    "report",
-    "demo",
-    "forget",
-    "suppress",
-    "help",
-    "options",
-    "command",
-    "args",
-    "dry",
-    "baseline",
-    "order_id",
-    # check levels, order statuses, outcomes, failure classes and transports
-    "ok",
-    "warn",
-    "fail",
-    "failed",
-    "pending",
-    "processing",
-    "open",
-    "recovered",
-    "not_contacted",
-    "ended_unpaid",
-    "insufficient_funds",
-    "issuer_generic",
-    "customer_input",
-    "file",
-    "sendmail",
-    "starttls",
-    "ssl",
-    "none",
-    "en",
-    "zh_hans",
-    "eur",
-    "usd",
-    "cny",
-    "jpy",
-}
-ALLOWED |= {f.name for section in SECTIONS.values() for f in fields(section)}  # config keys, as errors list them
-MACHINE = [
-    re.compile(r"\b[A-Z][a-z]+/[A-Za-z_]+\b"),  # time zone names (America/Los_Angeles)
-    re.compile(r'"[^"]*"|“[^”]*”'),  # quoted store text (a gateway's note as evidence)
-    re.compile(r"https?://\S+"),  # URLs
-    re.compile(r"[\w.*+-]+@[\w.-]+"),  # addresses (masked too)
-    re.compile(r"/[\w./~-]+"),  # paths
-    re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b"),  # config keys (store.url), file names (shop.toml)
-    re.compile(r"\bWCRECALL_[A-Z_]+\b"),  # environment variables
-    re.compile(r"--?[a-z][\w-]*"),  # options
-    re.compile(r"\[wcrecall [^\]]*\]"),  # note tags
-    re.compile(r"<[^<>\s]+>"),  # Message-IDs
-    re.compile(r"\b\d+[a-z]{0,2}\b"),  # numbers and durations (24h)
-    re.compile(r"\b(?:GET|POST|PUT) [\w/{}]+"),  # the request an error names (GET orders)
-    re.compile(r"\b[A-Z]{2}\b"),  # country codes (US, and US$ in amounts)
-    re.compile(r"\b[A-Z]\w+Error\b"),  # the kind of a connection failure, as Python names it
-    re.compile(r"Example Shop"),  # the shop's own name (brand.store_name, the sender's display name)
-]
-
-
-def english_words(text: str) -> list[str]:
-    for pattern in MACHINE:
-        text = pattern.sub(" ", text)
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w.lower() not in ALLOWED]
 
 
 @pytest.fixture(autouse=True)

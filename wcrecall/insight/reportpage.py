@@ -27,6 +27,7 @@ def _stages() -> dict[str, str]:
         ),
         "ended unpaid": _("ended unpaid"),
         "not contacted": _("not contacted"),
+        "held out (no reminder, to measure uplift)": _("held out (no reminder, to measure what reminders add)"),
         "closed in the store": _("cancelled or closed in the store"),
         "merged into a newer order": _("merged into a newer order"),
         "still open": _("still open"),

@@ -3,6 +3,7 @@ comments, the hourly cron that cancels pending-payment orders) and the real SMTP
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -316,3 +317,27 @@ def test_an_order_updated_while_the_sync_pages_hides_no_other(magento: MagentoSa
         for page in pages:
             seen += [o["id"] for o in page.orders]
     assert set(seen) == set(range(1, 151))
+
+
+def test_audit_refuses_and_report_goes_without_the_store_on_magento(
+    tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer
+) -> None:
+    """audit reads WooCommerce's order history: on Magento it stops up front (exit 2) naming what to use instead, and
+    asks the store nothing. report shows the recalls from the state without the store's natural baseline, and says so."""
+    order(magento, GB)
+    config = config_for(tmp_path, magento, smtp)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    magento.request_log.clear()
+
+    audit = cli(["audit"], config=config, now=NOW)
+    assert audit.exit_code == 2
+    assert "audit reads WooCommerce stores only for now" in audit.stderr and "wcrecall status" in audit.stderr
+    assert "not found" not in audit.stderr
+    assert magento.request_log == []
+
+    report = cli(["report", "--json"], config=config, now=NOW)
+    assert report.exit_code == 0, report.stderr
+    assert "natural-recovery baseline reads WooCommerce stores only for now" in report.stderr
+    funnel = {row["stage"]: row["count"] for row in json.loads(report.stdout)["funnel"]}
+    assert funnel["recalls opened"] == 1 and funnel["reminder 1 sent"] == 1
+    assert magento.request_log == []

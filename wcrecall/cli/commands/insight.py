@@ -101,7 +101,9 @@ def report(
     def work(obj: Context) -> None:
         with_store = not no_store and obj.settings().store.platform == "woocommerce"
         if not no_store and not with_store:  # the baseline reads WooCommerce's order history
-            err(_("the natural-recovery baseline reads WooCommerce stores only for now: the report is shown without it"))
+            err(
+                _("the natural-recovery baseline reads WooCommerce stores only for now: the report is shown without it")
+            )
         data, problems = run_report(obj.settings(), now=now_utc(), since=parse_duration(since, "--since"),
                                     window=parse_duration(window, "--window"), progress=progress_for(as_json),
                                     with_store=with_store)  # fmt: skip

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from wcrecall.i18n import _
 from wcrecall.model.order import CLOSED_STATUSES, PAID_STATUSES, PAYABLE_STATUSES, Order
 from wcrecall.model.records import CLOSED, RECOVERED, SKIPPED, Recall, Step, from_iso
 from wcrecall.plan.regional import QuietHours, outside_quiet_hours
@@ -48,7 +49,7 @@ def candidate_problem(order: Order, now: datetime, policy: Policy) -> str | None
     if order.status not in policy.statuses:
         return f"status {order.status} is not recalled"
     if not order.needs_payment:
-        return "WooCommerce says the order needs no payment"
+        return _("the store says the order needs no payment")
     if order.total <= 0:
         # needs_payment includes "total > 0" on a real store (class-wc-order.php); never trust it against the number.
         return f"nothing to pay (total {order.total})"

@@ -272,7 +272,7 @@ def test_doctor_reports_lifetime_permission_and_pay_link_fit(
     assert re.search(r"pending lifetime.*480 min.*magento\.pending_lifetime", out), out
     assert re.search(r"write comments.*can add order comments", out), out
     fit = out.split("WARN pay link:", 1)[1].split(" OK ", 1)[0]
-    assert "stripe_payments (1): reorder" in fit and "checkmo (1): none" in fit
+    assert "stripe_payments (1): reorder" in fit and "checkmo (1): not reminded" in fit
     assert "magento.pay_link = template" in fit and "fits stripe_payments" in fit
     assert magento.count("POST", "/V1/orders/:id/comments") == 1
     assert all(ours(magento, oid) == [] for oid in magento.orders)  # the permission probe wrote nothing
@@ -341,3 +341,23 @@ def test_audit_refuses_and_report_goes_without_the_store_on_magento(
     funnel = {row["stage"]: row["count"] for row in json.loads(report.stdout)["funnel"]}
     assert funnel["recalls opened"] == 1 and funnel["reminder 1 sent"] == 1
     assert magento.request_log == []
+
+
+def test_offline_pending_orders_are_not_reminded(tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer) -> None:
+    """A `pending` order paid by bank transfer, cheque or on delivery awaits the buyer's own payment (WooCommerce puts
+    these on hold): no reminder and no comment, while a card order left in pending_payment is mailed. doctor says
+    the same of those methods."""
+    offline = {
+        method: order(magento, buyer, method=method, status="pending", failure=None, minutes_ago=90)
+        for method, buyer in (("checkmo", DE), ("banktransfer", FR), ("cashondelivery", BUYERS[7]))
+    }
+    card = order(magento, GB)
+    config = config_for(tmp_path, magento, smtp)
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 0, result.stderr
+    assert [list(m.rcpt_tos) for m in smtp.messages] == [[GB.email]]
+    assert len(ours(magento, card)) == 1
+    assert all(ours(magento, oid) == [] for oid in offline.values())
+    doctor = " ".join(cli(["doctor"], config=config, now=NOW).stdout.split())
+    for method in offline:
+        assert f"{method} (1): not reminded" in doctor, doctor

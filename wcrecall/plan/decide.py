@@ -161,7 +161,7 @@ def fit(
     why: list[str] = []
     at = max(at, now)
     ordered = sorted(contacts)
-    for _ in range(8):  # each rule only moves later; a few rounds settle every combination
+    for _round in range(8):  # each rule only moves later; a few rounds settle every combination
         moved = at
         if ordered and at < ordered[-1] + policy.min_gap:
             at = ordered[-1] + policy.min_gap

@@ -175,7 +175,7 @@ def test_status_and_report_count_the_same_recovered_orders_on_the_demo_state(tmp
     with SandboxStore() as store:
         seed = seed_demo(store, start)
         config = tmp_path / "demo.toml"
-        config.write_text(demo.CONFIG.format(url=store.url, key=DEFAULT_CONSUMER_KEY, secret=DEFAULT_CONSUMER_SECRET,
+        config.write_text(demo.CONFIG.format(store=demo.STORE.format(url=store.url, key=DEFAULT_CONSUMER_KEY, secret=DEFAULT_CONSUMER_SECRET),
                                              outbox=(tmp_path / "out").as_posix(),
                                              state=(tmp_path / "demo.state.json").as_posix()), encoding="utf-8")  # fmt: skip
         config.chmod(0o600)

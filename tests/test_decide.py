@@ -73,7 +73,7 @@ def recall(kind: str = "failed", created: datetime = NOW - 2 * H, steps: list[St
         ({}, None),
         ({"status": "pending"}, None),
         ({"status": "processing"}, "status processing is not recalled"),
-        ({"needs_payment": False}, "WooCommerce says the order needs no payment"),
+        ({"needs_payment": False}, "the store says the order needs no payment"),
         ({"date_created": NOW - timedelta(days=4)}, "created before the lookback window"),
         ({"email": ""}, "no billing email"),
         ({"email": "not-an-address"}, "billing email is not a valid address"),

@@ -68,7 +68,7 @@ def test_woocommerce_key_rules_do_not_apply_to_magento_and_back(tmp_path: Path) 
     ("pay_link", "error"),
     [
         ("reorder", None),
-        ("none", "the emails always carry a pay button"),
+        ("none", None),
         ("template:https://shop.example.com/mollie/checkout/redirect/?order={increment_id}&id={entity_id}", None),
         ("template:https://shop.example.com/pay/{increment_id}?k={protect_code}", "the order's secret"),
         ("template:http://shop.example.com/pay/{increment_id}", "https"),
@@ -84,3 +84,23 @@ def test_pay_link(tmp_path: Path, pay_link: str, error: str | None) -> None:
     else:
         with pytest.raises(ConfigError, match=f"magento.pay_link: .*{error}"):
             load(tmp_path, text)
+
+
+def test_only_a_magento_order_carries_a_pay_link_kind(tmp_path: Path) -> None:
+    """The kind comes from the Magento adapter's meta; a WooCommerce order's meta is the store's (a plugin or a
+    checkout field may write any key), so `pay_link = none` there never drops the order's own pay link."""
+    from dataclasses import replace
+
+    from wcrecall.recall.compose import link_kind
+    from wcrecall.render.samples import sample_order
+
+    order = replace(sample_order(guest=True, items=1), meta={"pay_link": "none"})
+    magento = load(tmp_path, MAGENTO + '\n[magento]\npay_link = "none"\n')
+    assert link_kind(magento, order) == "none"
+    assert link_kind(magento, replace(order, meta={"pay_link": "javascript"})) == ""
+    woo = MAGENTO.replace('platform = "magento"', 'platform = "woocommerce"')
+    woo = woo.replace('"32op7jrlmum0m9btk78j7gj7h5c3lao1"', '"ck_1234"').replace(
+        '"9bli7yxlwbuuf8xbq48r2ekcuciz8six"', '"cs_topsecretvalue"'
+    )
+    woo = "\n".join(line for line in woo.splitlines() if not line.startswith("access_token"))
+    assert link_kind(load(tmp_path, woo), order) == ""

@@ -35,7 +35,11 @@ def test_lifetime_names_where_it_came_from() -> None:
 
 @pytest.mark.parametrize(
     ("method", "kinds"),
-    [("checkmo", "none"), ("stripe_payments", "reorder"), ("mollie_methods_ideal", "template, reorder")],
+    [
+        ("checkmo", "not reminded (the buyer pays by transfer, cheque or on delivery)"),
+        ("stripe_payments", "reorder, none"),
+        ("mollie_methods_ideal", "template, reorder, none"),
+    ],
 )
 def test_link_kinds(method: str, kinds: str) -> None:
     assert link_kinds(method) == kinds
@@ -48,3 +52,4 @@ def test_pay_link_that_fits_no_recent_method_warns() -> None:
     assert check.level == WARN
     assert "stripe_payments (2): reorder" in check.message
     assert "stripe_payments" in check.fix
+    assert check_methods(Counter({"stripe_payments": 2}), "none").level == OK  # the contact line fits any method

@@ -3,6 +3,7 @@ comments, the hourly cron that cancels pending-payment orders) and the real SMTP
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -13,9 +14,12 @@ from e2e import NOW, SMTP_PASSWORD, cli
 from smtp_server import SmtpServer
 
 from wcrecall.sandbox.magento import FULL_INTEGRATION, NOCOMMENT_INTEGRATION, Integration, MagentoSandbox
-from wcrecall.sandbox.magento.generate import BUYERS, PRODUCTS, add, build_order, gateway_comments
+from wcrecall.sandbox.magento.generate import BUYERS, PRODUCTS, Buyer, add, build_order, gateway_comments
 
 DE, FR, GB = BUYERS[1], BUYERS[2], BUYERS[9]  # buyers whose daytime NOW is (no quiet hours)
+GB2 = Buyer(
+    "Amelia", "Hughes", "amelia.hughes@example.co.uk", "GB", "Leeds", "LS1 1UR", "1 Park Row", "+44 113 496 0000"
+)
 
 
 @pytest.fixture
@@ -162,27 +166,67 @@ def test_first_reminder_goes_before_the_lifetime_cancels_the_order(
 def test_pay_link_kinds(
     tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer, pay_link: str, expected: str
 ) -> None:
-    oid = order(magento, DE, customer_id=7)
+    oid = order(magento, GB, customer_id=7)
     config = config_for(tmp_path, magento, smtp, magento=f'pay_link = "{pay_link}"')
     result = cli(["run"], config=config, now=NOW)
     assert result.exit_code == 0, result.stderr
     assert oid == 1
-    assert expected.format(url=magento.url).replace("&", "&amp;") in html_of(smtp, DE.email)
-    assert magento.order_json(oid)["protect_code"] not in html_of(smtp, DE.email)  # type: ignore[index]
+    assert expected.format(url=magento.url).replace("&", "&amp;") in html_of(smtp, GB.email)
+    if pay_link.startswith("template:"):  # the extension's link pays this very order: the usual wording
+        html_text, text = parts_of(smtp, GB.email)
+        assert "Pay for your order" in html_text and "Pay for your order:" in text and "new order" not in text
+    assert magento.order_json(oid)["protect_code"] not in html_of(smtp, GB.email)  # type: ignore[index]
 
 
-def test_pay_link_none_is_refused_until_the_emails_can_go_without_a_link(
+def parts_of(smtp: SmtpServer, rcpt: str) -> tuple[str, str]:
+    """The HTML part (tags dropped, spaces squeezed) and the text part of the one message to `rcpt`."""
+    (found,) = [m for m in smtp.messages if list(m.rcpt_tos) == [rcpt]]
+    html = str(found.message.get_body(("html",)).get_content())  # type: ignore[union-attr]
+    text = str(found.message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()), " ".join(text.split())
+
+
+def test_reorder_email_says_it_makes_a_new_order(tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer) -> None:
+    """`reorder` cannot pay this order: the button opens the order, the email says ordering again makes a new order
+    and this one stays unpaid, and tells a guest what the lookup form asks; it never promises to pay this order."""
+    guest = order(magento, GB)
+    customer = order(magento, GB2, customer_id=7)
+    config = config_for(tmp_path, magento, smtp)
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 0, result.stderr
+    for buyer in (GB, GB2):
+        for part in parts_of(smtp, buyer.email):
+            assert "Open your order" in part and "Pay for your order" not in part
+            assert "order the same items again. That places a new order; this one stays unpaid." in part
+            assert "pay for it with the" not in part
+    guest_html, guest_text = parts_of(smtp, GB.email)
+    lookup = "asks for your order number (000000001), the last name on your billing address and your email address"
+    assert lookup in guest_html and lookup in guest_text
+    customer_html, _text = parts_of(smtp, GB2.email)
+    assert "sign in to your account" in customer_html and "asks for your order number" not in customer_html
+    assert all(len(ours(magento, oid)) == 1 for oid in (guest, customer))
+
+
+def test_pay_link_none_sends_the_email_with_a_contact_line_and_no_link(
     tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer
 ) -> None:
-    """The emails have no variant without a pay button yet: `none` stops the run at the config (exit 2, naming the
-    setting) instead of failing the same order on every run."""
-    oid = order(magento, DE)
+    """`none` is a kind of its own: the reminder goes without a button or pay link, with a line to reply or write to
+    the store's contact address; the order gets its private comment and the next run goes on with step 2."""
+    oid = order(magento, GB)
     config = config_for(tmp_path, magento, smtp, magento='pay_link = "none"')
     result = cli(["run"], config=config, now=NOW)
-    assert result.exit_code == 2
-    assert "magento.pay_link" in result.stderr
-    assert smtp.messages == []
-    assert ours(magento, oid) == []
+    assert result.exit_code == 0, result.stderr
+    html_text, text = parts_of(smtp, GB.email)
+    contact = "reply to this email or contact us at help@example.com and we will help you complete the payment"
+    assert contact in html_text and contact in text
+    raw_html = html_of(smtp, GB.email)
+    assert magento.url not in raw_html and magento.url not in text and "utm_source" not in raw_html + text
+    assert "Pay for your order" not in html_text + text and "button below" not in html_text
+    (comment,) = ours(magento, oid)
+    assert "reminder 1 of" in str(comment["comment"])
+    preview = cli(["preview", str(oid), "--step", "2"], config=config, now=NOW)
+    assert preview.exit_code == 0, preview.stderr
+    assert "help@example.com" in preview.stdout
 
 
 def test_key_without_comment_permission_sends_nothing(
@@ -228,7 +272,7 @@ def test_doctor_reports_lifetime_permission_and_pay_link_fit(
     assert re.search(r"pending lifetime.*480 min.*magento\.pending_lifetime", out), out
     assert re.search(r"write comments.*can add order comments", out), out
     fit = out.split("WARN pay link:", 1)[1].split(" OK ", 1)[0]
-    assert "stripe_payments (1): reorder" in fit and "checkmo (1): none" in fit
+    assert "stripe_payments (1): reorder" in fit and "checkmo (1): not reminded" in fit
     assert "magento.pay_link = template" in fit and "fits stripe_payments" in fit
     assert magento.count("POST", "/V1/orders/:id/comments") == 1
     assert all(ours(magento, oid) == [] for oid in magento.orders)  # the permission probe wrote nothing
@@ -273,3 +317,47 @@ def test_an_order_updated_while_the_sync_pages_hides_no_other(magento: MagentoSa
         for page in pages:
             seen += [o["id"] for o in page.orders]
     assert set(seen) == set(range(1, 151))
+
+
+def test_audit_refuses_and_report_goes_without_the_store_on_magento(
+    tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer
+) -> None:
+    """audit reads WooCommerce's order history: on Magento it stops up front (exit 2) naming what to use instead, and
+    asks the store nothing. report shows the recalls from the state without the store's natural baseline, and says so."""
+    order(magento, GB)
+    config = config_for(tmp_path, magento, smtp)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    magento.request_log.clear()
+
+    audit = cli(["audit"], config=config, now=NOW)
+    assert audit.exit_code == 2
+    assert "audit reads WooCommerce stores only for now" in audit.stderr and "wcrecall status" in audit.stderr
+    assert "not found" not in audit.stderr
+    assert magento.request_log == []
+
+    report = cli(["report", "--json"], config=config, now=NOW)
+    assert report.exit_code == 0, report.stderr
+    assert "natural-recovery baseline reads WooCommerce stores only for now" in report.stderr
+    funnel = {row["stage"]: row["count"] for row in json.loads(report.stdout)["funnel"]}
+    assert funnel["recalls opened"] == 1 and funnel["reminder 1 sent"] == 1
+    assert magento.request_log == []
+
+
+def test_offline_pending_orders_are_not_reminded(tmp_path: Path, magento: MagentoSandbox, smtp: SmtpServer) -> None:
+    """A `pending` order paid by bank transfer, cheque or on delivery awaits the buyer's own payment (WooCommerce puts
+    these on hold): no reminder and no comment, while a card order left in pending_payment is mailed. doctor says
+    the same of those methods."""
+    offline = {
+        method: order(magento, buyer, method=method, status="pending", failure=None, minutes_ago=90)
+        for method, buyer in (("checkmo", DE), ("banktransfer", FR), ("cashondelivery", BUYERS[7]))
+    }
+    card = order(magento, GB)
+    config = config_for(tmp_path, magento, smtp)
+    result = cli(["run"], config=config, now=NOW)
+    assert result.exit_code == 0, result.stderr
+    assert [list(m.rcpt_tos) for m in smtp.messages] == [[GB.email]]
+    assert len(ours(magento, card)) == 1
+    assert all(ours(magento, oid) == [] for oid in offline.values())
+    doctor = " ".join(cli(["doctor"], config=config, now=NOW).stdout.split())
+    for method in offline:
+        assert f"{method} (1): not reminded" in doctor, doctor

@@ -153,7 +153,8 @@ def test_status_map_and_evidence_for_a_cancel(replay: tuple[Replay, str]) -> Non
     assert needs_payment[10] is True and needs_payment[11] is False and needs_payment[12] is False
     assert status[10] == "failed"  # canceled after "Payment failed: Your card has expired."
     assert status[11] == "cancelled"  # canceled by the merchant: never mailed
-    assert status[2] == status[6] == "pending"
+    assert status[2] == "pending"  # pending_payment: a redirect payment the buyer did not finish
+    assert status[6] == status[7] == status[8] == "on-hold"  # pending, paid by transfer, on delivery, by cheque
     assert {status[15], status[16], status[17], status[18]} == {"on-hold"}
     assert status[12] == "processing"
 

@@ -18,9 +18,9 @@ SECRET_FIELDS = ("protect_code",)
 class MagentoSettings:
     """What only a Magento store needs. Magento core has no page where a buyer pays an existing order, so the pay
     link is a choice: `template:<url>` (a payment extension's link to pay this order, with {increment_id} or
-    {entity_id}) or `reorder` (the storefront's guest order lookup, or the customer's order list: the buyer orders
-    again, which makes a NEW order). `none` (no link, a contact line instead) is refused until the emails have a
-    variant without a pay button. The order's `meta_data` carries the kind as `pay_link`, for the email's wording."""
+    {entity_id}), `reorder` (the storefront's guest order lookup, or the customer's order list: the buyer orders
+    again, which makes a NEW order) or `none` (no link: the email asks the buyer to reply or write to the store's
+    contact address). The order's `meta_data` carries the kind as `pay_link`, for the email's wording."""
 
     pay_link: str = "reorder"
     # Magento's "Pending Payment Order Lifetime" (sales/orders/delete_pending_after): REST cannot read it.
@@ -32,11 +32,8 @@ class MagentoSettings:
 
     def check(self) -> None:
         if self.pay_link_kind not in ("template", "reorder", "none"):
-            raise ConfigError(f'magento.pay_link: expected "reorder" or "template:https://...", got {self.pay_link!r}')
-        if self.pay_link_kind == "none":
             raise ConfigError(
-                'magento.pay_link: "none" is not available yet (the emails always carry a pay button); '
-                'use "reorder" or a payment extension\'s "template:https://..." link'
+                f'magento.pay_link: expected "reorder", "none" or "template:https://...", got {self.pay_link!r}'
             )
         if self.pay_link_kind == "template":
             url = self.pay_link.removeprefix("template:")

@@ -49,7 +49,7 @@ def candidate_problem(order: Order, now: datetime, policy: Policy) -> str | None
     if order.status not in policy.statuses:
         return _("status {status} is not recalled").format(status=order.status)
     if not order.needs_payment:
-        return _("WooCommerce says the order needs no payment")
+        return _("the store says the order needs no payment")
     if order.total <= 0:
         # needs_payment includes "total > 0" on a real store (class-wc-order.php); never trust it against the number.
         return _("nothing to pay (total {total})").format(total=order.total)

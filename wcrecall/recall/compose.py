@@ -17,6 +17,18 @@ from wcrecall.plan.paylink import BadPayLink, pay_link
 from wcrecall.plan.planner import Plan, zone_of
 from wcrecall.render.renderer import RenderedEmail, Renderer, format_hold_until
 
+# The pay-link kinds a Magento order carries in its meta (store/magento/shape.py): `template` (the payment
+# extension's link pays this order), `reorder` (the link opens the order, where the buyer orders again: a NEW order)
+# and `none` (no link: the email asks the buyer to reply or write). A WooCommerce order's own pay page has no kind
+# ("", the usual wording): its meta is the store's data, so it never chooses one.
+LINK_KINDS = ("template", "reorder", "none")
+
+
+def link_kind(settings: Settings, order: Order) -> str:
+    """How the reminder for `order` links to payment: one of LINK_KINDS on a Magento store, else ""."""
+    kind = order.meta.get("pay_link", "") if settings.store.platform == "magento" else ""
+    return kind if kind in LINK_KINDS else ""
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -45,8 +57,9 @@ def compose(
         if deadline and deadline > now
         else ""
     )
+    kind = link_kind(settings, order)
     try:
-        link = pay_link(order.payment_url, n, hosts=hosts)
+        link = "" if kind == "none" else pay_link(order.payment_url, n, hosts=hosts)
     except BadPayLink as exc:
         raise BadOrder(f"cannot send reminder {n}: {exc}") from None
     try:
@@ -56,6 +69,7 @@ def compose(
             total_steps=planned.total_steps,
             kind=planned.kind,
             pay_url=link,
+            link_kind=kind,
             lang=lang,
             reason=planned.failure_class or None,
             payment_methods=payment_methods,

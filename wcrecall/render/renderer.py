@@ -320,13 +320,14 @@ class Renderer:
         reason: str | None = None,
         payment_methods: Sequence[str | MethodOffer] = (),
         hold_until: str = "",
+        link_kind: str = "",  # "" or "template": pay_url pays this order; "reorder": orders again; "none": no link
     ) -> RenderedEmail:
         """One reminder. Raises TemplateError if a template fails; ValueError for a bad kind, step or pay_url."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         if step < 1 or total_steps < 1:
             raise ValueError(f"step and total_steps start at 1, got step={step} total_steps={total_steps}")
-        if _http_url(pay_url) != pay_url:
+        if (pay_url or link_kind != "none") and _http_url(pay_url) != pay_url:
             raise ValueError("pay_url must be an http(s) address without spaces or control characters")
         language = _language(lang)
         shown = order.line_items[:MAX_ITEMS]
@@ -351,6 +352,7 @@ class Renderer:
             "payment_methods": methods,
             "payment_methods_text": method_list(methods, language.locale, rtl=language.rtl),
             "pay_url": pay_url,
+            "pay_link": link_kind,
             "plain_text": False,
             **hold_values(hold_until),
             "brand": self._brand,

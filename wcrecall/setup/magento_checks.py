@@ -21,11 +21,11 @@ from wcrecall.model.errors import StoreAuthError, StoreError, StoreNotFound
 from wcrecall.plan.decide import MIN_TIME_TO_PAY, first_pending_delay
 from wcrecall.setup.checks import FAIL, OK, WARN, Check, check_clock
 from wcrecall.store.magento.client import MagentoStore, magento_time, search
+from wcrecall.store.magento.shape import OFFLINE_METHODS
 
-# Payment methods by the pay-link kinds that fit them. A redirect or card payment that did not finish can only be
-# retried through a link the payment extension makes (template) or by ordering again (reorder); an offline method
-# needs no link at all (the buyer pays by transfer, cheque or on delivery).
-OFFLINE_METHODS = frozenset({"checkmo", "banktransfer", "cashondelivery", "purchaseorder", "free"})
+# Payment methods by the pay-link kinds that fit them. A redirect or card payment that did not finish can be retried
+# through a link the payment extension makes (template) or by ordering again (reorder); `none` (a contact line) fits
+# any of them. An offline method's pending order is not reminded at all (store/magento/shape.py `loop_status`).
 TEMPLATE_PREFIXES = ("mollie_",)  # Mollie for Magento makes a second-chance payment link per order
 RECENT = timedelta(days=30)
 
@@ -33,10 +33,10 @@ RECENT = timedelta(days=30)
 def link_kinds(method: str) -> str:
     """The pay-link kinds that fit orders paid (or not) with `method`."""
     if method in OFFLINE_METHODS:
-        return "none"
+        return _("not reminded (the buyer pays by transfer, cheque or on delivery)")
     if method.startswith(TEMPLATE_PREFIXES):
-        return "template, reorder"
-    return "reorder"
+        return "template, reorder, none"
+    return "reorder, none"
 
 
 def check_lifetime(lifetime: timedelta, first_pending: timedelta | None) -> Check:

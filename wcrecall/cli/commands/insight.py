@@ -71,6 +71,10 @@ def audit(
             raise ConfigError(_("--rate-low must not be above --rate-high"))
         options = AuditOptions(days=days, classify=classify, window=parse_duration(window, "--window"),
                                rate_low=rate_low, rate_high=rate_high)  # fmt: skip
+        if obj.settings().store.platform != "woocommerce":  # the audit reads WooCommerce's order history
+            raise ConfigError(
+                _("audit reads WooCommerce stores only for now; on Magento use `wcrecall status` and `wcrecall report`")
+            )
         data = run_audit(obj.settings(), now=now_utc(), options=options, progress=progress_for(as_json))
         _show(data, as_json=as_json, html=html, page=to_html, text=to_text)
 
@@ -97,9 +101,14 @@ def report(
     from wcrecall.insight.report import run_report, to_html, to_text
 
     def work(obj: Context) -> None:
+        with_store = not no_store and obj.settings().store.platform == "woocommerce"
+        if not no_store and not with_store:  # the baseline reads WooCommerce's order history
+            err(
+                _("the natural-recovery baseline reads WooCommerce stores only for now: the report is shown without it")
+            )
         data, problems = run_report(obj.settings(), now=now_utc(), since=parse_duration(since, "--since"),
                                     window=parse_duration(window, "--window"), progress=progress_for(as_json),
-                                    with_store=not no_store)  # fmt: skip
+                                    with_store=with_store)  # fmt: skip
         for problem in problems:
             err(problem)
         _show(data, as_json=as_json, html=html, page=to_html, text=to_text)

@@ -5,9 +5,13 @@ what a store sends.
 The status map (fixtures magento-2.4.7-p3 README, "Who gets reminders"):
 - `pending_payment` (a redirect or asynchronous payment the buyer did not finish) -> `pending`, from checkout: Magento
   cancels it after the pending-payment lifetime, which the loop treats like WooCommerce's hold stock;
-- `pending` (offline methods, authorise-later gateways) -> `pending`, with no deadline;
+- `pending` (authorise-later gateways) -> `pending`, with no deadline; but `pending` with an offline method (bank
+  transfer, cheque, cash on delivery, purchase order: OFFLINE_METHODS) -> `on-hold`, never mailed: nothing failed,
+  the order awaits the buyer's own transfer or the delivery (WooCommerce puts such orders on hold), and ordering
+  again would only make a second order to pay;
 - `canceled` -> `failed` only when a comment or the payment's additional information shows a failed payment
   (the classifier's evidence), else `cancelled`: by status alone it cannot be told from the merchant's own cancel;
+  an offline method has no payment that could have failed, so its cancel is always `cancelled`;
 - `payment_review`, `fraud`, `holded` -> `on-hold` (never mailed); `processing`, `complete` -> paid; `closed` ->
   refunded; anything else keeps its own name (never mailed).
 """
@@ -31,6 +35,10 @@ STATUS_MAP = {
     "complete": "completed",
     "closed": "refunded",
 }
+# Payment methods the buyer pays outside the store (transfer, cheque, on delivery, purchase order) or not at all:
+# their `pending` orders are never reminded (`loop_status`), and doctor says so (setup/magento_checks.py).
+OFFLINE_METHODS = frozenset({"checkmo", "banktransfer", "cashondelivery", "purchaseorder", "free"})
+
 # `created_via` of the loop's order: a checkout order is one the store cancels after a while (plan/planner.py
 # `holds_stock`); Magento does that to `pending_payment` only (cron sales_clean_orders).
 CREATED_VIA = {"pending_payment": "checkout"}
@@ -75,8 +83,10 @@ def evidence_notes(raw: dict[str, Any]) -> list[Note]:
 
 def loop_status(raw: dict[str, Any]) -> str:
     status = str(raw.get("status") or "")
+    method = str(_dict(raw.get("payment")).get("method") or "")
+    if method in OFFLINE_METHODS and status in ("pending", "canceled"):
+        return "on-hold" if status == "pending" else "cancelled"
     if status == "canceled":
-        method = str(_dict(raw.get("payment")).get("method") or "")
         verdict = classify_order(status="failed", payment_method=method, notes=evidence_notes(raw))
         failed = verdict.note_index is not None and verdict.failure_class != "abandoned"
         return "failed" if failed else "cancelled"

@@ -596,3 +596,13 @@ def test_text_part_matches_golden_file(renderer: Renderer, name: str, step: int,
 def test_html_part_matches_golden_file(renderer: Renderer) -> None:
     """The compiled HTML of step 1 (failed) is reviewed in tests/golden/step-1-failed.html."""
     check_golden("step-1-failed.html", render(renderer, payment_methods=["PayPal"]).html)
+
+
+def test_a_link_that_does_not_pay_this_order_promises_no_payment_in_a_few_steps(renderer: Renderer) -> None:
+    """A Magento `reorder` link opens the order to order again and `none` has no link: step 1's preheader must not
+    say the payment can be completed in a few steps."""
+    for kind, url in (("reorder", "https://shop.example.com/sales/guest/form/"), ("none", "")):
+        email = render(renderer, link_kind=kind, pay_url=url)
+        assert "in a few steps" not in email.preheader, kind
+        assert email.preheader == "Your order #4711 at Example Shop is still waiting for payment.", kind
+    assert "in a few steps" in render(renderer).preheader

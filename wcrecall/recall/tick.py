@@ -105,7 +105,6 @@ class Tick:
         self.facts = StoreFacts(self.store, settings, self.rules, self.problem)  # asked once per tick
         self.posting = NoteWriter(self.store, self.state, self.put, self.problem)
         self.opening = Opening(self, planned=self._planned, notes_read=self._notes_read)
-        self._may_write = False  # the key's write permission, checked before the tick's first email
         self._compact = False
         self.progress = progress or NoProgress()
         self.mail = Mailer(
@@ -149,7 +148,7 @@ class Tick:
             self.problem(None, text)
         try:
             for recall in self.state.open_recalls():
-                self._index(recall)
+                self.history.index(recall)
             self._index_history()
             with self.store.session():
                 # A sync that stops part-way raises: the watermark stays where it was, so the next tick reads it again.
@@ -168,9 +167,6 @@ class Tick:
 
     def sync(self) -> None:
         Sync(self).run()
-
-    def _index(self, recall: Recall) -> None:
-        self.history.index(recall)
 
     def _plan(self, recall: Recall, **given: Any) -> Plan:
         return plan(recall, history=self.history, rules=self.rules, now=self.now, **given)
@@ -287,31 +283,25 @@ class Tick:
             self.say(recall.id, f"reminder {n} skipped: {too_late}")
             return
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
+        step = None if self.dry_run else self._claim(recall, n)
         try:
             built = compose(self.settings, renderer, order, planned, n, hosts=self.facts.site_hosts(order.payment_url),
                             payment_methods=self.facts.other_methods(order, recall), now=self.now)  # fmt: skip
-        except MailRecipientRefused as exc:
+            self.state.wait_durable()  # the message leaves only once its claim is on disk
+        except BaseException as exc:
+            if step is not None:
+                recall.steps.remove(step)  # not sent: the claim is withdrawn, durably, so a later tick may send it
+            if not isinstance(exc, MailRecipientRefused):
+                self.put(recall, durable=True)
+                raise
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
             return
-        rendered, message, msgid = built.rendered, built.message, built.msgid
-        if self.dry_run:
-            self.say(
-                order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {rendered.subject!r}"
-            )
+        if step is None:
+            subject = built.rendered.subject
+            self.say(order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {subject!r}")
             return
-        if not self._may_write and not self.store.wrote:
-            # A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
-            # without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask, nor ticks whose
-            # pending notes (written before any email) already showed the key may write.
-            failpoints.hit("before_write_probe")
-            self.store.check_write()
-            failpoints.hit("after_write_probe")
-            self._may_write = True
-        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(), msgid=msgid)
-        recall.steps.append(step)
-        self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
         failpoints.hit("after_claim")
-        delivery = self.mail.send(message)
+        delivery = self.mail.send(built.message)
         if not delivery.sent:
             self._not_delivered(recall, step, order, delivery)
             return
@@ -325,6 +315,15 @@ class Tick:
         self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
         failpoints.hit("after_mark_sent")
         self.posting.post_step_note(recall, step)
+
+    def _claim(self, recall: Recall, n: int) -> Step:
+        """Claim step `n`: written now, on disk (fsync) while the email is built (`State.put_soon`)."""
+        self.posting.check_write()  # before anything is claimed
+        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
+                    msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
+        recall.steps.append(step)
+        self.state.put_soon(recall)  # with all before it
+        return step
 
     def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
         """The mail server did not take the message (recall/deliver.py says what that means for the step)."""

@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -105,6 +106,8 @@ class State:
         self.problems: list[str] = []  # what went wrong while loading, for stderr
         self.rebuilt = False  # True when the state was lost or broken and starts empty
         self._journal: Any = None
+        self._syncing: threading.Thread | None = None  # an fsync running behind the tick (`put_soon`)
+        self._sync_error: list[OSError] = []
         self.journal_writes = 0
         self.journal_seconds = 0.0
 
@@ -312,6 +315,41 @@ class State:
         self.recalls[recall.id] = recall
         self._append({"op": "put", "rec": recall.to_dict()}, durable=durable)
 
+    def put_soon(self, recall: Recall) -> None:
+        """`put(recall, durable=True)` whose wait for the disk runs behind the caller: the event is written now and
+        its fsync (which secures it and every event before it) starts in the background. `wait_durable()` returns
+        once it is on disk; the recall loop claims a step this way and builds the email meanwhile."""
+        self.recalls[recall.id] = recall
+        started = time.perf_counter()
+        self._append({"op": "put", "rec": recall.to_dict()}, durable=False)
+        if self.read_only or self._journal is None:
+            return
+        self.wait_durable()  # one at a time: the fd stays open until its fsync is done
+        self._sync_error.clear()
+        fd = self._journal.fileno()
+
+        def sync() -> None:
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                self._sync_error.append(exc)
+
+        self._syncing = threading.Thread(target=sync, name="wcrecall-journal-fsync", daemon=True)
+        self._syncing.start()
+        self.journal_writes += 1
+        self.journal_seconds += time.perf_counter() - started
+
+    def wait_durable(self) -> None:
+        """Return once the events given to `put_soon` are on disk; its fsync's error, if it failed, is raised here."""
+        if self._syncing is None:
+            return
+        started = time.perf_counter()
+        self._syncing.join()
+        self._syncing = None
+        self.journal_seconds += time.perf_counter() - started
+        if self._sync_error:
+            raise self._sync_error.pop()
+
     def delete(self, order_id: int) -> None:
         if self.recalls.pop(order_id, None) is not None:
             self._append({"op": "del", "id": order_id}, durable=False)
@@ -326,6 +364,7 @@ class State:
         thousands of recalls a full rewrite every tick would cost more than the tick itself."""
         if self.read_only:
             return
+        self.wait_durable()
         compact = compact or self.rebuilt  # what was read from a broken file must not depend on it any more
         journal_size = self.journal_path.stat().st_size if self.journal_path.exists() else 0
         snapshot_size = self.path.stat().st_size if self.path.exists() else 0
@@ -351,6 +390,9 @@ class State:
             _fsync_dir(self.path.parent)
 
     def close(self) -> None:
+        if self._syncing is not None:
+            self._syncing.join()  # never close the fd under a running fsync
+            self._syncing = None
         if self._journal is not None:
             self._journal.close()
             self._journal = None

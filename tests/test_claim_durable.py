@@ -4,8 +4,9 @@ whose email could not be built is withdrawn, so the next tick sends the step (no
 from __future__ import annotations
 
 import os
-import time
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from wcrecall.model.errors import BadOrder
 from wcrecall.model.records import CLAIMED, SENT
 from wcrecall.recall import tick as tick_module
 from wcrecall.sandbox import SandboxStore
-from wcrecall.state import db
+from wcrecall.state import files
 from wcrecall.state.db import State
 
 
@@ -38,25 +39,33 @@ def smtp() -> Iterator[SmtpServer]:
 def test_the_message_leaves_only_after_an_fsync_that_covers_its_claim(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The journal's fsync behind the tick holds on until the tick waits for it (as a slow disk would, however long
+    the tick takes meanwhile): the message still leaves only after it."""
     order_id = failed_order(store, "ana@example.com")
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     journal = tmp_path / "shop.state.json.journal"
     events: list[tuple[str, bytes]] = []
-    real_fsync = os.fsync
+    waited = threading.Event()
+    real_fsync, real_wait, real_send = os.fsync, files.BackgroundSync.wait, tick_module.Mailer.send
 
     def slow_fsync(fd: int) -> None:
-        covered = journal.read_bytes() if journal.exists() else b""  # what this fsync makes durable
-        time.sleep(0.3)  # a slow disk: the tick must wait for it, not overtake it
+        of_journal = journal.exists() and os.fstat(fd).st_ino == journal.stat().st_ino
+        covered = journal.read_bytes() if of_journal else b""  # what this fsync makes durable
+        if of_journal and threading.current_thread() is not threading.main_thread():
+            waited.wait(timeout=5)
         real_fsync(fd)
         events.append(("synced", covered))
 
-    real_send = tick_module.Mailer.send
+    def wait(self: files.BackgroundSync) -> None:
+        waited.set()
+        real_wait(self)
 
     def send(self: Any, message: Any) -> Any:
         events.append(("send", b""))
         return real_send(self, message)
 
-    monkeypatch.setattr(db.os, "fsync", slow_fsync)
+    monkeypatch.setattr(files.os, "fsync", slow_fsync)
+    monkeypatch.setattr(files.BackgroundSync, "wait", wait)
     monkeypatch.setattr(tick_module.Mailer, "send", send)
     assert cli(["run"], config=config, now=NOW).exit_code == 0
     assert deliveries(smtp) == {(order_id, 1): 1}
@@ -70,21 +79,23 @@ def test_the_message_leaves_only_after_an_fsync_that_covers_its_claim(
 def test_a_claim_whose_email_cannot_be_built_is_withdrawn_and_sent_next_tick(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    order_id = failed_order(store, "ana@example.com")
+    order_id = failed_order(store, "ana@example.com", hours_ago=0.5)  # reminder 1 due in half an hour
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0  # opened; the state file exists from here on
+    later = NOW + timedelta(hours=1)
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise BadOrder("cannot send reminder 1: the email cannot be built from this order (test)")
 
     with monkeypatch.context() as patched:
         patched.setattr(tick_module, "compose", broken)
-        first = cli(["run"], config=config, now=NOW)
-    assert first.exit_code != 0 or "cannot be built" in first.stderr + first.stdout
+        first = cli(["run"], config=config, now=later)
+    assert "cannot be built" in first.stderr + first.stdout
     assert smtp.messages == []
     # As the next run finds it on disk (a claim left there would load as `uncertain`, never sent).
     recall = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id]
     assert recall.step(1) is None and not any(s.state == CLAIMED for s in recall.steps)
-    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert cli(["run"], config=config, now=later + timedelta(minutes=1)).exit_code == 0
     assert deliveries(smtp) == {(order_id, 1): 1}
     step = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id].step(1)
     assert step is not None and step.state == SENT

@@ -12,10 +12,9 @@ once are in recall/storefacts.py, the settings as the planner reads them in reca
 
 from __future__ import annotations
 
-import logging
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from wcrecall.config.settings import Settings
@@ -29,7 +28,6 @@ from wcrecall.model.errors import (
     StoreError,
     TemplateError,
     WcrecallError,
-    hide,
 )
 from wcrecall.model.order import Order, parse_order
 from wcrecall.model.progress import NoProgress, Progress
@@ -56,20 +54,11 @@ from wcrecall.recall.posting import NoteWriter
 from wcrecall.recall.rules import not_due_yet, policy_for, rules_for, rules_key
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
-from wcrecall.recall.tickreport import TickReport
+from wcrecall.recall.tickreport import TickReport, unexpected
 from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
 from wcrecall.store.client import Store
-
-log = logging.getLogger(__name__)
-
-
-def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
-    """An unforeseen error as one line for the owner, `secrets` hidden; its traceback is logged (shown with -v)."""
-    log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
-    text = " ".join(hide(str(exc), secrets).split())[:200]
-    return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
 
 
 class Tick:
@@ -257,6 +246,44 @@ class Tick:
     def send_step(self, recall: Recall, planned: Plan) -> None:
         n = planned.step
         assert n is not None
+        # The claim is journalled first, its fsync running while the order is read again and the email built; the
+        # message leaves only once it is on disk. Not sent after all: the recall as it is then replaces it, durably.
+        claim = None
+        if not self.dry_run:
+            self.posting.check_write()  # before anything is claimed
+            claim = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
+                         msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
+            self.state.put_soon(recall, claim)  # with all before it
+        ready = None
+        try:
+            ready = self._prepare(recall, planned, n)
+        finally:
+            if claim is not None and ready is None:
+                self.put(recall, durable=True)
+        if ready is None or claim is None:
+            return
+        order, planned, message = ready
+        recall.steps.append(claim)
+        self.put(recall)
+        self.state.wait_durable()
+        failpoints.hit("after_claim")
+        delivery = self.mail.send(message)
+        if not delivery.sent:
+            self._not_delivered(recall, claim, order, delivery)
+            return
+        failpoints.hit("after_send")
+        claim.state = SENT
+        self.history.mailed(recall, self.now)
+        self._replan(recall)
+        recall.next_due = iso(planned.following)
+        self.put(recall)
+        self.report.sent += 1
+        self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
+        failpoints.hit("after_mark_sent")
+        self.posting.post_step_note(recall, claim)
+
+    def _prepare(self, recall: Recall, planned: Plan, n: int) -> tuple[Order, Plan, EmailMessage] | None:
+        """The order read again, the plan confirmed and the email built; None when step `n` is not sent now."""
         try:
             order = parse_order(self.store.get_order(recall.id))
         except BadOrder as exc:
@@ -264,15 +291,15 @@ class Tick:
         end = ending(order)
         if end is not None:
             self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
-            return
+            return None
         if self._sent_elsewhere(recall, n):
-            return
+            return None
         hold = self.facts.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
         planned = confirm(planned, recall, order, history=self.history, rules=self.rules, now=self.now,
                           hold_minutes=hold, suppressed=privacy.blocked(self.state, order.email))  # fmt: skip
         if planned.end is not None:
             self.end(recall, planned.end.outcome, planned.end.reason, note=False)
-            return
+            return None
         recall.modified = order.date_modified.isoformat()
         recall.lang, recall.hold_minutes = planned.lang, planned.hold_minutes
         if not planned.send_now:  # hold stock cancels the order too soon for this reminder to help
@@ -281,49 +308,19 @@ class Tick:
             recall.next_due = iso(planned.following)
             self.put(recall)
             self.say(recall.id, f"reminder {n} skipped: {too_late}")
-            return
+            return None
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
-        step = None if self.dry_run else self._claim(recall, n)
         try:
             built = compose(self.settings, renderer, order, planned, n, hosts=self.facts.site_hosts(order.payment_url),
                             payment_methods=self.facts.other_methods(order, recall), now=self.now)  # fmt: skip
-            self.state.wait_durable()  # the message leaves only once its claim is on disk
-        except BaseException as exc:
-            if step is not None:
-                recall.steps.remove(step)  # not sent: the claim is withdrawn, durably, so a later tick may send it
-            if not isinstance(exc, MailRecipientRefused):
-                self.put(recall, durable=True)
-                raise
+        except MailRecipientRefused as exc:
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
-            return
-        if step is None:
+            return None
+        if self.dry_run:
             subject = built.rendered.subject
             self.say(order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {subject!r}")
-            return
-        failpoints.hit("after_claim")
-        delivery = self.mail.send(built.message)
-        if not delivery.sent:
-            self._not_delivered(recall, step, order, delivery)
-            return
-        failpoints.hit("after_send")
-        step.state = SENT
-        self.history.mailed(recall, self.now)
-        self._replan(recall)
-        recall.next_due = iso(planned.following)
-        self.put(recall)
-        self.report.sent += 1
-        self.say(order.id, f"sent reminder {n} of {recall.planned} to {recall.email_masked}")
-        failpoints.hit("after_mark_sent")
-        self.posting.post_step_note(recall, step)
-
-    def _claim(self, recall: Recall, n: int) -> Step:
-        """Claim step `n`: written now, on disk (fsync) while the email is built (`State.put_soon`)."""
-        self.posting.check_write()  # before anything is claimed
-        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
-                    msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
-        recall.steps.append(step)
-        self.state.put_soon(recall)  # with all before it
-        return step
+            return None
+        return order, planned, built.message
 
     def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
         """The mail server did not take the message (recall/deliver.py says what that means for the step)."""

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from wcrecall.model.errors import hide
+
+log = logging.getLogger("wcrecall.recall.tick")
 
 
 @dataclass
@@ -23,4 +30,11 @@ class TickReport:
         return 1 if self.problems else 0
 
 
-__all__ = ["TickReport"]
+def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
+    """An unforeseen error as one line for the owner, `secrets` hidden; its traceback is logged (shown with -v)."""
+    log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
+    text = " ".join(hide(str(exc), secrets).split())[:200]
+    return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+__all__ = ["TickReport", "unexpected"]

@@ -26,7 +26,6 @@ import logging
 import os
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,9 +38,10 @@ from tinydb.table import Document
 
 from wcrecall.model.errors import StateError
 from wcrecall.model.order import normalize_email
-from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall
+from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall, Step
 from wcrecall.state.files import (
     AtomicJSONStorage,
+    BackgroundSync,
     RunLock,
     _fsync_dir,
     _last_byte,
@@ -106,8 +106,7 @@ class State:
         self.problems: list[str] = []  # what went wrong while loading, for stderr
         self.rebuilt = False  # True when the state was lost or broken and starts empty
         self._journal: Any = None
-        self._syncing: threading.Thread | None = None  # an fsync running behind the tick (`put_soon`)
-        self._sync_error: list[OSError] = []
+        self._syncing = BackgroundSync()  # the fsync of a claim, run while the tick reads the order (`put_soon`)
         self.journal_writes = 0
         self.journal_seconds = 0.0
 
@@ -315,40 +314,20 @@ class State:
         self.recalls[recall.id] = recall
         self._append({"op": "put", "rec": recall.to_dict()}, durable=durable)
 
-    def put_soon(self, recall: Recall) -> None:
-        """`put(recall, durable=True)` whose wait for the disk runs behind the caller: the event is written now and
-        its fsync (which secures it and every event before it) starts in the background. `wait_durable()` returns
-        once it is on disk; the recall loop claims a step this way and builds the email meanwhile."""
-        self.recalls[recall.id] = recall
-        started = time.perf_counter()
-        self._append({"op": "put", "rec": recall.to_dict()}, durable=False)
-        if self.read_only or self._journal is None:
-            return
-        self.wait_durable()  # one at a time: the fd stays open until its fsync is done
-        self._sync_error.clear()
-        fd = self._journal.fileno()
-
-        def sync() -> None:
-            try:
-                os.fsync(fd)
-            except OSError as exc:
-                self._sync_error.append(exc)
-
-        self._syncing = threading.Thread(target=sync, name="wcrecall-journal-fsync", daemon=True)
-        self._syncing.start()
-        self.journal_writes += 1
-        self.journal_seconds += time.perf_counter() - started
+    def put_soon(self, recall: Recall, claim: Step) -> None:
+        """Journal `recall` with `claim` added (the recall in memory unchanged), fsync'ed in the background with every
+        event before it; `wait_durable()` returns once it is on disk (recall/tick.py: before the message leaves)."""
+        record = recall.to_dict()
+        self._append({"op": "put", "rec": {**record, "steps": [*record["steps"], dict(vars(claim))]}}, durable=False)
+        if self._journal is not None:  # its time is counted while waiting for it (`wait_durable`)
+            self._syncing.start(self._journal.fileno())
+            self.journal_writes += 1
 
     def wait_durable(self) -> None:
-        """Return once the events given to `put_soon` are on disk; its fsync's error, if it failed, is raised here."""
-        if self._syncing is None:
-            return
+        """Return once what `put_soon` journalled is on disk; its fsync's error, if it failed, is raised here."""
         started = time.perf_counter()
-        self._syncing.join()
-        self._syncing = None
+        self._syncing.wait()
         self.journal_seconds += time.perf_counter() - started
-        if self._sync_error:
-            raise self._sync_error.pop()
 
     def delete(self, order_id: int) -> None:
         if self.recalls.pop(order_id, None) is not None:
@@ -390,9 +369,7 @@ class State:
             _fsync_dir(self.path.parent)
 
     def close(self) -> None:
-        if self._syncing is not None:
-            self._syncing.join()  # never close the fd under a running fsync
-            self._syncing = None
+        self._syncing.stop()  # never close the descriptor under a running fsync
         if self._journal is not None:
             self._journal.close()
             self._journal = None

@@ -51,7 +51,7 @@ from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
 from wcrecall.recall.opening import Opening
 from wcrecall.recall.posting import NoteWriter
-from wcrecall.recall.rules import not_due_yet, policy_for, rules_for, rules_key
+from wcrecall.recall.rules import history_horizon, not_due_yet, policy_for, rules_for, rules_key
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
 from wcrecall.recall.tickreport import TickReport, unexpected
@@ -94,7 +94,7 @@ class Tick:
         self.facts = StoreFacts(self.store, settings, self.rules, self.problem)  # asked once per tick
         self.posting = NoteWriter(self.store, self.state, self.put, self.problem)
         self.opening = Opening(self, planned=self._planned, notes_read=self._notes_read)
-        self._compact = False
+        self._compact, self._retention = False, settings.state.retention
         self.progress = progress or NoProgress()
         self.mail = Mailer(
             settings,
@@ -132,7 +132,8 @@ class Tick:
         return self.report
 
     def _run_locked(self) -> None:
-        self.state.load()
+        # The open and recent ended recalls; the archive of older ones only when the retention drops some of it.
+        self.state.load(history=False, prune_before=self.now - self._retention)
         for text in self.state.problems:
             self.problem(None, text)
         try:
@@ -146,10 +147,10 @@ class Tick:
                 self.send_due()
                 self.posting.post_pending()  # then what the sends ended
                 # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
-                self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
+                self._compact = privacy.prune(self.state, self.now, self._retention) > 0
         finally:
             self.mail.close()
-            self.state.save(compact=self._compact)
+            self.state.save(compact=self._compact, archive_before=self.now - history_horizon(self.settings))
             self.state.close()
 
     # -- sync ---------------------------------------------------------------------------------------------------

@@ -59,6 +59,19 @@ def store_identity(url: str) -> str:
     return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
 
 
+def folder_at_path(path: Path, *, read_only: bool) -> str:
+    """A folder where the state file belongs (a `mkdir` or a container mount of a missing file): an empty one is a
+    lost state (removed unless `read_only`; the problem line is returned); one with files in it is the owner's,
+    never touched (StateError)."""
+    if any(path.iterdir()):
+        raise StateError(
+            f"state.path: {path} is a folder with files in it; set state.path to a file, e.g. {path / 'shop.state.json'}"
+        )
+    if not read_only:
+        path.rmdir()
+    return f"state file {path.name} was an empty folder; removed, and rebuilt from the store's notes"
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)

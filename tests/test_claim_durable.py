@@ -79,23 +79,29 @@ def test_the_message_leaves_only_after_an_fsync_that_covers_its_claim(
 def test_a_claim_whose_email_cannot_be_built_is_withdrawn_and_sent_next_tick(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    order_id = failed_order(store, "ana@example.com", hours_ago=0.5)  # reminder 1 due in half an hour
+    """After the tick's first email (the key then known to write), a step is claimed before its order is read again;
+    when its email cannot be built, the claim is withdrawn on disk."""
+    first_id = failed_order(store, "ana@example.com", hours_ago=0.6)  # reminders due in half an hour, this one first
+    order_id = failed_order(store, "bob@example.com", hours_ago=0.5)
     config = write_config(tmp_path, store.url, smtp_port=smtp.port)
     assert cli(["run"], config=config, now=NOW).exit_code == 0  # opened; the state file exists from here on
     later = NOW + timedelta(hours=1)
+    real_compose = tick_module.compose
 
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise BadOrder("cannot send reminder 1: the email cannot be built from this order (test)")
+    def broken(settings: Any, renderer: Any, order: Any, *args: Any, **kwargs: Any) -> Any:
+        if order.id == order_id:
+            raise BadOrder("cannot send reminder 1: the email cannot be built from this order (test)")
+        return real_compose(settings, renderer, order, *args, **kwargs)
 
     with monkeypatch.context() as patched:
         patched.setattr(tick_module, "compose", broken)
         first = cli(["run"], config=config, now=later)
     assert "cannot be built" in first.stderr + first.stdout
-    assert smtp.messages == []
+    assert deliveries(smtp) == {(first_id, 1): 1}
     # As the next run finds it on disk (a claim left there would load as `uncertain`, never sent).
     recall = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id]
     assert recall.step(1) is None and not any(s.state == CLAIMED for s in recall.steps)
     assert cli(["run"], config=config, now=later + timedelta(minutes=1)).exit_code == 0
-    assert deliveries(smtp) == {(order_id, 1): 1}
+    assert deliveries(smtp) == {(first_id, 1): 1, (order_id, 1): 1}
     step = State(tmp_path / "shop.state.json", read_only=True).load().recalls[order_id].step(1)
     assert step is not None and step.state == SENT

@@ -247,23 +247,18 @@ class Tick:
     def send_step(self, recall: Recall, planned: Plan) -> None:
         n = planned.step
         assert n is not None
-        # The claim is journalled first, its fsync running while the order is read again and the email built; the
-        # message leaves only once it is on disk. Not sent after all: the recall as it is then replaces it, durably.
-        claim = None
-        if not self.dry_run:
-            self.posting.check_write()  # before anything is claimed
-            claim = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
-                         msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
-            self.state.put_soon(recall, claim)  # with all before it
+        # Claimed first once the key is known to write, its fsync running while the order is read again (put_soon).
+        claim = self._claim(recall, n) if not self.dry_run and self.posting.checked else None
         ready = None
         try:
             ready = self._prepare(recall, planned, n)
         finally:
             if claim is not None and ready is None:
                 self.put(recall, durable=True)
-        if ready is None or claim is None:
+        if ready is None:
             return
         order, planned, message = ready
+        claim = claim or self._claim(recall, n)
         recall.steps.append(claim)
         self.put(recall)
         self.state.wait_durable()
@@ -321,7 +316,15 @@ class Tick:
             subject = built.rendered.subject
             self.say(order.id, f"would send reminder {n} of {recall.planned} to {recall.email_masked}: {subject!r}")
             return None
+        self.posting.check_write()  # the tick's first email: before anything is claimed
         return order, planned, built.message
+
+    def _claim(self, recall: Recall, n: int) -> Step:
+        """Step `n` claimed in the journal, on disk soon with all before it (`State.put_soon`)."""
+        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
+                    msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
+        self.state.put_soon(recall, step)
+        return step
 
     def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
         """The mail server did not take the message (recall/deliver.py says what that means for the step)."""

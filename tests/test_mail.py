@@ -156,6 +156,26 @@ def test_no_display_name_adds_a_recipient_at_any_length(piece: str) -> None:
         assert len(parsed.get_all("To") or []) == 1
 
 
+def test_plain_names_keep_their_name_and_stay_one_address_at_any_length() -> None:
+    """Names of ASCII letters, digits, apostrophes and hyphens skip the read-back check (the common case, built once
+    per email): at every length, folded or not, the To header still parses back to this one name and address."""
+    import random
+
+    rng = random.Random(12)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'-"
+    for length in [*range(1, 90), *range(90, 301, 7)]:
+        words, size = [], 0
+        while size < length:
+            word = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+            words.append(word)
+            size += len(word) + 1
+        name = " ".join(words)
+        raw, parsed = reparse(message(to_name=name))
+        addresses = parsed["To"].addresses
+        assert len(addresses) == 1 and addresses[0].addr_spec == "jane@example.com", (name, raw[:400])
+        assert addresses[0].display_name == name, (name, raw[:400])
+
+
 def test_smtp_envelope_has_only_the_buyer_whatever_the_name(smtp_server: SmtpServer) -> None:
     """Over a real SMTP server, for hostile names of several lengths: one RCPT TO, the buyer, and a To header that
     the receiving side parses to the buyer alone."""

@@ -111,6 +111,30 @@ def test_oauth_signing_matches_the_woocommerce_package(monkeypatch: pytest.Monke
         assert path.url(method, endpoint, params, timestamp=1764000000, nonce="f" * 32) == expected
 
 
+def test_oauth_signature_equals_the_packages_for_awkward_parameters() -> None:
+    """The signature remembers how each parameter is quoted: for names and values that quote alike, repeat, nest
+    or carry percent signs, and for the same parameters signed again, it stays the package's own."""
+    from collections import OrderedDict
+
+    import woocommerce.oauth
+
+    from wcrecall.store.wcadapter import oauth_signature
+
+    url = "http://shop.example.com/sub dir/wp-json/wc/v3/orders"
+    cases = [
+        [("status", "any"), ("a b", "1"), ("a%20b", "2"), ("oauth_nonce", "n1")],
+        [("search", "100% Zoë+&=?"), ("x[y]", "z"), ("x", "w"), ("x[a]", "b"), ("oauth_timestamp", "17")],
+        [("page", "2"), ("page", "3"), ("", "empty name"), ("~", "~%7E")],
+        [("status", "any"), ("a b", "1"), ("a%20b", "2"), ("oauth_nonce", "n2")],  # the first again, new nonce
+    ]
+    for method in ("GET", "POST"):
+        for pairs in cases * 2:
+            signer = woocommerce.oauth.OAuth(url=url, consumer_key="ck_x", consumer_secret="cs_y%&", version="wc/v3",
+                                             method=method)  # fmt: skip
+            expected = signer.generate_oauth_signature(OrderedDict(pairs), url)
+            assert oauth_signature(method, url, pairs, key="ck_x", secret="cs_y%&") == expected
+
+
 def test_a_tick_builds_each_request_without_reparsing_its_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """The base URL and the signing are worked out once per store: no request of a tick goes through `requests`'
     URL parsing and re-encoding (about a millisecond a request), and the sandbox, which checks every OAuth signature,

@@ -58,6 +58,9 @@ __all__ = [
 
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MESSAGE_ID_RE = re.compile(r"^<[!-;=?-~]+@[!-;=?-~]+>$")  # printable ASCII without < > or spaces
+# A display name of ASCII letters, digits, apostrophes and hyphens between single spaces: RFC 5322 atoms only, which
+# no folding can turn into a second address, so it needs no round trip through the header parser.
+_PLAIN_NAME_RE = re.compile(r"[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*")
 
 
 def _one_line(value: str) -> str:
@@ -88,7 +91,7 @@ def _single_recipient(to: Address) -> Address:
     anything but this one address. Python 3.11 folds a long display name without its quotes (CPython gh-80222), so
     `Ana, attacker@evil.example, root...` came out as three addresses; the check is on the folded bytes, at any
     length, whatever the name holds."""
-    if not to.display_name:
+    if not to.display_name or _PLAIN_NAME_RE.fullmatch(to.display_name):
         return to
     try:
         folded = POLICY.fold("To", POLICY.header_store_parse("To", to)[1])

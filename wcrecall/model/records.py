@@ -152,25 +152,31 @@ def _allowed(hint: Any) -> tuple[type, ...]:
     return (hint,) if isinstance(hint, type) else (object,)
 
 
-_FIELD_TYPES: dict[type, dict[str, tuple[type, ...]]] = {}
+# Per class: field name -> (the types its annotation admits, whether it holds an ISO time).
+_FIELD_TYPES: dict[type, dict[str, tuple[tuple[type, ...], bool]]] = {}
 
 
-def _field_types(cls: type) -> dict[str, tuple[type, ...]]:
+def _field_types(cls: type) -> dict[str, tuple[tuple[type, ...], bool]]:
     if cls not in _FIELD_TYPES:
         hints = get_type_hints(cls)
-        _FIELD_TYPES[cls] = {f.name: _allowed(hints[f.name]) for f in fields(cls)}
+        _FIELD_TYPES[cls] = {f.name: (_allowed(hints[f.name]), f.name in _TIMES) for f in fields(cls)}
     return _FIELD_TYPES[cls]
 
 
 def _checked(cls: type[T], data: dict[str, Any]) -> T:
-    """`cls(**data)` for the known keys, after checking each value against the field's annotation."""
+    """`cls(**data)` for the known keys, after checking each value against the field's annotation. Run for every
+    recall and step of the state file on load: one pass over the record's own keys, the exact type tried first."""
     types = _field_types(cls)
-    values = {name: data[name] for name in types if name in data}
-    for name, value in values.items():
-        allowed = types[name]
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        known = types.get(name)
+        if known is None:
+            continue
+        allowed, is_time = known
         kind = type(value)
         if kind not in allowed and (not isinstance(value, allowed) or kind is bool and bool not in allowed):
             raise ValueError(f"{name}: expected {' or '.join(t.__name__ for t in allowed)}, got {kind.__name__}")
-        if name in _TIMES and kind is str and value and datetime.fromisoformat(value).tzinfo is None:
+        if is_time and kind is str and value and datetime.fromisoformat(value).tzinfo is None:
             raise ValueError(f"{name}: {value!r} has no time zone")
+        values[name] = value
     return cls(**values)

@@ -27,6 +27,23 @@ class NoteWriter:
         problem: Callable[[int | str | None, str], None],
     ) -> None:
         self.store, self.state, self.put, self.problem = store, state, put, problem
+        self._may_write = False  # the key's write permission, checked before the tick's first email
+
+    @property
+    def checked(self) -> bool:
+        """Whether the key is known to write (checked, or a note written in this tick)."""
+        return self._may_write or self.store.wrote
+
+    def check_write(self) -> None:
+        """A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
+        without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask, nor ticks whose
+        pending notes (written before any email) already showed the key may write."""
+        if self.checked:
+            return
+        failpoints.hit("before_write_probe")
+        self.store.check_write()
+        failpoints.hit("after_write_probe")
+        self._may_write = True
 
     def post_step_note(self, recall: Recall, step: Step) -> None:
         """The note of a step just sent (or sent earlier, its note not written then)."""

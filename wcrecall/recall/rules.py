@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from wcrecall import __version__
 from wcrecall.config.settings import Settings
 from wcrecall.i18n import _, fmt_datetime
 from wcrecall.model.order import Order, mask_email
 from wcrecall.model.records import Recall, from_iso
-from wcrecall.plan.decide import Policy
+from wcrecall.plan.decide import ATTRIBUTION_WINDOW, Policy
 from wcrecall.plan.planner import Rules
 from wcrecall.recall.holdout import with_holdout
 from wcrecall.state.db import State
@@ -32,6 +32,14 @@ def policy_for(settings: Settings) -> Policy:
         min_gap=settings.throttle.min_gap,
         max_per_week=settings.throttle.max_per_week,
     )
+
+
+def history_horizon(settings: Settings) -> timedelta:
+    """How far back a tick needs ended recalls: the buyers' caps (7 days) and gap, the lookback (orders it must not
+    open again) and the burst window before it, the window a paid new order ends a recall in; a day to spare. Older
+    ones live in the state's archive, which a tick does not read (state/archive.py)."""
+    guard = 2 * settings.guard.burst_window + settings.recall.lookback
+    return max(timedelta(days=7), ATTRIBUTION_WINDOW, settings.throttle.min_gap, guard) + timedelta(days=1)
 
 
 def draft_recall(order: Order, state: State, *, email_hash: str, now: datetime, policy: Policy) -> Recall:

@@ -4,18 +4,15 @@ The order of effects for each step is what makes "never twice" hold:
 claim the step durably -> hand the message to the mail server -> mark it sent -> post a private order note.
 A claim found at start-up (the run died in between) becomes `uncertain` and is never resent.
 
-The effects have their own modules: reading the changed orders in recall/sync.py, opening recalls from them in
-recall/opening.py, the mail server's answers in recall/deliver.py, posting order notes in recall/posting.py (their
-wording and tags in recall/notes.py); a recall ends through `finish` (model/records.py). The store facts a tick asks
-once are in recall/storefacts.py, the settings as the planner reads them in recall/rules.py.
+Effects live in recall/: sync (changed orders), opening, deliver (mail answers), posting and notes (order notes, tags),
+storefacts (asked once), rules (settings for the planner); a recall ends through `finish` (model/records.py).
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from wcrecall.config.settings import Settings
@@ -30,7 +27,6 @@ from wcrecall.model.errors import (
     StoreError,
     TemplateError,
     WcrecallError,
-    hide,
 )
 from wcrecall.model.order import Order, parse_order
 from wcrecall.model.progress import NoProgress, Progress
@@ -54,23 +50,14 @@ from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
 from wcrecall.recall.opening import Opening
 from wcrecall.recall.posting import NoteWriter
-from wcrecall.recall.rules import not_due_yet, policy_for, rules_for, rules_key
+from wcrecall.recall.rules import history_horizon, not_due_yet, policy_for, rules_for, rules_key
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
-from wcrecall.recall.tickreport import TickReport
+from wcrecall.recall.tickreport import TickReport, unexpected
 from wcrecall.render.renderer import Renderer
 from wcrecall.state import privacy
 from wcrecall.state.db import RunLock, State
 from wcrecall.store.api import StoreApi, open_store
-
-log = logging.getLogger(__name__)
-
-
-def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
-    """An unforeseen error as one line for the owner, `secrets` hidden; its traceback is logged (shown with -v)."""
-    log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
-    text = " ".join(hide(str(exc), secrets).split())[:200]
-    return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"
 
 
 class Tick:
@@ -106,8 +93,7 @@ class Tick:
         self.facts = StoreFacts(self.store, settings, self.rules, self.problem)  # asked once per tick
         self.posting = NoteWriter(self.store, self.state, self.put, self.problem)
         self.opening = Opening(self, planned=self._planned, notes_read=self._notes_read)
-        self._may_write = False  # the key's write permission, checked before the tick's first email
-        self._compact = False
+        self._compact, self._retention = False, settings.state.retention
         self.progress = progress or NoProgress()
         self.mail = Mailer(
             settings,
@@ -145,12 +131,13 @@ class Tick:
         return self.report
 
     def _run_locked(self) -> None:
-        self.state.load()
+        # The open and recent ended recalls; the archive of older ones only when the retention drops some of it.
+        self.state.load(history=False, prune_before=self.now - self._retention)
         for text in self.state.problems:
             self.problem(None, text)
         try:
             for recall in self.state.open_recalls():
-                self._index(recall)
+                self.history.index(recall)
             self._index_history()
             with self.store.session():
                 # A sync that stops part-way raises: the watermark stays where it was, so the next tick reads it again.
@@ -159,19 +146,16 @@ class Tick:
                 self.send_due()
                 self.posting.post_pending()  # then what the sends ended
                 # Dropped recalls must leave the journal too: fold it into the snapshot when any were dropped.
-                self._compact = privacy.prune(self.state, self.now, self.settings.state.retention) > 0
+                self._compact = privacy.prune(self.state, self.now, self._retention) > 0
         finally:
             self.mail.close()
-            self.state.save(compact=self._compact)
+            self.state.save(compact=self._compact, archive_before=self.now - history_horizon(self.settings))
             self.state.close()
 
     # -- sync ---------------------------------------------------------------------------------------------------
 
     def sync(self) -> None:
         Sync(self).run()
-
-    def _index(self, recall: Recall) -> None:
-        self.history.index(recall)
 
     def _plan(self, recall: Recall, **given: Any) -> Plan:
         return plan(recall, history=self.history, rules=self.rules, now=self.now, **given)
@@ -262,6 +246,39 @@ class Tick:
     def send_step(self, recall: Recall, planned: Plan) -> None:
         n = planned.step
         assert n is not None
+        # Claimed first once the key is known to write, its fsync running while the order is read again (put_soon).
+        claim = self._claim(recall, n) if not self.dry_run and self.posting.checked else None
+        ready = None
+        try:
+            ready = self._prepare(recall, planned, n)
+        finally:
+            if claim is not None and ready is None:
+                self.put(recall, durable=True)
+        if ready is None:
+            return
+        order, planned, message = ready
+        claim = claim or self._claim(recall, n)
+        recall.steps.append(claim)
+        self.put(recall)
+        self.state.wait_durable()
+        failpoints.hit("after_claim")
+        delivery = self.mail.send(message)
+        if not delivery.sent:
+            self._not_delivered(recall, claim, order, delivery)
+            return
+        failpoints.hit("after_send")
+        claim.state = SENT
+        self.history.mailed(recall, self.now)
+        self._replan(recall)
+        recall.next_due = iso(planned.following)
+        self.put(recall)
+        self.report.sent += 1
+        self.say(order.id, _("sent reminder {n} of {planned} to {email}"), n=n, planned=recall.planned, email=recall.email_masked)  # fmt: skip
+        failpoints.hit("after_mark_sent")
+        self.posting.post_step_note(recall, claim)
+
+    def _prepare(self, recall: Recall, planned: Plan, n: int) -> tuple[Order, Plan, EmailMessage] | None:
+        """The order read again, the plan confirmed and the email built; None when step `n` is not sent now."""
         try:
             order = parse_order(self.store.get_order(recall.id))
         except BadOrder as exc:
@@ -269,15 +286,15 @@ class Tick:
         end = ending(order)
         if end is not None:
             self.end(recall, end[0], end[1], paid_at=order.date_paid or self.now if end[0] == RECOVERED else None)
-            return
+            return None
         if self._sent_elsewhere(recall, n):
-            return
+            return None
         hold = self.facts.hold_minutes() if recall.hold_minutes and order.status == "pending" else 0
         planned = confirm(planned, recall, order, history=self.history, rules=self.facts.rules_for(order), now=self.now,
                           hold_minutes=hold, suppressed=privacy.blocked(self.state, order.email))  # fmt: skip
         if planned.end is not None:
             self.end(recall, planned.end.outcome, planned.end.reason, note=False)
-            return
+            return None
         recall.modified = order.date_modified.isoformat()
         recall.lang, recall.hold_minutes = planned.lang, planned.hold_minutes
         if not planned.send_now:  # hold stock cancels the order too soon for this reminder to help
@@ -286,45 +303,28 @@ class Tick:
             recall.next_due = iso(planned.following)
             self.put(recall)
             self.say(recall.id, _("reminder {n} skipped: {why}"), n=n, why=too_late)
-            return
+            return None
         renderer = self.renderer  # built and checked at the first email: a broken template stops the tick
         try:
             built = compose(self.settings, renderer, order, planned, n, hosts=self.facts.site_hosts(order.payment_url),
                             payment_methods=self.facts.other_methods(order, recall), now=self.now)  # fmt: skip
         except MailRecipientRefused as exc:
             self.end(recall, NOT_CONTACTED, f"billing email cannot be mailed ({exc})", note=False)
-            return
-        rendered, message, msgid = built.rendered, built.message, built.msgid
+            return None
         if self.dry_run:
+            subject = built.rendered.subject
             self.say(order.id, _("would send reminder {n} of {planned} to {email}: {subject!r}"), n=n, planned=recall.planned,
-                     email=recall.email_masked, subject=rendered.subject)  # fmt: skip
-            return
-        if not self._may_write and not self.store.wrote:
-            # A read-only key would mail the buyer and then fail on the note: find out before the tick's first email,
-            # without writing anything (StoreReadOnly: exit 2, nothing sent). Quiet ticks never ask, nor ticks whose
-            # pending notes (written before any email) already showed the key may write.
-            failpoints.hit("before_write_probe")
-            self.store.check_write()
-            failpoints.hit("after_write_probe")
-            self._may_write = True
-        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(), msgid=msgid)
-        recall.steps.append(step)
-        self.put(recall, durable=True)  # the claim (and all before it) is on disk before the message leaves
-        failpoints.hit("after_claim")
-        delivery = self.mail.send(message)
-        if not delivery.sent:
-            self._not_delivered(recall, step, order, delivery)
-            return
-        failpoints.hit("after_send")
-        step.state = SENT
-        self.history.mailed(recall, self.now)
-        self._replan(recall)
-        recall.next_due = iso(planned.following)
-        self.put(recall)
-        self.report.sent += 1
-        self.say(order.id, _("sent reminder {n} of {planned} to {email}"), n=n, planned=recall.planned, email=recall.email_masked)  # fmt: skip
-        failpoints.hit("after_mark_sent")
-        self.posting.post_step_note(recall, step)
+                     email=recall.email_masked, subject=subject)  # fmt: skip
+            return None
+        self.posting.check_write()  # the tick's first email: before anything is claimed
+        return order, planned, built.message
+
+    def _claim(self, recall: Recall, n: int) -> Step:
+        """Step `n` claimed in the journal, on disk soon with all before it (`State.put_soon`)."""
+        step = Step(n=n, state=CLAIMED, at=self.now.isoformat(),
+                    msgid=message_id_for(store_url=self.settings.store.url, order_id=recall.id, step=n))  # fmt: skip
+        self.state.put_soon(recall, step)
+        return step
 
     def _not_delivered(self, recall: Recall, step: Step, order: Order, delivery: Delivery) -> None:
         """The mail server did not take the message (recall/deliver.py says what that means for the step)."""

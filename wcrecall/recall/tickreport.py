@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from wcrecall.i18n import _
+from wcrecall.model.errors import hide
+
+log = logging.getLogger("wcrecall.recall.tick")
 
 
 @dataclass
@@ -45,4 +50,13 @@ def _order_line(order_id: int | str, text: str) -> str:
     return _("order {order_id}: {text}").format(order_id=order_id, text=text)
 
 
-__all__ = ["TickReport"]
+def unexpected(exc: Exception, secrets: Iterable[str] = ()) -> str:
+    """An unforeseen error as one line for the owner, `secrets` hidden; its traceback is logged (shown with -v)."""
+    log.info("%s", hide(traceback.format_exc(), secrets).rstrip())
+    text = " ".join(hide(str(exc), secrets).split())[:200]
+    if not text:
+        return _("unexpected error ({kind})").format(kind=type(exc).__name__)
+    return _("unexpected error ({kind}: {text})").format(kind=type(exc).__name__, text=text)
+
+
+__all__ = ["TickReport", "unexpected"]

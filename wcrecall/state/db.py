@@ -38,14 +38,17 @@ from tinydb.table import Document
 
 from wcrecall.model.errors import StateError
 from wcrecall.model.order import normalize_email
-from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall
+from wcrecall.model.records import CLAIMED, UNCERTAIN, Recall, Step
+from wcrecall.state.archive import ARCHIVE_SCHEMA, SCHEMA_VERSION, Archive, checked_meta, keeps
 from wcrecall.state.files import (
     AtomicJSONStorage,
+    BackgroundSync,
     RunLock,
     _fsync_dir,
     _last_byte,
     _parses,
     atomic_write,
+    folder_at_path,
     journal_of,
     real_path,
     store_identity,
@@ -58,32 +61,7 @@ __all__ = ["AtomicJSONStorage", "RunLock", "State", "atomic_write", "journal_of"
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 COMPACT_MIN_BYTES = 256 * 1024  # below this the journal is kept rather than folded into the snapshot
-
-
-def _checked_meta(meta: Any) -> dict[str, Any]:
-    """The state's settings as loaded, or `ValueError` when one has the wrong type (the file is then a lost state)."""
-    if not isinstance(meta, dict):
-        raise ValueError("meta: expected an object")
-    schema = meta.get("schema", SCHEMA_VERSION)
-    if not isinstance(schema, int) or isinstance(schema, bool):
-        raise ValueError("schema: expected a whole number")
-    key = meta.get("hash_key", "0" * 64)
-    if not isinstance(key, str) or len(key) < 32 or len(bytes.fromhex(key)) * 2 != len(key):
-        raise ValueError("hash_key: expected hex digits")
-    watermark = meta.get("watermark")
-    if watermark is not None and (not isinstance(watermark, str) or datetime.fromisoformat(watermark).tzinfo is None):
-        raise ValueError("watermark: expected an ISO time with a time zone")
-    if not isinstance(meta.get("store", ""), str):
-        raise ValueError("store: expected the store's address")
-    suppressed = meta.get("suppressed", {})
-    if not isinstance(suppressed, dict) or not all(
-        isinstance(entries, dict) and all(isinstance(v, str) for v in entries.values())
-        for entries in suppressed.values()
-    ):
-        raise ValueError("suppressed: expected lists of reasons")
-    return meta
 
 
 def _unclaimed(path: Path) -> bool:
@@ -100,11 +78,15 @@ class State:
         self.read_only = read_only
         self.store_url = store_url  # "": not checked (tests, tools); else the state must belong to this store
         self.legacy = real_path(legacy) if legacy is not None else None  # an older default place of this state
-        self.recalls: dict[int, Recall] = {}
+        self.recalls: dict[int, Recall] = {}  # the open ones and recent ended ones; all with the archive (`load`)
+        self.history_loaded = False  # the archive's recalls are in `recalls` too (state/archive.py)
+        self.archived: set[int] = set()  # those of them that came from the archive
+        self._migrate = False  # a snapshot from before the archive: rewritten at the next save
         self.meta: dict[str, Any] = {}
         self.problems: list[str] = []  # what went wrong while loading, for stderr
         self.rebuilt = False  # True when the state was lost or broken and starts empty
         self._journal: Any = None
+        self._syncing = BackgroundSync()  # the fsync of a claim, run while the tick reads the order (`put_soon`)
         self.journal_writes = 0
         self.journal_seconds = 0.0
 
@@ -120,12 +102,16 @@ class State:
 
     # -- loading ------------------------------------------------------------------------------------------------
 
-    def load(self) -> State:
-        """Read the snapshot and replay the journal. Writers must hold the RunLock first."""
+    def load(self, *, history: bool = True, prune_before: datetime | None = None) -> State:
+        """Read the snapshot and replay the journal, and with `history` the archive of old ended recalls (a tick
+        does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first."""
         self._adopt_legacy()
         self._load_snapshot()
         self._replay_journal()
         self.rebuilt = bool(self.problems)
+        oldest = self.meta.get("archive_oldest")
+        if history or oldest and prune_before and datetime.fromisoformat(oldest) < prune_before:
+            self.load_history()
         fresh: dict[str, Any] = {}
         if self.rebuilt and self.meta.get("watermark"):
             # Lost recalls come back only from a sync over the whole lookback, which reads their notes again.
@@ -206,7 +192,7 @@ class State:
 
     def _load_snapshot(self) -> None:
         if self.path.is_dir():
-            self._folder_at_path()
+            self.problems.append(folder_at_path(self.path, read_only=self.read_only))
             return
         if not self.path.exists():
             return
@@ -214,7 +200,7 @@ class State:
             # TinyDB's own layout ({table: {doc id: document}}), read without building a Document per recall.
             tables = AtomicJSONStorage(str(self.path)).read() or {}
             meta_docs = list(tables.get("meta", {}).values())
-            meta = _checked_meta(dict(meta_docs[0]) if meta_docs else {})
+            meta = checked_meta(dict(meta_docs[0]) if meta_docs else {})
             recalls = [Recall.from_dict(dict(doc)) for doc in tables.get("recalls", {}).values()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
@@ -230,23 +216,18 @@ class State:
         self.recalls = {r.id: r for r in recalls}
         self._upgrade(schema)
 
-    def _folder_at_path(self) -> None:
-        """A folder where the state file belongs (a `mkdir` or a container mount of a missing file): an empty one is
-        a lost state; one with files in it is the owner's, never touched."""
-        if any(self.path.iterdir()):
-            raise StateError(
-                f"state.path: {self.path} is a folder with files in it; set state.path to a file, "
-                f"e.g. {self.path / 'shop.state.json'}"
-            )
-        self.problems.append(
-            f"state file {self.path.name} was an empty folder; removed, and rebuilt from the store's notes"
-        )
-        if not self.read_only:
-            self.path.rmdir()
-
     def _upgrade(self, schema: int) -> None:
-        """Bring an older snapshot up to SCHEMA_VERSION (none yet: version 1 is the first)."""
+        """Bring an older snapshot up to SCHEMA_VERSION: one from before the archive is rewritten at the next save,
+        its old ended recalls moved to the archive (state/archive.py)."""
+        self._migrate = schema < ARCHIVE_SCHEMA
         self.meta["schema"] = SCHEMA_VERSION
+
+    def load_history(self) -> None:
+        """Add the archived recalls (the snapshot's and the journal's copies win: they are newer)."""
+        recalls, bad = Archive(self.path).read()
+        self.archived = {r.id for r in recalls if self.recalls.setdefault(r.id, r) is r}
+        self.problems += [f"state archive: {bad} unreadable line(s) skipped"] if bad else []
+        self.history_loaded = True
 
     def _replay_journal(self) -> None:
         if not self.journal_path.exists():
@@ -277,7 +258,7 @@ class State:
         elif op == "del":
             self.recalls.pop(int(event["id"]), None)
         elif op == "meta":
-            self.meta.update(_checked_meta(event["data"]))
+            self.meta.update(checked_meta(event["data"]))
         else:
             raise KeyError(op)
 
@@ -312,6 +293,21 @@ class State:
         self.recalls[recall.id] = recall
         self._append({"op": "put", "rec": recall.to_dict()}, durable=durable)
 
+    def put_soon(self, recall: Recall, claim: Step) -> None:
+        """Journal `recall` with `claim` added (the recall in memory unchanged), fsync'ed in the background with every
+        event before it; `wait_durable()` returns once it is on disk (recall/tick.py: before the message leaves)."""
+        record = recall.to_dict()
+        self._append({"op": "put", "rec": {**record, "steps": [*record["steps"], dict(vars(claim))]}}, durable=False)
+        if self._journal is not None:  # its time is counted while waiting for it (`wait_durable`)
+            self._syncing.start(self._journal.fileno())
+            self.journal_writes += 1
+
+    def wait_durable(self) -> None:
+        """Return once what `put_soon` journalled is on disk; its fsync's error, if it failed, is raised here."""
+        started = time.perf_counter()
+        self._syncing.wait()
+        self.journal_seconds += time.perf_counter() - started
+
     def delete(self, order_id: int) -> None:
         if self.recalls.pop(order_id, None) is not None:
             self._append({"op": "del", "id": order_id}, durable=False)
@@ -320,19 +316,32 @@ class State:
         self.meta.update(values)
         self._append({"op": "meta", "data": values}, durable=False)
 
-    def save(self, *, compact: bool = False) -> None:
+    def save(self, *, compact: bool = False, archive_before: datetime | None = None) -> None:
         """Make the tick's changes durable. The snapshot is rewritten (atomically) only when the journal has grown to
         a quarter of it, or when `compact` asks for it (forgetting a buyer must leave no old line behind): with
-        thousands of recalls a full rewrite every tick would cost more than the tick itself."""
+        thousands of recalls a full rewrite every tick would cost more than the tick itself. Ended recalls that
+        ended before `archive_before` (else the horizon last given) move to the archive then (state/archive.py). A
+        broken file is rewritten too: what was read from it must not depend on it any more."""
         if self.read_only:
             return
-        compact = compact or self.rebuilt  # what was read from a broken file must not depend on it any more
+        self.wait_durable()
+        if archive_before is not None and self.meta.get("archive_before") != archive_before.isoformat():
+            self.set_meta(archive_before=archive_before.isoformat())
+        before = datetime.fromisoformat(self.meta["archive_before"]) if self.meta.get("archive_before") else None
+        moved = [r for r in self.recalls.values() if not keeps(r, before)]
+        fresh = [r for r in moved if r.id not in self.archived]  # leave the snapshot at its next rewrite, or now:
+        compact = compact or self.rebuilt or self._migrate or 4 * len(fresh) > len(self.recalls)
         journal_size = self.journal_path.stat().st_size if self.journal_path.exists() else 0
         snapshot_size = self.path.stat().st_size if self.path.exists() else 0
         if not compact and self.path.exists() and journal_size < max(COMPACT_MIN_BYTES, snapshot_size // 4):
             if self._journal is not None:
                 os.fsync(self._journal.fileno())
             return
+        # On disk before the snapshot drops them; with the archive loaded, `moved` holds all of it as it is now.
+        Archive(self.path).rewrite(moved) if self.history_loaded else Archive(self.path).append(moved)
+        known = None if self.history_loaded else self.meta.get("archive_oldest")
+        ended = sorted(filter(None, (known, *(r.ended for r in moved))), key=datetime.fromisoformat)
+        self.meta["archive_oldest"] = ended[0] if ended else None
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         try:
             meta = db.table("meta")
@@ -340,7 +349,7 @@ class State:
             meta.insert(dict(self.meta))
             table = db.table("recalls")
             table.truncate()
-            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values())
+            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values() if keeps(r, before))
         finally:
             db.close()  # CachingMiddleware flushes once, here
         if self._journal is not None:
@@ -351,6 +360,7 @@ class State:
             _fsync_dir(self.path.parent)
 
     def close(self) -> None:
+        self._syncing.stop()  # never close the descriptor under a running fsync
         if self._journal is not None:
             self._journal.close()
             self._journal = None

@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -56,6 +57,19 @@ def store_identity(url: str) -> str:
     except ValueError:
         port = None
     return (host if port in (None, 80, 443) else f"{host}:{port}") + parts.path.rstrip("/")
+
+
+def folder_at_path(path: Path, *, read_only: bool) -> str:
+    """A folder where the state file belongs (a `mkdir` or a container mount of a missing file): an empty one is a
+    lost state (removed unless `read_only`; the problem line is returned); one with files in it is the owner's,
+    never touched (StateError)."""
+    if any(path.iterdir()):
+        raise StateError(
+            f"state.path: {path} is a folder with files in it; set state.path to a file, e.g. {path / 'shop.state.json'}"
+        )
+    if not read_only:
+        path.rmdir()
+    return f"state file {path.name} was an empty folder; removed, and rebuilt from the store's notes"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -135,3 +149,64 @@ class RunLock:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+
+
+class BackgroundSync:
+    """fsync of a journal behind the caller: `start(fd)` asks for one and returns at once, `wait()` returns when
+    every fsync asked for is done (raising the OSError of one that failed), `stop()` ends the worker thread. The one
+    worker is made at the first request; it runs while the caller waits on the network, where the GIL is free."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._asked = self._done = 0
+        self._fd = -1
+        self._error: OSError | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self, fd: int) -> None:
+        with self._cv:
+            self._asked += 1
+            self._fd = fd
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wcrecall-journal-fsync", daemon=True)
+                self._thread.start()
+            self._cv.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while self._done >= self._asked and not self._stopping:
+                    self._cv.wait()
+                if self._done >= self._asked:
+                    return
+                target, fd = self._asked, self._fd
+            error = None
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                error = exc
+            with self._cv:
+                self._done = target
+                self._error = error or self._error
+                self._cv.notify_all()
+
+    def wait(self) -> None:
+        with self._cv:
+            while self._done < self._asked:
+                self._cv.wait()
+            error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        """Wait for the fsyncs asked for (the descriptor must stay open until then), then end the worker."""
+        with self._cv:
+            while self._done < self._asked:
+                self._cv.wait()
+            self._stopping = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._stopping = False

@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -72,7 +73,7 @@ class RequestPath:
             ("oauth_signature_method", "HMAC-SHA256"),
         ]
         pairs.append(("oauth_signature", self._signature(method, self._sign_base + endpoint, pairs)))
-        return f"{self._send_base}{endpoint}?{urlencode(pairs)}"
+        return f"{self._send_base}{endpoint}?{'&'.join(_encoded_pair(k, v) for k, v in pairs)}"
 
     def _signature(self, method: str, url: str, pairs: list[tuple[str, str]]) -> str:
         """The OAuth signature, by the `woocommerce` package's own code (store/wcadapter.py)."""
@@ -96,6 +97,12 @@ class RequestPath:
         return session.send_built(method, url, headers, body, timeout=timeout, verify=verify)
 
 
+@lru_cache(maxsize=4096)
+def _encoded_pair(name: str, value: str) -> str:
+    """One `name=value` of the query exactly as `urlencode` writes it; a tick repeats all but the nonce, time and page."""
+    return urlencode([(name, value)])
+
+
 def _stop_at_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     """A response hook: runs before `requests` looks at `Location` at all (it would raise on a malformed one)."""
     if 300 <= response.status_code < 400 and "Location" in response.headers:
@@ -111,6 +118,7 @@ class TickSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._settings: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {}
+        self._headers: dict[tuple[Any, ...], CaseInsensitiveDict[str | bytes]] = {}
 
     def send_built(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None, *, timeout: float, verify: Any
@@ -123,12 +131,10 @@ class TickSession(requests.Session):
                 allow_redirects=False, hooks=hooks,
             )  # fmt: skip
         settings, netrc = self._environment(url, verify)
-        merged = CaseInsensitiveDict(self.headers)
-        merged.update(headers)
         prepared = requests.PreparedRequest()
         prepared.method = method
         prepared.url = url
-        prepared.headers = CaseInsensitiveDict({k: v for k, v in merged.items() if v is not None})
+        prepared.headers = self._merged(headers)
         prepared.body = body
         if body is not None:
             prepared.headers["Content-Length"] = str(len(body))
@@ -138,6 +144,17 @@ class TickSession(requests.Session):
             HTTPBasicAuth(*netrc)(prepared)
         prepared.hooks = hooks
         return self.send(prepared, timeout=timeout, allow_redirects=False, **settings)
+
+    def _merged(self, headers: dict[str, str]) -> CaseInsensitiveDict[str | bytes]:
+        """The session's headers with the request's over them (None: left out), as `requests` merges them; worked out
+        once for each set of headers, and a copy given to each request (a hook or auth may change it)."""
+        key = (tuple(self.headers.items()), tuple(headers.items()))
+        merged = self._headers.get(key)
+        if merged is None:
+            both = CaseInsensitiveDict(self.headers)
+            both.update(headers)
+            merged = self._headers[key] = CaseInsensitiveDict({k: v for k, v in both.items() if v is not None})
+        return merged.copy()
 
     def _environment(self, url: str, verify: Any) -> tuple[dict[str, Any], Any]:
         """What `requests` takes from the environment for this address (proxies, CA bundle, netrc), once."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 import re
 import shutil
@@ -606,3 +607,16 @@ def test_a_link_that_does_not_pay_this_order_promises_no_payment_in_a_few_steps(
         assert "in a few steps" not in email.preheader, kind
         assert email.preheader == "Your order #4711 at Example Shop is still waiting for payment.", kind
     assert "in a few steps" in render(renderer).preheader
+
+
+@pytest.mark.parametrize(("lang", "country"), [("fr", "FR"), ("ar", "SA")])
+def test_the_emails_accessible_name_keeps_its_characters_not_escapes(
+    renderer: Renderer, lang: str, country: str
+) -> None:
+    """The HTML's aria-label (MJML copies the subject: "n°\u00a04711" in French, isolated runs in Arabic) carries the
+    characters as references a screen reader reads as spaces and marks, never mjml-python's `\\u{a0}` escapes."""
+    email = render(renderer, make_order(country=country), lang=lang)
+    label = re.search(r'aria-label="([^"]*)"', email.html)
+    assert label is not None and "\\u{" not in label.group(1)
+    title = re.search(r"<title>([^<]*)</title>", email.html)
+    assert title is not None and html.unescape(label.group(1)) == html.unescape(title.group(1))

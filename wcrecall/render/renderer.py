@@ -31,7 +31,6 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 import jinja2.runtime
-import mjml
 
 from wcrecall import __version__
 from wcrecall.config.settings import BrandSettings
@@ -61,6 +60,7 @@ from wcrecall.render.locales import (
     method_list,
     regional_locale,
 )
+from wcrecall.render.mjmlhtml import mjml_to_html
 from wcrecall.render.names import display_name, greeting_name
 from wcrecall.render.samples import sample_order
 
@@ -392,10 +392,6 @@ class Renderer:
                 self._env.handle_exception()
         except Exception as exc:  # noqa: BLE001  # anything a template does wrong is the template's error
             raise _template_error(exc, str(self.directory / name)) from None
-        try:
-            # fonts={}: no web-font <link>s; loading fonts from a third party on open is a privacy problem in the EU.
-            html_out = mjml.mjml2html(source, fonts={})
-        except ValueError as exc:
-            raise TemplateError(f"{self.directory / name}: not valid MJML ({exc})") from None
+        html_out = mjml_to_html(source, str(self.directory / name))
         to_name = display_name(first, last, language.tag)
         return RenderedEmail(subject, preheader, html_out, text + "\n", language.tag, to_name)

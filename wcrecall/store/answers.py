@@ -19,7 +19,7 @@ import urllib3.exceptions
 
 from wcrecall.config.settings import StoreSettings
 from wcrecall.i18n import _
-from wcrecall.model.errors import StoreError
+from wcrecall.model.errors import StoreAuthError, StoreError, StoreNotFound, StoreReadOnly
 
 log = logging.getLogger("wcrecall.store.client")
 
@@ -156,6 +156,25 @@ def _auth_hint(settings: StoreSettings, code: str, message: str) -> str:
     if settings.url.startswith("http://"):
         hint += _("; over plain http only OAuth works, and the server's clock must be within 15 minutes of this one")
     return hint
+
+
+def refusal(settings: StoreSettings, status: int, err: dict[str, Any], what: str) -> StoreError:
+    """The error for a WooCommerce 4xx answer whose body (a JSON object, or {}) is `err`."""
+    code = str(err.get("code", ""))
+    message = str(err.get("message", ""))
+    if status in (401, 403):
+        refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
+        hint = _auth_hint(settings, code, message)
+        return refused(
+            _("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint)
+        )
+    if status == 404:
+        return StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))
+    return StoreError(
+        _("{what}: the store answered HTTP {status} {code}: {message}").format(
+            what=what, status=status, code=code, message=message[:200]
+        )
+    )
 
 
 def _int_header(response: requests.Response, name: str) -> int:

@@ -24,17 +24,16 @@ import tenacity
 from wcrecall import __version__
 from wcrecall.config.settings import StoreSettings
 from wcrecall.i18n import _
-from wcrecall.model.errors import StoreAuthError, StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
+from wcrecall.model.errors import StoreDeadline, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
 from wcrecall.store.answers import (
-    _auth_hint,
     _int_header,
-    _read_only,
     _redirect_target,
     _retry_after,
     _Transient,
     parse_body,
     read_body,
+    refusal,
 )
 from wcrecall.store.http import RequestPath, SessionScope
 from wcrecall.store.wcadapter import Redirected
@@ -221,22 +220,8 @@ class Store:
         return parse_body(text, what=what), response
 
     def _refusal(self, status: int, err: dict[str, Any], what: str) -> StoreError:
-        """The error for a 4xx answer whose body (a JSON object, or {}) is `err`."""
-        code = str(err.get("code", ""))
-        message = str(err.get("message", ""))
-        if status in (401, 403):
-            refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
-            hint = _auth_hint(self.settings, code, message)
-            return refused(
-                _("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint)
-            )
-        if status == 404:
-            return StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))
-        return StoreError(
-            _("{what}: the store answered HTTP {status} {code}: {message}").format(
-                what=what, status=status, code=code, message=message[:200]
-            )
-        )
+        """The error for a 4xx answer whose body (a JSON object, or {}) is `err` (the Magento adapter has its own)."""
+        return refusal(self.settings, status, err, what)
 
     # -- orders ---------------------------------------------------------------------------------------------------
 

@@ -155,7 +155,8 @@ def test_report_matches_who_was_emailed_and_who_paid_when(tmp_path: Path, store:
     store.set_now(later)
     assert cli(["run"], config=config, now=later).exit_code == 0
 
-    result = cli(["report", "--json", "--since", "30d", "--window", "2d"], config=config, now=later)
+    # Two days after the reminders (the window): all three are judged, one of them paid.
+    result = cli(["report", "--json", "--since", "30d", "--window", "2d"], config=config, now=NOW + timedelta(days=2))
 
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

@@ -57,7 +57,7 @@ def _recall(
 SCENARIO = [
     _recall(1, sent=[1], outcome="recovered", paid_after=3, total="50.00"),  # paid 2 h after reminder 1
     _recall(2, sent=[1, 25], outcome="recovered_new_order", paid_after=30, country="FR", total="20.00"),  # 5 h after 2
-    _recall(3, sent=[1, 25, 97], outcome="ended_unpaid", reason="issuer_generic"),
+    _recall(3, sent=[1, 25, 49], outcome="ended_unpaid", reason="issuer_generic"),  # last reminder 8 days ago
     _recall(4, sent=[], outcome="recovered", paid_after=0.5),  # paid before any reminder: not credited
     _recall(5, sent=[1], outcome="recovered", paid_after=1 + 24 * 8),  # paid 8 days later: not credited
     _recall(6, sent=[], outcome="not_contacted", end_reason="do_not_contact", reason="do_not_contact"),
@@ -86,7 +86,8 @@ def test_report_funnel_revenue_and_rates_match_the_scripted_scenario() -> None:
     assert funnel["ended unpaid"] == 1 and funnel["not contacted"] == 1
     assert data["not_contacted_by_reason"] == {"do_not_contact": 1}
     assert data["baseline_adopted"] == 1
-    assert data["reminded"] == 4 and data["recovered"] == 2 and data["recovery_rate"] == 0.5
+    assert data["reminded"] == 4 and data["recovered"] == 2 and (data["judged"], data["waiting"]) == (4, 0)
+    assert data["recovery_rate"] == 0.5
     assert data["recovered_revenue"] == {"EUR": "70.00"}
     assert data["uplift"] is None  # no holdout: no uplift figure (buyers not mailed are no comparison group)
     by_class = {g["key"]: (g["reminded"], g["recovered"]) for g in data["by_class"]}
@@ -140,7 +141,8 @@ def test_report_answers_first_what_was_paid_after_a_reminder() -> None:
     text = to_text(data)
     assert text.startswith("Maple & Pine Goods: what reminders won back\n")
     box = text[: text.index("== ")]
-    assert "€70.00 from 2 orders of 4 reminded (50.0%)" in box
+    assert "€70.00 from 2 orders" in box
+    assert "2 of 4 reminded orders whose 7 days have passed (50.0%)" in box
     # 4 reminded orders worth 90.00 EUR in 30 days; the Wilson interval of 2 of 4 is 15.0% to 85.0%.
     assert "€13.50 to €76.50 (the 95% range of the measured rate, 15.0% to 85.0%, at this pace)" in box
     assert "10.0% of 50 buyers" in box and "not measured: set recall.holdout" in box
@@ -188,3 +190,22 @@ def test_report_without_reminders_says_so_instead_of_zero_of_zero() -> None:
     box = to_text(data).split("== ")[0]
     assert "no reminder was sent in this period yet" in box and "of 0 reminded" not in box
     assert box.startswith("Your store: what reminders won back\n")
+
+
+def test_orders_still_within_their_window_are_not_counted_as_unpaid_yet() -> None:
+    """Right after the first reminders, orders whose 7 days have not passed are neither recovered nor lost: the rate
+    counts only judged orders, and the summary says how many are still waiting (it read "0 of 7" before)."""
+    recalls = [
+        _recall(1, sent=[1], outcome="recovered", paid_after=5, days_ago=10),
+        _recall(2, sent=[1], outcome="ended_unpaid", days_ago=10),
+        _recall(3, sent=[1], days_ago=1),
+        _recall(4, sent=[1], days_ago=0.5),
+    ]
+    data = build_report(recalls, now=NOW, since=timedelta(days=30), window=WEEK, natural=None)
+    assert (data["reminded"], data["judged"], data["waiting"], data["recovered"]) == (4, 2, 2, 1)
+    assert data["recovery_rate"] == 0.5
+    box = to_text(data)[: to_text(data).index("== ")]
+    assert "2 reminded orders are still within their 7 days" in box
+    fresh = build_report(recalls[2:], now=NOW, since=timedelta(days=30), window=WEEK, natural=None)
+    fresh_box = to_text(fresh)[: to_text(fresh).index("== ")]
+    assert "nothing yet" in fresh_box and "0.0%" not in fresh_box and "per month" not in fresh_box

@@ -91,3 +91,16 @@ def test_the_retention_drops_archived_recalls_too(tmp_path: Path) -> None:
     assert [r.id for r in Archive(path).read()[0]] == [9002]
     assert set(State(path, read_only=True).load().recalls) == {9002}
     assert set(State(path).load(history=False, prune_before=NOW - timedelta(days=90)).recalls) == set()
+
+
+def test_recalls_archived_by_two_ticks_are_both_kept(tmp_path: Path) -> None:
+    """The second tick that archives appends to an existing archive file (it read the file's last byte through a
+    write-only descriptor: every later archiving tick failed with EBADF); a torn last line gets a line of its own."""
+    book = Archive(tmp_path / "shop.state.json")
+    book.append([ended_recall(1, days_ago=30)])
+    book.append([ended_recall(2, days_ago=20)])
+    with book.path.open("ab") as handle:
+        handle.write(b'{"id": 9, "torn')
+    book.append([ended_recall(3, days_ago=10)])
+    kept, bad = book.read()
+    assert sorted(r.id for r in kept) == [1, 2, 3] and bad == 1

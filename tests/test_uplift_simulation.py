@@ -158,8 +158,9 @@ def test_report_without_a_holdout_prints_no_uplift_figure(tmp_path: Path) -> Non
         store.pay(paying[0])
         assert cli(["run"], config=config, now=later).exit_code == 0
 
-        text = cli(["report"], config=config, now=later)
-        data = json.loads(cli(["report", "--json"], config=config, now=later).stdout)
+        judged = T0 + timedelta(days=8)  # the four reminded orders' 7 days have passed: the rate counts them
+        text = cli(["report"], config=config, now=judged)
+        data = json.loads(cli(["report", "--json"], config=config, now=judged).stdout)
 
     assert text.exit_code == 0, text.stderr
     assert data["uplift"] is None and "uplift_points" not in data

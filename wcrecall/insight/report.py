@@ -42,6 +42,12 @@ def _contacted(recall: Recall) -> bool:
     return any(s.state in CONTACTED_STATES for s in recall.steps)
 
 
+def _within_window(recall: Recall, window: timedelta, now: datetime) -> bool:
+    """Whether the recall's last reminder is less than `window` ago (a payment may still be credited to it)."""
+    last = max((at for s in recall.steps if s.state in CONTACTED_STATES and (at := from_iso(s.at))), default=None)
+    return last is not None and now - last < window
+
+
 def _amount(recall: Recall) -> Decimal:
     try:
         return Decimal(recall.total)
@@ -134,7 +140,12 @@ def build_report(
         }
         for n, sent in steps_sent.items()
     ]
-    reminded_rate = _rate(len(credited), len(contacted))
+    # The rate counts a reminded order once the window after its last reminder has passed, paid or not: until then it
+    # is neither recovered nor lost ("0 of 7" right after the first sends), and counting its early payers alone would
+    # flatter the rate. Money paid in the window is in the amounts at once.
+    judged = [r for r in contacted if not _within_window(r, window, now)]
+    judged_recovered = sum(1 for r in judged if attributions[r.id].credited)
+    reminded_rate = _rate(judged_recovered, len(judged))
     measured = uplift(kept, now=now)
     return {
         "period": {
@@ -147,14 +158,17 @@ def build_report(
         "not_contacted_by_reason": dict(not_contacted.most_common()),
         "baseline_adopted": sum(1 for r in kept if r.outcome == BASELINE),
         "reminded": len(contacted),
+        "judged": len(judged),
+        "judged_recovered": judged_recovered,
+        "waiting": len(contacted) - len(judged),
         "recovered": len(credited),
         "recovery_rate": reminded_rate,
         "recovered_revenue": {cur: str(v) for cur, v in sorted(revenue.items())},
         "reminded_value": {cur: str(v) for cur, v in sorted(reminded_value.items())},
-        "by_class": _group_rates((r.reason or "unclassified", attributions[r.id].credited) for r in contacted),
-        "by_country": _group_rates((r.country or "(none)", attributions[r.id].credited) for r in contacted),
+        "by_class": _group_rates((r.reason or "unclassified", attributions[r.id].credited) for r in judged),
+        "by_country": _group_rates((r.country or "(none)", attributions[r.id].credited) for r in judged),
         # Buyer language is not recorded on every version of the state file.
-        "by_language": _group_rates((getattr(r, "lang", "") or "n/a", attributions[r.id].credited) for r in contacted),
+        "by_language": _group_rates((getattr(r, "lang", "") or "n/a", attributions[r.id].credited) for r in judged),
         "by_step": step_rows,
         "time_to_payment": {"median_hours": round(statistics.median(hours), 2) if hours else None, "buckets": buckets},
         "cumulative_revenue": cumulative,

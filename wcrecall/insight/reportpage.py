@@ -137,27 +137,44 @@ def summary(data: Mapping[str, Any]) -> Summary:
     box = Summary(_("In short"))
     revenue = [fmt_money(Decimal(v), cur) for cur, v in data["recovered_revenue"].items()]
     reminded_value: Mapping[str, str] = data.get("reminded_value", {})
-    if not revenue:  # nothing recovered yet: zero in the currency of the reminded orders
-        revenue = [fmt_money(0, cur) for cur in list(reminded_value)[:1]] or [fmt_number(0)]
+    if not revenue:  # a zero in one of several currencies would be a guess: say it in words
+        revenue = [_("nothing yet")]
     if not data["reminded"]:
         box.lines.append((_("Paid after a reminder"), _("no reminder was sent in this period yet")))
     else:
         box.lines.append(
             (
                 _("Paid after a reminder"),
-                n_(
-                    "{amount} from {n} order of {reminded} reminded ({rate})",
-                    "{amount} from {n} orders of {reminded} reminded ({rate})",
-                    data["recovered"],
-                ).format(
-                    amount=amounts(revenue),
-                    n=fmt_number(data["recovered"]),
-                    reminded=fmt_number(data["reminded"]),
+                n_("{amount} from {n} order", "{amount} from {n} orders", data["recovered"]).format(
+                    amount=amounts(revenue), n=fmt_number(data["recovered"])
+                ),
+            )
+        )
+    if data.get("judged"):
+        box.lines.append(
+            (
+                _("Paid within {days} days of a reminder").format(days=fmt_number(data["attribution_window_days"])),
+                _("{k} of {judged} reminded orders whose {days} days have passed ({rate})").format(
+                    k=fmt_number(data["judged_recovered"]),
+                    judged=fmt_number(data["judged"]),
+                    days=fmt_number(data["attribution_window_days"]),
                     rate=pct(data["recovery_rate"]),
                 ),
             )
         )
-    interval = wilson(data["recovered"], data["reminded"])
+    waiting = data.get("waiting", 0)
+    if waiting:
+        box.lines.append(
+            (
+                _("Still waiting"),
+                n_(
+                    "{n} reminded order is still within its {days} days: not counted as paid or unpaid yet",
+                    "{n} reminded orders are still within their {days} days: not counted as paid or unpaid yet",
+                    waiting,
+                ).format(n=fmt_number(waiting), days=fmt_number(data["attribution_window_days"])),
+            )
+        )
+    interval = wilson(data.get("judged_recovered", 0), data.get("judged", 0))
     if interval is not None and reminded_value:
         per_month = Decimal(str(30 / days))
         low, high = Decimal(str(interval[0])), Decimal(str(interval[1]))
@@ -198,13 +215,14 @@ def sections(data: Mapping[str, Any], *, charts: bool) -> list[Section]:
     headline = Section(_("Recovered, measured honestly"))
     headline.notes.append(
         _(
-            "An order counts as recovered when it is paid within {days} days after a reminder. Reminded buyers: "
-            "{recovered} of {reminded} recovered ({rate})."
+            "An order counts as recovered when it is paid within {days} days after a reminder. Of the {judged} reminded "
+            "orders whose {days} days have passed, {k} were recovered ({rate}); {waiting} are still within them."
         ).format(
             days=fmt_number(days),
-            recovered=fmt_number(data["recovered"]),
-            reminded=fmt_number(data["reminded"]),
+            judged=fmt_number(data.get("judged", 0)),
+            k=fmt_number(data.get("judged_recovered", 0)),
             rate=pct(data["recovery_rate"]),
+            waiting=fmt_number(data.get("waiting", 0)),
         )
     )
     headline.notes.extend(uplift_notes(data))

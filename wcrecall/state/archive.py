@@ -88,9 +88,10 @@ class Archive:
         if not data:
             return
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: the last byte, below
         try:
-            if not new and os.pread(fd, 1, os.fstat(fd).st_size - 1) not in (b"", b"\n"):
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # after a torn line: a line of its own
             os.write(fd, data)
             os.fsync(fd)

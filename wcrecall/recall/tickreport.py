@@ -19,6 +19,7 @@ class TickReport:
     recovered: int = 0
     problems: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    reminders: list[tuple[str, int]] = field(default_factory=list)  # (order id, reminder n) sent this tick
 
     def say(self, order_id: int | str, text: str, fields: Mapping[str, object] | None = None) -> None:
         """A line for -v about one order: `text` (a `_()` template filled with `fields`, when given)."""

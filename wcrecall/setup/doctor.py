@@ -78,7 +78,7 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
             page = store.orders_page({"status": "any", "per_page": 1, "_fields": "id,version"}, 1)
         except StoreAuthError as exc:
             checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
-            checks.append(Check("read orders", FAIL, str(exc).split(": ", 1)[0], _fix_from(exc)))
+            checks.append(Check("read orders", FAIL, exc.problem, exc.fix))
             return checks
         except StoreNotFound:
             checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
@@ -127,11 +127,6 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
         checks.append(_senders_check(store, url))
         checks.append(check_clock(now, date))
     return checks
-
-
-def _fix_from(exc: WcrecallError) -> str:
-    text = str(exc)
-    return text.split(": ", 1)[1] if ": " in text else text
 
 
 def _setting(store: Any, group: str, setting_id: str) -> Any:

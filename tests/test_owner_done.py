@@ -136,3 +136,57 @@ def test_doctor_shows_a_refused_key_once_with_the_fix_apart_in_chinese(tmp_path:
         assert result.exit_code != 0 and problem in shown, shown
         assert shown.count(fix) == 1, shown  # the problem on its line, what to do on the fix line: never twice
         assert "解决方法：" in shown and "）: " not in shown, shown  # the Chinese colon, not one left for splitting
+
+
+GLUE = re.compile(r"[\u4e00-\u9fff）][,;] |[,;] [\u4e00-\u9fff]| （")  # ASCII separators joined to Chinese pieces
+
+
+def test_a_held_out_order_reads_in_chinese_in_run_status_explain_and_preview(
+    tmp_path: Path, store: SandboxStore
+) -> None:
+    from dataclasses import replace
+
+    from test_planner import RULES
+
+    from wcrecall.config.settings import load_settings
+    from wcrecall.plan.holdout import chosen
+    from wcrecall.recall.holdout import key_path
+
+    key = bytes(range(32))
+    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
+    settings = load_settings(config, env={})
+    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
+    key_path(settings.state_path).write_text(key.hex() + "\n")
+    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=key)
+    ids: list[int] = []
+    while len({chosen(rules, oid) for oid in ids}) < 2:  # one held out, one mailed, whatever the port
+        ids.append(failed_order(store, f"ivy{len(ids)}@example.com"))
+    held = next(oid for oid in ids if chosen(rules, oid))
+    outputs = {
+        "run -v": cli(["run", "-v"], config=config, now=NOW, env=ZH),
+        "status": cli(["status"], config=config, now=NOW, env=ZH),
+        "explain": cli(["explain", str(held)], config=config, now=NOW, env=ZH),
+        "preview": cli(["preview", str(held)], config=config, now=NOW, env=ZH),
+    }
+    assert outputs["preview"].exit_code == 2, {k: v.stdout + v.stderr for k, v in outputs.items() if k != "preview"}
+    assert "对照组（不发提醒）" in outputs["status"].stdout
+    cut = {"holdout"[i:] for i in range(1, 6)}  # the status table cuts the key recall.holdout over two lines
+    for name, result in outputs.items():
+        shown = result.stdout + result.stderr
+        assert HAN.search(shown), (name, shown)
+        assert english_words(shown, cut) == [], (name, shown)
+        assert not GLUE.search(shown), (name, GLUE.search(shown), shown)
+
+
+def test_the_magento_doctor_names_its_checks_in_chinese(tmp_path: Path) -> None:
+    from wcrecall.sandbox.magento import FULL_INTEGRATION, MagentoSandbox
+
+    with MagentoSandbox(now=NOW) as magento:
+        result = cli(
+            ["doctor"], config=_magento_config(tmp_path, magento.url, FULL_INTEGRATION.token_secret), now=NOW, env=ZH
+        )
+    shown = result.stdout
+    for title in ("写入订单备注：", "待付款订单有效期：", "付款链接："):
+        assert title in shown, shown
+    for english in ("write comments", "pending lifetime", "pay link:", "Magento REST:"):
+        assert english not in shown, shown

@@ -21,6 +21,7 @@ from wcrecall.sandbox import SandboxStore
 
 ZH = {"WCRECALL_OWNER_LANGUAGE": "zh_Hans"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
+GLUE = re.compile(r"[\u4e00-\u9fff）][,;] |[,;:] [\u4e00-\u9fff]| （")  # ASCII separators joined to Chinese pieces
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +57,7 @@ def test_status_doctor_and_explain_print_no_english_sentence(tmp_path: Path, sto
         shown = (result.stdout + result.stderr).replace("\n      ", "")  # doctor's wrapped lines (a path cut in two)
         assert HAN.search(shown), (name, shown)
         assert english_words(shown) == [], (name, shown)
+        assert not GLUE.search(shown), (name, GLUE.search(shown), shown)
 
 
 def test_a_failing_run_prints_no_english_sentence(tmp_path: Path) -> None:
@@ -136,9 +138,6 @@ def test_doctor_shows_a_refused_key_once_with_the_fix_apart_in_chinese(tmp_path:
         assert result.exit_code != 0 and problem in shown, shown
         assert shown.count(fix) == 1, shown  # the problem on its line, what to do on the fix line: never twice
         assert "解决方法：" in shown and "）: " not in shown, shown  # the Chinese colon, not one left for splitting
-
-
-GLUE = re.compile(r"[\u4e00-\u9fff）][,;] |[,;] [\u4e00-\u9fff]| （")  # ASCII separators joined to Chinese pieces
 
 
 def test_a_held_out_order_reads_in_chinese_in_run_status_explain_and_preview(

@@ -120,7 +120,7 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
                 checks.append(Check(
                     "write notes", FAIL, _("the key is read-only: wcrecall could not write its order notes"),
                     _("create a key with Read/Write permission under {page} and put it in the config").format(
-                        page=KEYS_PAGE
+                        page=_("WooCommerce > Settings > Advanced > REST API")
                     ),
                 ))  # fmt: skip
         checks.append(_settings_check(store, settings))
@@ -172,7 +172,8 @@ def _mail_checks(settings: Settings) -> list[Check]:
         checks.append(Check("mail login", FAIL, str(exc), fix))
     else:
         did = _("connected and logged in (nothing sent)") if mail.transport == "smtp" else _("ready")
-        checks.append(Check("mail login", OK, f"{mail.transport} {where}: {did}"))
+        checks.append(Check("mail login", OK, _("{transport} {where}: {status}").format(
+            transport=mail.transport, where=where, status=did)))  # fmt: skip
     return checks
 
 

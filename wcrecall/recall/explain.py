@@ -11,10 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel import dates
-
 from wcrecall.config.settings import Settings, format_duration
-from wcrecall.i18n import _, babel_locale, fmt_datetime, fmt_money
+from wcrecall.i18n import _, fmt_datetime, fmt_money, fmt_wall_time
 from wcrecall.model.order import Order, mask_email, parse_order
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan import holdout
@@ -67,7 +65,7 @@ def describe_verdict(verdict: Classification) -> str:
         failure_class=verdict.failure_class, rule=verdict.rule, language=verdict.language
     )
     if verdict.note_index is not None:
-        line += " " + _("from note #{index}").format(index=verdict.note_index)
+        line = _("{what} from note #{index}").format(what=line, index=verdict.note_index)
     if verdict.evidence:
         line = _('{what}: "{evidence}"').format(what=line, evidence=verdict.evidence)
     return line
@@ -211,7 +209,7 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
         shown = fmt_datetime(coming.at)
         if zone is not None:
-            local = dates.format_datetime(coming.at, "medium", tzinfo=zone, locale=babel_locale())
+            local = fmt_wall_time(coming.at, zone)
             shown = _("{time} ({local} the buyer's local time)").format(time=shown, local=local)
         delay = f"+{format_duration(delays[coming.n - 1])}"
         out.schedule.append((coming.n, delay, shown, _("; ").join(coming.reasons) or _("on schedule")))

@@ -21,7 +21,9 @@ from wcrecall.sandbox import SandboxStore
 
 ZH = {"WCRECALL_OWNER_LANGUAGE": "zh_Hans"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
-GLUE = re.compile(r"[\u4e00-\u9fff）][,;] |[,;:] [\u4e00-\u9fff]| （|） [\u4e00-\u9fff]")  # ASCII separators joined to Chinese pieces
+GLUE = re.compile(
+    r"[\u4e00-\u9fff）][,;] |[,;:] [\u4e00-\u9fff]| （|） [\u4e00-\u9fff]"
+)  # ASCII separators joined to Chinese pieces
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +56,9 @@ def test_status_doctor_and_explain_print_no_english_sentence(tmp_path: Path, sto
         "run -v": cli(["run", "-v"], config=config, now=NOW, env=ZH),
     }
     # The buyer's local time beside the owner's, in the same format (to the minute, no seconds).
-    assert re.search(r"（买家当地时间 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d）", outputs["explain waiting"].stdout), outputs
+    assert re.search(r"（买家当地时间 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d）", outputs["explain waiting"].stdout), (
+        outputs
+    )
     for name, result in outputs.items():
         shown = (result.stdout + result.stderr).replace("\n      ", "")  # doctor's wrapped lines (a path cut in two)
         assert HAN.search(shown), (name, shown)

@@ -126,7 +126,7 @@ def run_now(seen: Look) -> str:
         outcome = planned.end.outcome
         if planned.end.flag and recall.sent_steps:
             outcome = "ended_unpaid"
-        return _("ends: {outcome} ({why})").format(outcome=outcome_label(outcome), why=planned.end.reason)
+        return _("ends: {outcome} ({why})").format(outcome=outcome, why=planned.end.reason)
     if planned.send_now and planned.step is not None:
         return _("sends reminder {n} of {total}").format(n=planned.step, total=planned.total_steps)
     skipped = _("; ").join(_("reminder {n} skipped: {why}").format(n=n, why=why) for n, why in planned.skipped)

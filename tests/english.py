@@ -69,6 +69,9 @@ ALLOWED = {
     "demo",
     "forget",
     "suppress",
+    "add",  # suppress add / list / remove
+    "list",
+    "remove",
     "help",
     "options",
     "command",
@@ -83,6 +86,7 @@ ALLOWED = {
     "failed",
     "pending",
     "processing",
+    "cancelled",
     "open",
     "recovered",
     "not_contacted",
@@ -114,6 +118,7 @@ MACHINE = [
     re.compile(r"--?[a-z][\w-]*"),  # options
     re.compile(r"\[wcrecall [^\]]*\]"),  # note tags
     re.compile(r"<[^<>\s]+>"),  # Message-IDs
+    re.compile(r"\b[0-9a-f]{12}\b"),  # a suppressed address's id (its hash's first characters)
     re.compile(r"\b\d+[a-z]{0,2}\b"),  # numbers and durations (24h)
     re.compile(r"\b(?:GET|POST|PUT) [\w/{}]+"),  # the request an error names (GET orders)
     re.compile(r"\b[A-Z]{2}\b"),  # country codes (US, and US$ in amounts)

@@ -248,7 +248,7 @@ def test_audit_and_report_speak_the_owners_chinese(
     for command in (["audit", "--classify", "20"], ["report"]):
         shown = cli(command, config=config, now=NOW, env=chinese_owner)
         assert shown.exit_code == 0, shown.stderr
-        assert "一句话结论" in shown.stdout
+        assert "概要" in shown.stdout
         assert english_words(shown.stdout, allowed) == [], command
         page_path = tmp_path / f"{command[0]}.html"
         written = cli([*command, "--json", "--html", str(page_path)], config=config, now=NOW, env=chinese_owner)

@@ -69,6 +69,8 @@ def test_a_usage_error_speaks_chinese() -> None:
         "错误：没有这个选项：--bogus" in result.stderr and "运行 'wcrecall status --help' 查看帮助。" in result.stderr
     )
     assert "Error" not in result.stderr and "No such option" not in result.stderr
+    close = cli(["status", "--ope"], config=None, now=NOW, env=ZH)  # Click offers the options it might mean
+    assert "错误：没有这个选项：--ope（可用的选项：--open）" in close.stderr, close.stderr
     missing = cli(["forget"], config=None, now=NOW, env=ZH)
     assert missing.exit_code == 2 and "缺少参数" in missing.stderr
 

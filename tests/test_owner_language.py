@@ -87,3 +87,20 @@ def test_money_uses_each_currencys_decimals_and_times_the_owners_zone() -> None:
     assert "7,500" in i18n.fmt_money(7500, "JPY") and ".00" not in i18n.fmt_money(7500, "JPY")
     shown = i18n.fmt_datetime(datetime(2026, 11, 30, 20, 30, tzinfo=UTC))
     assert shown.startswith("2026年12月1日 04:30"), shown
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != "en"])
+def test_each_message_is_defined_in_one_catalog_file_only(language: str) -> None:
+    # The files are merged into one catalog, so a message defined twice silently keeps one file's wording.
+    from babel.messages.pofile import read_po
+
+    where: dict[object, list[str]] = {}
+    for path in sorted((Path(i18n.__file__).parent / language).glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id:
+                    where.setdefault(message.id, []).append(path.name)
+    twice = {str(key): files for key, files in where.items() if len(files) > 1}
+    assert not twice, "messages defined in more than one catalog file:\n" + "\n".join(
+        f"{key!r}: {', '.join(files)}" for key, files in sorted(twice.items())
+    )

@@ -95,10 +95,11 @@ def localize(command: _click.Command) -> None:
 def usage_error_text(exc: ClickException) -> str:
     """Click's error message, worded in the owner's language where Click words it itself."""
     if isinstance(exc, NoSuchOption) and exc.message.startswith("No such option"):
-        text = _("No such option: {option}").format(option=exc.option_name)
         if exc.possibilities:
-            text += " " + _("(Possible options: {options})").format(options=", ".join(sorted(exc.possibilities)))
-        return text
+            return _("No such option: {option} (Possible options: {options})").format(
+                option=exc.option_name, options=_(", ").join(sorted(exc.possibilities))
+            )
+        return _("No such option: {option}").format(option=exc.option_name)
     if isinstance(exc, MissingParameter) and not exc.message and exc.param is not None:
         hint = exc.param.get_error_hint()
         if exc.param.param_type_name == "argument":

@@ -168,6 +168,12 @@ def fmt_datetime(moment: datetime) -> str:
     return dates.format_datetime(local, pattern, tzinfo=local.tzinfo, locale=babel_locale())
 
 
+def fmt_wall_time(moment: datetime, zone: tzinfo) -> str:
+    """`moment` as a clock in `zone` shows it (a buyer's local time), in the owner's format, to the minute."""
+    pattern = "yyyy-MM-dd HH:mm" if _active.language == "en" else "yyyy年M月d日 HH:mm"
+    return dates.format_datetime(moment, pattern, tzinfo=zone, locale=babel_locale())
+
+
 def fmt_date(day: date | datetime) -> str:
     """A day in the owner's format (a moment is first put in the owner's time zone)."""
     shown = to_owner_time(day).date() if isinstance(day, datetime) else day

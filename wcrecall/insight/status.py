@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wcrecall.config.settings import Settings
-from wcrecall.i18n import _, fmt_datetime, fmt_money, n_
+from wcrecall.i18n import _, fmt_datetime, fmt_money, fmt_number, n_
 from wcrecall.insight.recovery import opened_since, recovered_recalls
 from wcrecall.model.records import OPEN, SENT, SKIPPED, UNCERTAIN, Recall, from_iso
 from wcrecall.plan.attribution import outcome_label, recovered_by_recall
@@ -170,7 +170,8 @@ def summary_line(data: dict[str, Any]) -> str:
     from wcrecall.recall.words import outcome_label
 
     s = data["summary"]
-    revenue = ", ".join(_money(amount, cur) for cur, amount in s["recovered_revenue"].items()) or "0"
+    comma, semicolon = _(", "), _("; ")  # the owner's list separators (full-width in Chinese)
+    revenue = comma.join(_money(amount, cur) for cur, amount in s["recovered_revenue"].items()) or fmt_number(0)
     line = n_(
         "{n} recall: {open} open, {recovered} recovered ({revenue})",
         "{n} recalls: {open} open, {recovered} recovered ({revenue})",
@@ -182,9 +183,9 @@ def summary_line(data: dict[str, Any]) -> str:
         if k not in ("open",)
     ]
     if others:
-        line += "; " + ", ".join(others)
+        line += semicolon + comma.join(others)
     if s["uncertain_steps"]:
-        line += "; " + n_("{n} uncertain step", "{n} uncertain steps", s["uncertain_steps"]).format(
+        line += semicolon + n_("{n} uncertain step", "{n} uncertain steps", s["uncertain_steps"]).format(
             n=s["uncertain_steps"]
         )
     return line

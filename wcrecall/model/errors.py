@@ -33,9 +33,17 @@ class StoreError(WcrecallError):
 
 
 class StoreAuthError(StoreError):
-    """The store refused the API key (401/403): wrong key or secret, missing permission, or http without OAuth (exit 2)."""
+    """The store refused the API key (401/403): wrong key or secret, missing permission, or http without OAuth (exit 2).
+
+    `problem` and `fix` are the message's two parts, for doctor's problem and fix lines (the message is one sentence
+    in the owner's language, never split); without them the message is the problem."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, problem: str = "", fix: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
+        self.fix = fix
 
 
 class StoreReadOnly(StoreAuthError):

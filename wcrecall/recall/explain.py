@@ -11,10 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel import dates
-
 from wcrecall.config.settings import Settings, format_duration
-from wcrecall.i18n import _, babel_locale, fmt_datetime, fmt_money
+from wcrecall.i18n import _, fmt_datetime, fmt_money, fmt_wall_time
 from wcrecall.model.order import Order, mask_email, parse_order
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan import holdout
@@ -67,7 +65,7 @@ def describe_verdict(verdict: Classification) -> str:
         failure_class=verdict.failure_class, rule=verdict.rule, language=verdict.language
     )
     if verdict.note_index is not None:
-        line += " " + _("from note #{index}").format(index=verdict.note_index)
+        line = _("{what} from note #{index}").format(what=line, index=verdict.note_index)
     if verdict.evidence:
         line = _('{what}: "{evidence}"').format(what=line, evidence=verdict.evidence)
     return line
@@ -131,7 +129,7 @@ def run_now(seen: Look) -> str:
         return _("ends: {outcome} ({why})").format(outcome=outcome, why=planned.end.reason)
     if planned.send_now and planned.step is not None:
         return _("sends reminder {n} of {total}").format(n=planned.step, total=planned.total_steps)
-    skipped = "; ".join(_("reminder {n} skipped: {why}").format(n=n, why=why) for n, why in planned.skipped)
+    skipped = _("; ").join(_("reminder {n} skipped: {why}").format(n=n, why=why) for n, why in planned.skipped)
     if planned.waits:
         why = _("reminder {n} waits: {why}").format(n=planned.step, why=planned.waits)
     elif planned.step is None:
@@ -139,7 +137,7 @@ def run_now(seen: Look) -> str:
     else:
         when = planned.at or planned.due
         why = _("reminder {n} at {at}").format(n=planned.step, at=fmt_datetime(when) if when else "-")
-    reasons = "; ".join(filter(None, (skipped, why)))
+    reasons = _("; ").join(filter(None, (skipped, why)))
     if seen.existing:
         return _("nothing sent: {why}").format(why=reasons)
     return _("nothing sent now (the recall opens): {why}").format(why=reasons)
@@ -153,8 +151,10 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     with store.session():
         seen = look(settings, store, order_id, now)
     order, recall, planned, verdict = seen.order, seen.recall, seen.plan, seen.verdict
-    out = Explanation(order=f"#{order.number} ({order.status}, {_money(order.total, order.currency)}, {mask_email(order.email)})")  # fmt: skip
-    out.add(_("failure class"), f"{class_label(verdict.failure_class)}: {describe_verdict(verdict)}")
+    out = Explanation(order=_("#{number} ({status}, {total}, {email})").format(
+        number=order.number, status=order.status, total=_money(order.total, order.currency), email=mask_email(order.email)))  # fmt: skip
+    out.add(_("failure class"), _("{label}: {evidence}").format(
+        label=class_label(verdict.failure_class), evidence=describe_verdict(verdict)))  # fmt: skip
     if planned.end is None:
         out.add(_("eligible"), _("yes"))
     elif seen.existing and not recall.is_open:
@@ -170,7 +170,7 @@ def explain_order(settings: Settings, *, order_id: int, now: datetime) -> Explan
     lang = planned.lang or recall.lang or regional.default_language
     zone_name = planned.zone or recall.zone or regional.store_timezone
     earlier = _("chosen when the recall opened") if seen.existing else _("store default: no recall opens")
-    out.add(_("language"), f"{lang} ({planned.lang_why or earlier})")
+    out.add(_("language"), _("{lang} ({why})").format(lang=lang, why=planned.lang_why or earlier))
     zone_why = planned.zone_why or earlier
     out.add(_("time zone"), _("{zone} ({why}); quiet hours {quiet} local").format(
         zone=zone_name, why=zone_why, quiet=seen.rules.quiet(order.country)))  # fmt: skip
@@ -209,10 +209,10 @@ def _schedule(out: Explanation, seen: Look, lang: str, zone_name: str) -> None:
     for coming in upcoming(plain, planned, history=seen.history, rules=seen.rules, now=seen.now):
         shown = fmt_datetime(coming.at)
         if zone is not None:
-            local = dates.format_datetime(coming.at, "medium", tzinfo=zone, locale=babel_locale())
-            shown += " " + _("({time} the buyer's local time)").format(time=local)
+            local = fmt_wall_time(coming.at, zone)
+            shown = _("{time} ({local} the buyer's local time)").format(time=shown, local=local)
         delay = f"+{format_duration(delays[coming.n - 1])}"
-        out.schedule.append((coming.n, delay, shown, "; ".join(coming.reasons) or _("on schedule")))
+        out.schedule.append((coming.n, delay, shown, _("; ").join(coming.reasons) or _("on schedule")))
 
 
 def _money(amount: Decimal | str, currency: str) -> str:

@@ -127,7 +127,7 @@ class Opening:
                 self.host.end(
                     other,
                     RECOVERED_NEW_ORDER,
-                    f"buyer paid new order #{order.number}",
+                    _("buyer paid new order #{number}").format(number=order.number),
                     paid_at=order.date_paid or order.date_created,
                     paid_order=order.id,
                 )
@@ -172,7 +172,12 @@ class Opening:
             if superseded is None:
                 # The buyer retried the same cart in a new order: the newest order carries the recall.
                 recall.steps, recall.created = carried.steps, carried.created
-                self.host.end(sibling, SUPERSEDED, f"newer order #{order.number} for the same cart", note=False)
+                self.host.end(
+                    sibling,
+                    SUPERSEDED,
+                    _("newer order #{number} for the same cart").format(number=order.number),
+                    note=False,
+                )
                 sibling.superseded_by = order.id
                 self.host.put(sibling)
             else:
@@ -181,7 +186,7 @@ class Opening:
                 self.host.put(recall)
                 return
         if self.host.baseline:
-            finish(recall, BASELINE, "adopted by --baseline", self.now)
+            finish(recall, BASELINE, _("adopted by --baseline"), self.now)
             self.host.put(recall)
             self.host.say(order.id, _("adopted without mailing (--baseline)"))
             return
@@ -193,12 +198,16 @@ class Opening:
         self.host.put(recall)
         self.history.index(recall)
         self.host.report.opened += 1
-        reason = f", {class_label(recall.reason)}" if recall.reason else ""
+        opened = (
+            _("recall opened ({status}, {reason}, {planned} reminders in {lang}; next due {short})")
+            if recall.reason
+            else _("recall opened ({status}, {planned} reminders in {lang}; next due {short})")
+        )
         self.host.say(
             order.id,
-            _("recall opened ({status}{reason}, {planned} reminders in {lang}; next due {short})").format(
+            opened.format(
                 status=order.status,
-                reason=reason,
+                reason=class_label(recall.reason),
                 planned=recall.planned,
                 lang=recall.lang,
                 short=short(planned.at or planned.due),

@@ -19,6 +19,7 @@ from wcrecall.plan.paylink import host_of, reported_hosts
 from wcrecall.plan.planner import send_view
 from wcrecall.recall.compose import Reminder, compose
 from wcrecall.recall.explain import look
+from wcrecall.recall.words import outcome_label
 from wcrecall.render.renderer import Renderer
 from wcrecall.store.api import open_store
 
@@ -31,7 +32,8 @@ def render_preview(settings: Settings, *, order_id: int, step: int, now: datetim
         seen = look(settings, store, order_id, now)
         planned, recall, order = seen.plan, seen.recall, seen.order
         if planned.end is not None:
-            why = planned.end.reason if recall.is_open else f"the recall ended ({recall.outcome.replace('_', ' ')})"
+            ended = _("the recall ended ({outcome})").format(outcome=outcome_label(recall.outcome))
+            why = planned.end.reason if recall.is_open else ended
             raise ConfigError(
                 _("preview: run sends order {order_id} no reminder: {why}").format(order_id=order_id, why=why)
             )

@@ -272,7 +272,7 @@ class Tick:
         self._replan(recall)
         recall.next_due = iso(planned.following)
         self.put(recall)
-        self.report.sent += 1
+        self.report.reminded(order.id, n)
         self.say(order.id, _("sent reminder {n} of {planned} to {email}"), n=n, planned=recall.planned, email=recall.email_masked)  # fmt: skip
         failpoints.hit("after_mark_sent")
         self.posting.post_step_note(recall, claim)

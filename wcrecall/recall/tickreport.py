@@ -24,10 +24,16 @@ class TickReport:
     recovered: int = 0
     problems: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    reminders: list[tuple[str, int]] = field(default_factory=list)  # (order id, reminder n) sent this tick
 
     def say(self, order_id: int | str, text: str, fields: Mapping[str, object] | None = None) -> None:
         """A line for -v about one order: `text` (a `_()` template filled with `fields`, when given)."""
         self.lines.append(_order_line(order_id, text.format(**fields) if fields else text))
+
+    def reminded(self, order_id: int | str, n: int) -> None:
+        """Reminder `n` of the order left: counted, and kept for whoever follows the loop (the demo's buyer)."""
+        self.sent += 1
+        self.reminders.append((str(order_id), n))
 
     def problem(self, order_id: int | str | None, text: str, fields: Mapping[str, object] | None = None) -> None:
         """A problem, about one order or (`order_id` None) the whole tick; `text` as for `say`."""

@@ -37,6 +37,7 @@ def outcome_label(name: str) -> str:
         "not_contacted": _("not contacted"),
         "superseded": _("superseded by a newer order"),
         "baseline": _("baseline"),
+        "held_out": _("held out"),
     }
     return labels.get(name, name.replace("_", " "))
 

@@ -247,5 +247,9 @@ def check_title(name: str) -> str:
         "run lock": _("run lock"),
         "state file": _("state file"),
         "owner time zone": _("owner time zone"),
+        "Magento REST": _("Magento REST"),
+        "write comments": _("write comments"),
+        "pending lifetime": _("pending lifetime"),
+        "pay link": _("pay link"),
     }
     return titles.get(name, name)

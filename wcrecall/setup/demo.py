@@ -18,7 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel import dates
+
 from wcrecall.config.settings import load_settings
+from wcrecall.i18n import _, babel_locale, n_
 from wcrecall.insight.status import StatusFilter, collect
 from wcrecall.recall.tick import run_tick
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore, seed_demo
@@ -125,10 +128,7 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None], platform: 
         )
         config.chmod(0o600)
         settings = load_settings(config, env={})
-        echo(
-            f"Sandbox {'Magento ' if platform == 'magento' else ''}store at {store.url} with {store.order_count} orders; "
-            f"{days} simulated days, a tick every 10 minutes."
-        )
+        echo(_sandbox_line(platform, store.url, store.order_count, days))
         pay_at: datetime | None = None
         now = start
         end = start + timedelta(days=days)
@@ -137,23 +137,54 @@ def run_demo(*, outbox: Path, days: int, echo: Callable[[str], None], platform: 
             store.clock(now)
             if pay_at is not None and now >= pay_at:
                 store.pay(store.pays)
-                echo(f"{_clock(now, start)}  buyer of order #{store.pays} pays from the reminder's link")
+                echo(
+                    f"{_clock(now)}  "
+                    + _("buyer of order #{order} pays from the reminder's link").format(order=store.pays)
+                )
                 pay_at = None
             report = run_tick(settings, now=now)
             problems += len(report.problems)
             for line in report.lines:
-                echo(f"{_clock(now, start)}  {line}")
-                if pay_at is None and line.startswith(f"order {store.pays}: sent reminder 1"):
-                    pay_at = now + timedelta(hours=2)
+                echo(f"{_clock(now)}  {line}")
+            if pay_at is None and (str(store.pays), 1) in report.reminders:
+                pay_at = now + timedelta(hours=2)  # the buyer pays two hours after the first reminder left
             now += TICK
         state = State.of(settings, read_only=True).load()
         data = collect(list(state.recalls.values()), now, StatusFilter())
     emails = sorted(outbox.glob("*.eml"))
-    echo(f"\n{len(emails)} emails written to {outbox} (open the .html files in a browser).")
+    echo(
+        "\n"
+        + n_(
+            "{n} email written to {outbox} (open the .html files in a browser).",
+            "{n} emails written to {outbox} (open the .html files in a browser).",
+            len(emails),
+        ).format(n=len(emails), outbox=outbox)
+    )
     if problems:
-        echo(f"{problems} problem(s) reported during the demo.")
+        echo(
+            n_("{n} problem reported during the demo.", "{n} problems reported during the demo.", problems).format(
+                n=problems
+            )
+        )
     return data
 
 
-def _clock(now: datetime, start: datetime) -> str:
-    return f"{now:%a %H:%M} UTC"
+def _sandbox_line(platform: str, url: str, orders: int, days: int) -> str:
+    if platform == "magento":
+        text = n_(
+            "Sandbox Magento store at {url} with {orders} orders; {days} simulated day, a tick every 10 minutes.",
+            "Sandbox Magento store at {url} with {orders} orders; {days} simulated days, a tick every 10 minutes.",
+            days,
+        )
+    else:
+        text = n_(
+            "Sandbox store at {url} with {orders} orders; {days} simulated day, a tick every 10 minutes.",
+            "Sandbox store at {url} with {orders} orders; {days} simulated days, a tick every 10 minutes.",
+            days,
+        )
+    return text.format(url=url, orders=orders, days=days)
+
+
+def _clock(now: datetime) -> str:
+    """The simulated time before each line: the weekday in the owner's language, the time in UTC (the sandbox's)."""
+    return dates.format_datetime(now, "EEE HH:mm", tzinfo=UTC, locale=babel_locale()) + " UTC"

@@ -78,7 +78,7 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
             page = store.orders_page({"status": "any", "per_page": 1, "_fields": "id,version"}, 1)
         except StoreAuthError as exc:
             checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
-            checks.append(Check("read orders", FAIL, str(exc).split(": ", 1)[0], _fix_from(exc)))
+            checks.append(Check("read orders", FAIL, exc.problem, exc.fix))
             return checks
         except StoreNotFound:
             checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
@@ -120,18 +120,13 @@ def _store_checks(settings: Settings, now: datetime, store_factory: Callable[...
                 checks.append(Check(
                     "write notes", FAIL, _("the key is read-only: wcrecall could not write its order notes"),
                     _("create a key with Read/Write permission under {page} and put it in the config").format(
-                        page=KEYS_PAGE
+                        page=_("WooCommerce > Settings > Advanced > REST API")
                     ),
                 ))  # fmt: skip
         checks.append(_settings_check(store, settings))
         checks.append(_senders_check(store, url))
         checks.append(check_clock(now, date))
     return checks
-
-
-def _fix_from(exc: WcrecallError) -> str:
-    text = str(exc)
-    return text.split(": ", 1)[1] if ": " in text else text
 
 
 def _setting(store: Any, group: str, setting_id: str) -> Any:
@@ -177,7 +172,8 @@ def _mail_checks(settings: Settings) -> list[Check]:
         checks.append(Check("mail login", FAIL, str(exc), fix))
     else:
         did = _("connected and logged in (nothing sent)") if mail.transport == "smtp" else _("ready")
-        checks.append(Check("mail login", OK, f"{mail.transport} {where}: {did}"))
+        checks.append(Check("mail login", OK, _("{transport} {where}: {status}").format(
+            transport=mail.transport, where=where, status=did)))  # fmt: skip
     return checks
 
 

@@ -75,7 +75,9 @@ def check_methods(methods: Counter[str], pay_link_kind: str) -> Check:
     name = "pay link"
     if not methods:
         return Check(name, OK, _("no orders in the last 30 days; magento.pay_link = {kind}").format(kind=pay_link_kind))
-    listed = "; ".join(f"{m} ({n}): {link_kinds(m)}" for m, n in methods.most_common(8))
+    listed = _("; ").join(
+        _("{method} ({n}): {kinds}").format(method=m, n=n, kinds=link_kinds(m)) for m, n in methods.most_common(8)
+    )
     misfits = [m for m in methods if m not in OFFLINE_METHODS and pay_link_kind not in link_kinds(m)]
     message = _("recent orders used: {listed}; magento.pay_link = {kind}").format(listed=listed, kind=pay_link_kind)
     if misfits:
@@ -103,7 +105,7 @@ def magento_store_checks(settings: Settings, now: datetime, store: Any = None) -
             page = store.orders_page(params, 1)
         except StoreAuthError as exc:
             checks.append(Check("store reachable", OK, _("{url} answered").format(url=url)))
-            checks.append(Check("read orders", FAIL, str(exc).split(": ", 1)[0], str(exc).split(": ", 1)[-1]))
+            checks.append(Check("read orders", FAIL, exc.problem, exc.fix))
             return checks
         except StoreNotFound:
             checks.append(Check(

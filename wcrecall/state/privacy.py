@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from wcrecall.config.settings import Settings
+from wcrecall.i18n import _, n_
 from wcrecall.model.errors import WcrecallError
 from wcrecall.model.order import is_valid_email, mask_email
 from wcrecall.model.records import from_iso
@@ -70,12 +71,35 @@ def blocked(state: State, email: str) -> str | None:
     lists = state.suppressions()
     reason = lists["emails"].get(state.email_hash(email))
     if reason is not None:
-        return f"suppressed: {reason}"
+        return _("suppressed: {reason}").format(reason=shown_reason(reason))
     domain = _email_domain(email)
     for listed, why in lists["domains"].items():
         if domain == listed or domain.endswith("." + listed):
-            return f"suppressed: domain {listed} ({why})"
+            return _("suppressed: domain {domain} ({why})").format(domain=listed, why=shown_reason(why))
     return None
+
+
+_ADDED_RE = re.compile(r"added on (\d{4}-\d{2}-\d{2})")
+_FORGOTTEN_RE = re.compile(r"forgotten on (\d{4}-\d{2}-\d{2})")
+_REFUSED_RE = re.compile(r"refused by the mail server on (\d{4}-\d{2}-\d{2}): (.*)", re.DOTALL)
+
+
+def shown_reason(reason: str) -> str:
+    """A suppression's stored reason (kept in one form, whatever the owner's language) in the owner's words."""
+    masked = _MASKED_RE.search(reason)
+    core = reason[: masked.start()].rstrip() if masked else reason
+    if match := _ADDED_RE.fullmatch(core):
+        core = _("added on {day}").format(day=match.group(1))
+    elif match := _FORGOTTEN_RE.fullmatch(core):
+        core = _("forgotten on {day}").format(day=match.group(1))
+    elif match := _REFUSED_RE.fullmatch(core):
+        core = _("refused by the mail server on {day}: {reply}").format(day=match.group(1), reply=match.group(2))
+    return _("{reason} ({address})").format(reason=core, address=masked.group(1)) if masked else core
+
+
+def kind_label(kind: str) -> str:
+    """An entry's kind ("email" or "domain") as `suppress list` shows it."""
+    return {"email": _("email"), "domain": _("domain")}.get(kind, kind)
 
 
 def suppress_email(state: State, email: str, reason: str, *, show: bool = True) -> None:
@@ -111,8 +135,12 @@ def unsuppress(state: State, target: str) -> str | None:
             if e.kind == "email" and (e.masked.lower() == target.lower() or e.value.startswith(target))
         ]
         if len(matches) > 1:
-            ids = ", ".join(f"{e.id} ({e.reason})" for e in matches)
-            raise PrivacyError(f"{target} matches {len(matches)} entries: {ids}; give the full address or one id")
+            ids = _(", ").join(_("{id} ({reason})").format(id=e.id, reason=shown_reason(e.reason)) for e in matches)
+            raise PrivacyError(
+                _("{target} matches {n} entries: {ids}; give the full address or one id").format(
+                    target=target, n=len(matches), ids=ids
+                )
+            )
         if not matches:
             return None
         del lists["emails"][matches[0].value]
@@ -172,7 +200,11 @@ def _locked_state(settings: Settings) -> tuple[RunLock, State]:
 
 def _check_email(email: str) -> str:
     if not is_valid_email(email):
-        raise PrivacyError(f"{email!r} is not an email address; give the buyer's billing email, e.g. jane@example.com")
+        raise PrivacyError(
+            _("{email!r} is not an email address; give the buyer's billing email, e.g. jane@example.com").format(
+                email=email
+            )
+        )
     return email.strip()
 
 
@@ -202,8 +234,15 @@ def forget_buyer(settings: Settings, email: str, *, now: datetime) -> str:
     finally:
         state.close()
         lock.__exit__(None, None, None)
-    extra = f", {scrubbed} broken state cop{'y' if scrubbed == 1 else 'ies'} deleted" if scrubbed else ""
-    return f"forgot {mask_email(email)}: {count} recall(s) removed{extra}; the address is suppressed"
+    if scrubbed:
+        return n_(
+            "forgot {email}: {count} recall(s) removed, {n} broken state copy deleted; the address is suppressed",
+            "forgot {email}: {count} recall(s) removed, {n} broken state copies deleted; the address is suppressed",
+            scrubbed,
+        ).format(email=mask_email(email), count=count, n=scrubbed)
+    return _("forgot {email}: {count} recall(s) removed; the address is suppressed").format(
+        email=mask_email(email), count=count
+    )
 
 
 def change_suppression(settings: Settings, action: str, target: str, *, now: datetime) -> str:
@@ -217,22 +256,28 @@ def change_suppression(settings: Settings, action: str, target: str, *, now: dat
     elif is_email:
         target = _check_email(target)
         if _MASKED_ADDRESS_RE.fullmatch(target):
-            raise PrivacyError(f"{target!r} is a masked address; give the buyer's full address")
+            raise PrivacyError(_("{target!r} is a masked address; give the buyer's full address").format(target=target))
     elif not target or "." not in target or any(c.isspace() for c in target):
         raise PrivacyError(
-            f"{target!r}: give an address (jane@example.com), a domain (example.com) or, to remove, an entry as "
-            "`wcrecall suppress list` shows it"
+            _(
+                "{target!r}: give an address (jane@example.com), a domain (example.com) or, to remove, an entry as "
+                "`wcrecall suppress list` shows it"
+            ).format(target=target)
         )
     lock, state = _locked_state(settings)
     try:
         if action == "add":
             reason = f"added on {now:%Y-%m-%d}"
             (suppress_email if is_email else suppress_domain)(state, target, reason)
-            message = f"suppressed {mask_email(target) if is_email else _domain(target)}"
+            message = _("suppressed {target}").format(target=mask_email(target) if is_email else _domain(target))
         else:
             removed = unsuppress(state, target)
             shown = target if listed else mask_email(target) if is_email else _domain(target)
-            message = f"removed {removed}" if removed else f"{shown} was not on the suppression list"
+            message = (
+                _("removed {target}").format(target=removed)
+                if removed
+                else _("{target} was not on the suppression list").format(target=shown)
+            )
         state.save()
     finally:
         state.close()

@@ -166,7 +166,9 @@ def refusal(settings: StoreSettings, status: int, err: dict[str, Any], what: str
         refused = StoreReadOnly if _read_only(code, message) else StoreAuthError
         hint = _auth_hint(settings, code, message)
         return refused(
-            _("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint)
+            _("the store refused the API key ({status} {code}): {hint}").format(status=status, code=code, hint=hint),
+            problem=_("the store refused the API key ({status} {code})").format(status=status, code=code),
+            fix=hint,
         )
     if status == 404:
         return StoreNotFound(_("{what}: not found ({code})").format(what=what, code=code or status))

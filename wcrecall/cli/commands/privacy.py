@@ -63,10 +63,10 @@ def suppress_list(ctx: typer.Context, verbose: Verbose = False) -> None:
 
     Example: wcrecall suppress list
     """
-    from wcrecall.state.privacy import list_suppressions
+    from wcrecall.state.privacy import kind_label, list_suppressions, shown_reason
 
     def work(obj: Context) -> None:
         for entry in list_suppressions(obj.settings()):
-            typer.echo(f"{entry.kind}\t{entry.id}\t{entry.reason}")
+            typer.echo(f"{kind_label(entry.kind)}\t{entry.id}\t{shown_reason(entry.reason)}")
 
     guarded(ctx, work)

@@ -122,12 +122,19 @@ class MagentoStore(Store):
                 ).format(status=status, resource=COMMENT_RESOURCE)
             )
         if status in (401, 403):
+            check = _(
+                "check store.consumer_key, store.consumer_secret, store.access_token and store.access_token_secret, "
+                "and that the integration has the resources Magento_Sales::actions_view and Magento_Sales::comment "
+                "(the store said: {message})"
+            ).format(message=message)
             return StoreAuthError(
                 _(
                     "the store refused the integration ({status}): {message}; check store.consumer_key, "
                     "store.consumer_secret, store.access_token and store.access_token_secret, and that the "
                     "integration has the resources Magento_Sales::actions_view and Magento_Sales::comment"
-                ).format(status=status, message=message)
+                ).format(status=status, message=message),
+                problem=_("the store refused the integration ({status})").format(status=status),
+                fix=check,
             )
         if status == 404:
             return StoreNotFound(f"{what}: not found ({status})")

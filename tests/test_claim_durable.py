@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
+from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries
 
@@ -21,19 +20,6 @@ from wcrecall.recall import tick as tick_module
 from wcrecall.sandbox import SandboxStore
 from wcrecall.state import files
 from wcrecall.state.db import State
-
-
-@pytest.fixture
-def store() -> Iterator[SandboxStore]:
-    with SandboxStore() as sandbox:
-        sandbox.set_now(NOW)
-        yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def test_the_message_leaves_only_after_an_fsync_that_covers_its_claim(

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
+from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 from subproc import deliveries, finish, start
 
@@ -39,12 +39,6 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxStore]:
     with SandboxStore() as sandbox:
         sandbox.set_now(NOW)
         yield sandbox
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer(username="shop", password=SMTP_PASSWORD) as server:
-        yield server
 
 
 def crash_campaign(

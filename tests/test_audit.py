@@ -295,3 +295,21 @@ def test_wide_tables_stack_on_a_phone() -> None:
     page = render_page("T", "s", [Section("x", tables=[wide, narrow])])
     assert page.count("<table class=stack>") == 1 and 'data-label="share"' in page
     assert "@media (max-width:640px)" in page
+
+
+def test_the_monthly_figures_use_the_days_the_orders_cover_not_the_period_asked() -> None:
+    """Two weeks of orders read with --days 365 are not a year's worth: the loss per month is the same as when read
+    with --days 30 (it was a twelfth of it before)."""
+    orders = [_order(i, "failed" if i % 2 else "completed", 24 * i, email=f"b{i}@example.com") for i in range(1, 14)]
+    end = T0 + timedelta(days=14)
+    figures = []
+    for days in (30, 365):
+        agg = AuditAggregator(start=end - timedelta(days=days), end=end)
+        for order in orders:
+            agg.add(order)
+        data = agg.result({}, rate_low=0.02, rate_high=0.04)
+        data["store"], data["store_name"] = "shop.example", "Maple & Pine Goods"
+        box = to_text(data)[: to_text(data).index("== ")]
+        figures.append((data["projection"]["orders_per_month"], re.search(r"about (\S+) a month", box).group(1)))
+    # 7 failed orders of €10 from the first order (day 1) to the end (day 14): €70 x 30 / 13 days.
+    assert figures[0] == figures[1] and figures[0][1] == "€161.54"

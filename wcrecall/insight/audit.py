@@ -101,6 +101,7 @@ class AuditAggregator:
     weeks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
     titles: dict[str, str] = field(default_factory=dict)  # payment method id -> the store's checkout title
     unreachable: int = 0
+    first: datetime | None = None  # the oldest order read: a store younger than the period covers less of it
     natural: NaturalRecovery = field(init=False)
     recent: deque[tuple[int, str, str, str]] = field(init=False)
 
@@ -110,6 +111,8 @@ class AuditAggregator:
 
     def add(self, order: Order) -> None:
         self.orders += 1
+        if self.first is None or order.date_created < self.first:
+            self.first = order.date_created
         self.statuses[order.status] += 1
         week = self.weeks[week_of(order.date_created)]
         week[0] += 1
@@ -157,8 +160,17 @@ class AuditAggregator:
         classified = sum(class_counts.values())
         natural = self.natural.result(self.end.timestamp())
         days = max((self.end - self.start).total_seconds() / 86400, 1e-9)
+        # Per month over the days the orders cover: 20 orders of the last two weeks read with --days 365 are not a
+        # year's worth (the monthly figures read a quarter of the truth with --days 365 before).
+        since = max(self.start, self.first) if self.first is not None else self.start
+        covered = min(days, max((self.end - since).total_seconds() / 86400, 1.0))
         return {
-            "period": {"start": format_gmt(self.start), "end": format_gmt(self.end), "days": round(days, 2)},
+            "period": {
+                "start": format_gmt(self.start),
+                "end": format_gmt(self.end),
+                "days": round(days, 2),
+                "covered_days": round(covered, 2),
+            },
             "orders": self.orders,
             "skipped_orders": self.skipped,
             "statuses": dict(sorted(self.statuses.items())),
@@ -213,7 +225,7 @@ class AuditAggregator:
                 natural_rate=natural["rate"] or 0.0,
                 value=value,
                 unpaid_by_currency=dict(self.unpaid_count),
-                days=days,
+                days=covered,
                 rate_low=rate_low,
                 rate_high=rate_high,
             ),

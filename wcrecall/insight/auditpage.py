@@ -59,7 +59,7 @@ def summary(data: Mapping[str, Any]) -> Summary:
     """Lost per month, likely won back per month as a range, and what that rests on."""
     unpaid, period, proj = data["unpaid"], data["period"], data["projection"]
     nat = data["natural_recovery"]
-    per_month = 30 / max(float(period["days"]), 1e-9)
+    per_month = 30 / max(float(period.get("covered_days", period["days"])), 1e-9)
     currencies = _by_busiest(unpaid["value"])
     box = Summary(_("In short"))
     lost = [fmt_money(Decimal(unpaid["value"][cur]["total"]) * Decimal(str(per_month)), cur) for cur in currencies]
@@ -104,6 +104,13 @@ def summary(data: Mapping[str, Any]) -> Summary:
             unpaid=fmt_number(unpaid["total"]),
         )
     )
+    covered = float(period.get("covered_days", period["days"]))
+    if covered < float(period["days"]):
+        box.basis.append(
+            _("The orders cover the last {days} days only; the monthly figures are worked out over those.").format(
+                days=fmt_number(covered)
+            )
+        )
     if nat["rate"] is not None:
         box.basis.append(
             _(

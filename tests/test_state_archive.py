@@ -91,3 +91,17 @@ def test_the_retention_drops_archived_recalls_too(tmp_path: Path) -> None:
     assert [r.id for r in Archive(path).read()[0]] == [9002]
     assert set(State(path, read_only=True).load().recalls) == {9002}
     assert set(State(path).load(history=False, prune_before=NOW - timedelta(days=90)).recalls) == set()
+
+
+def test_a_later_tick_appends_to_an_archive_that_already_exists(tmp_path: Path) -> None:
+    """Each tick moves the recalls that aged past the horizon; the second move appends to the archive on disk, after
+    checking that its last line is whole."""
+    path = tmp_path / "shop.state.json"
+    Archive(path).append([ended_recall(9001, days_ago=30)])
+    Archive(path).append([ended_recall(9002, days_ago=20)])
+    path.with_name(path.name + ".history").write_bytes(
+        path.with_name(path.name + ".history").read_bytes() + b'{"id": 90'  # a torn last line
+    )
+    Archive(path).append([ended_recall(9003, days_ago=10)])
+    recalls, _bad = Archive(path).read()
+    assert [r.id for r in recalls] == [9001, 9002, 9003]  # the torn line did not swallow the next recall

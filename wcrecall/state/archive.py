@@ -88,7 +88,7 @@ class Archive:
         if not data:
             return
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)  # read: is its last line whole
         try:
             if not new and os.pread(fd, 1, os.fstat(fd).st_size - 1) not in (b"", b"\n"):
                 data = b"\n" + data  # after a torn line: a line of its own

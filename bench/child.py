@@ -2,14 +2,23 @@
 
 `python -m bench.child` reads one JSON command per line on stdin and answers one JSON line on stdout. The parent
 starts a fresh child per measured tick, so the child's peak RSS and CPU time (`os.wait4`) belong to that tick
-alone, as they would to a cron run. Time spent waiting for the store is measured around `requests.Session.send`,
-which every request of both sides goes through; wall time minus that wait is the tick's local overhead.
+alone, as they would to a cron run.
+
+Store wait, the same for both sides: the time the tick's thread spends blocked on the store's socket (connecting,
+sending the request, receiving the answer up to the last byte of its body), measured at the socket itself, below
+`requests`, `http.client` and `urllib3`. Where a side reads the body (inside `Session.send` as a plain
+`requests.get` does, or after it returns as a streamed read does) and how many connections it opens make no
+difference to what counts: every byte's wait is wait, and all the client's own work on it (parsing headers,
+decoding chunks, JSON, signing) is local overhead. Wall time minus that wait (and the mail hand-off) is the tick's
+local overhead: the CPU work of the client.
 """
 
 from __future__ import annotations
 
+import _socket
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -17,23 +26,32 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import requests
-
 T = TypeVar("T")
 
 _WAIT = [0.0]
-_send = requests.Session.send
+_clock = time.perf_counter
+# The socket calls that block on the store: every request of both sides (connection, request bytes, answer bytes)
+# goes through these methods of `socket.socket`, whichever library above them makes the call.
+_BLOCKING = ("connect", "sendall", "send", "recv", "recv_into")
 
 
-def _timed_send(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-    started = time.perf_counter()
-    try:
-        return _send(self, request, **kwargs)
-    finally:
-        _WAIT[0] += time.perf_counter() - started
+def _waited(name: str) -> Callable[..., Any]:
+    call = getattr(_socket.socket, name)
+
+    def waited(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        started = _clock()
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            _WAIT[0] += _clock() - started
+
+    waited.__name__ = name
+    return waited
 
 
-requests.Session.send = _timed_send  # type: ignore[method-assign]
+def measured_socket_methods() -> dict[str, Callable[..., Any]]:
+    """`socket.socket`'s blocking methods, each adding the time it blocks to the store wait; `main` installs them."""
+    return {name: _waited(name) for name in _BLOCKING}
 
 
 def peak_rss_mb() -> float | None:
@@ -243,10 +261,14 @@ def profiled(run: Callable[[], T], top: int) -> tuple[T, list[list[Any]]]:
 
     profile = cProfile.Profile()
     result = profile.runcall(run)
+    if os.environ.get("BENCH_PSTATS"):  # the whole profile, for `python -m pstats` (where the top rows came from)
+        profile.dump_stats(os.environ["BENCH_PSTATS"])
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     rows = []
     for (filename, line, name), (_, calls, own, cumulative, _) in stats.items():
         if filename == "~" and any(f"'{wait}'" in name for wait in _SOCKET_WAITS):
+            continue
+        if "_waited.<locals>" in name:  # the bench's own timing of those waits (the wait itself inside)
             continue
         where = name if filename == "~" else f"{_short_path(filename)}:{line}({name})"
         rows.append([calls, own, cumulative, where])
@@ -268,6 +290,8 @@ OPS = {"wcrecall_tick": wcrecall_tick, "naive_tick": naive_tick, "render": rende
 
 
 def main() -> None:
+    for name, method in measured_socket_methods().items():
+        setattr(socket.socket, name, method)
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     sys.stdout = sys.stderr  # nothing but the answers goes to the parent's pipe
     for line in sys.stdin:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import io
 import json
+import socket
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -147,3 +151,48 @@ def test_busy_tick_profile_top_five_is_in_the_json_and_printed(run: tuple[dict[s
     assert [row[1] for row in rows] == sorted((row[1] for row in rows), reverse=True)
     assert "busy: wcrecall's tick under cProfile at 0 ms, top 5 by own time" in printed
     assert not any("recv_into" in row[3] or "sendall" in row[3] for row in rows)
+
+
+class _LateBody(http.server.BaseHTTPRequestHandler):
+    """Answers with its headers at once and its body a moment later, as a store sending a large page does."""
+
+    def do_GET(self) -> None:  # noqa: N802  # the http.server name
+        body = b'{"late": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(0.2)
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["body read inside send", "body read after send"])
+def test_store_wait_counts_the_body_alike_wherever_the_client_reads_it(
+    stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sides' store wait is measured at the socket: waiting for a body that arrives after the headers is store
+    wait whether `requests` reads it inside `Session.send` (the naive poller) or after it returns (wcrecall's
+    streamed read). A clock that advances one unit per reading counts the socket calls that waited."""
+    import bench.child as child
+
+    ticks = iter(range(1_000_000))
+    monkeypatch.setattr(child, "_clock", lambda: float(next(ticks)))
+    for name, method in child.measured_socket_methods().items():
+        monkeypatch.setattr(socket.socket, name, method)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LateBody)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        child._WAIT[0] = 0.0
+        with requests.Session() as session:
+            response = session.get(f"http://127.0.0.1:{server.server_address[1]}/", stream=stream, timeout=5)
+            assert response.json() == {"late": True}
+        # connect, request, headers, body: each a socket call that waited (one unit each under this clock)
+        assert child._WAIT[0] >= 4
+    finally:
+        server.shutdown()
+        server.server_close()

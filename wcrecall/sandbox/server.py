@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox import pages, views
 from wcrecall.sandbox.faults import FAULTS, PHP_NOTICE, REASONS, SHORT_CIRCUIT, Fault, fault_response
 from wcrecall.sandbox.oauth import DEFAULT_KEYS, ApiKey, Authenticator, php_parse_str
 from wcrecall.sandbox.rest import Rest
+from wcrecall.sandbox.serving import Served
 from wcrecall.sandbox.store import Store
 from wcrecall.sandbox.wire import Request, Response
 
@@ -44,7 +44,7 @@ class LoggedRequest:
     fault: str | None = None
 
 
-class SandboxStore(Store):
+class SandboxStore(Served, Store):
     """A WooCommerce REST v3 store on 127.0.0.1 for tests, demos and benchmarks.
 
     Use `with SandboxStore() as store:` (or `start()` / `stop()`); `store.url` is the base URL. The Python API
@@ -88,60 +88,14 @@ class SandboxStore(Store):
         self.connections = 0
         self._open: set[socket.socket] = set()
         self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash); the server must be started."""
-        if self._httpd is None:
-            raise RuntimeError("the sandbox store is not running: call start() or use it as a context manager")
-        return f"http://{self.host}:{self._httpd.server_address[1]}"
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _Server((self.host, self.port), _Handler, self)
 
-    def start(self) -> Self:
-        """Bind (port 0 = a free port) and serve in a daemon thread."""
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        self._httpd = _Server((self.host, self.port), _Handler, self)
+    def _bound(self) -> None:
         self.home_url = self._fixed_home or self.url
-        # A short poll interval keeps stop() fast (shutdown() waits for the serve loop to notice).
-        httpd = self._httpd
-        self._thread = threading.Thread(
-            target=lambda: httpd.serve_forever(poll_interval=0.05), name="wcrecall-sandbox", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, end held requests and open keep-alive connections, close the socket."""
-        httpd = self._httpd
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        with self._stats_lock:
-            open_sockets = list(self._open)
-        for sock in open_sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- faults and counters ----------------------------------------------------------------------------------------
 

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox.magento import rest
 from wcrecall.sandbox.magento.oauth import DEFAULT_INTEGRATIONS, FULL_INTEGRATION, Authenticator, Integration
 from wcrecall.sandbox.magento.store import MagentoStore, fixture_data
+from wcrecall.sandbox.serving import Served
 from wcrecall.sandbox.wire import Request, Response
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def fault_response(kind: str) -> Response:
     return Response(status, html.encode(), headers, "text/html", "(fault)")
 
 
-class MagentoSandbox(MagentoStore):
+class MagentoSandbox(Served, MagentoStore):
     """A Magento 2.4.7-p3 REST store on 127.0.0.1: `with MagentoSandbox() as store: store.url ...`.
 
     `auth=False` accepts every request as `FULL_INTEGRATION`; OAuth timestamps are checked against `wall_clock`
@@ -120,65 +120,25 @@ class MagentoSandbox(MagentoStore):
         self.latency, self.fault_delay = latency, fault_delay
         self.masked_ids: Iterator[str] | None = None
         self._faults: list[_Fault] = []
-        self._stats = threading.Lock()
+        self._stats_lock = threading.Lock()
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.request_log: list[LoggedRequest] = []
         self._open: set[socket.socket] = set()
         self._stopping = threading.Event()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash); the server must be started."""
-        if self._httpd is None:
-            raise RuntimeError("the Magento sandbox is not running: call start() or use it as a context manager")
-        return f"http://{self.host}:{self._httpd.server_address[1]}"
 
     @property
     def port_number(self) -> int:
         return self._httpd.server_address[1] if self._httpd else self.port
 
-    def start(self) -> Self:
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        self._httpd = _Server((self.host, self.port), _Handler, self)
+    _name = "Magento sandbox"
+
+    def _make_server(self) -> ThreadingHTTPServer:
+        return _Server((self.host, self.port), _Handler, self)
+
+    def _bound(self) -> None:
         self.base_url = self._fixed_base or self.url
-        httpd = self._httpd
-        self._thread = threading.Thread(
-            target=lambda: httpd.serve_forever(poll_interval=0.05), name="magento-sandbox", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd = self._httpd
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        with self._stats:
-            open_sockets = list(self._open)
-        for sock in open_sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # --- store settings the API shows -------------------------------------------------------------------------------
 
@@ -210,15 +170,15 @@ class MagentoSandbox(MagentoStore):
         """Spoil the next `times` requests whose path contains (or matches the regex) `path` with `fault`."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(sorted(FAULTS))}")
-        with self._stats:
+        with self._stats_lock:
             self._faults.append(_Fault(fault, times, path))
 
     def clear_faults(self) -> None:
-        with self._stats:
+        with self._stats_lock:
             self._faults.clear()
 
     def _take_fault(self, path: str) -> str | None:
-        with self._stats:
+        with self._stats_lock:
             for fault in self._faults:
                 if fault.matches(path):
                     fault.remaining -= 1
@@ -229,17 +189,17 @@ class MagentoSandbox(MagentoStore):
 
     def count(self, method: str | None = None, route: str | None = None) -> int:
         """Requests seen, optionally of one method and/or route template ("/V1/orders/:id/comments")."""
-        with self._stats:
+        with self._stats_lock:
             return sum(n for (m, r), n in self.request_counts.items()
                        if (method is None or m == method) and (route is None or r == route))  # fmt: skip
 
     def reset_counters(self) -> None:
-        with self._stats:
+        with self._stats_lock:
             self.request_counts.clear()
             self.request_log.clear()
 
     def _record(self, request: Request, path: str, response: Response, fault: str | None) -> None:
-        with self._stats:
+        with self._stats_lock:
             self.request_counts[(request.method, response.route)] += 1
             entry = LoggedRequest(
                 request.method, path, response.route, response.status, fault, "cookie" in request.headers
@@ -272,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        with self.server.sandbox._stats:
+        with self.server.sandbox._stats_lock:
             self.server.sandbox._open.add(self.connection)
 
     def finish(self) -> None:
@@ -280,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         except OSError:
             pass
-        with self.server.sandbox._stats:
+        with self.server.sandbox._stats_lock:
             self.server.sandbox._open.discard(self.connection)
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,0 +1,80 @@
+"""Serving a sandbox store on 127.0.0.1: the lifecycle both sandboxes (WooCommerce and Magento) share."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import ThreadingHTTPServer
+from types import TracebackType
+from typing import Self
+
+
+class Served:
+    """A store served by a `ThreadingHTTPServer` in a daemon thread: `url`, `start()`, `stop()` and `with`.
+
+    The class that mixes this in sets `host`, `port`, `_open` (the open client sockets, under `_stats_lock`) and
+    `_stopping` in its `__init__`, and says how its server is made (`_make_server`) and what it does once bound
+    (`_bound`)."""
+
+    host: str
+    port: int
+    _open: set[socket.socket]
+    _stats_lock: threading.Lock
+    _stopping: threading.Event
+    _httpd: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _name = "sandbox store"
+
+    def _make_server(self) -> ThreadingHTTPServer:
+        raise NotImplementedError
+
+    def _bound(self) -> None:
+        """Called once the server is bound (its port known), before it serves."""
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT` (no trailing slash); the server must be started."""
+        if self._httpd is None:
+            raise RuntimeError(f"the {self._name} is not running: call start() or use it as a context manager")
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
+
+    def start(self) -> Self:
+        """Bind (port 0 = a free port) and serve in a daemon thread."""
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        self._httpd = httpd = self._make_server()
+        self._bound()
+        # A short poll interval keeps stop() fast (shutdown() waits for the serve loop to notice).
+        self._thread = threading.Thread(
+            target=lambda: httpd.serve_forever(poll_interval=0.05), name=self._name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end held requests and open keep-alive connections, close the socket."""
+        httpd = self._httpd
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        with self._stats_lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ from wcrecall.sandbox import pages, views
 from wcrecall.sandbox.faults import FAULTS, PHP_NOTICE, REASONS, SHORT_CIRCUIT, Fault, fault_response
 from wcrecall.sandbox.oauth import DEFAULT_KEYS, ApiKey, Authenticator, php_parse_str
 from wcrecall.sandbox.rest import Rest
-from wcrecall.sandbox.serving import Served
+from wcrecall.sandbox.serving import LoopbackServer, Served, TrackedHandler
 from wcrecall.sandbox.store import Store
 from wcrecall.sandbox.wire import Request, Response
 
@@ -152,11 +152,7 @@ class SandboxStore(Served, Store):
     def _opened(self, sock: socket.socket) -> None:
         with self._stats_lock:
             self.connections += 1
-            self._open.add(sock)
-
-    def _closed(self, sock: socket.socket) -> None:
-        with self._stats_lock:
-            self._open.discard(sock)
+        super()._opened(sock)
 
     # --- answering --------------------------------------------------------------------------------------------------
 
@@ -177,35 +173,12 @@ class SandboxStore(Served, Store):
         return pages.handle(self, request, parts.path, query)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: SandboxStore) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, handler)
+class _Server(LoopbackServer):
+    sandbox: SandboxStore
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Without TCP_NODELAY each answer on a kept-alive connection waits ~40 ms for the client's delayed ACK.
-    disable_nagle_algorithm = True
+class _Handler(TrackedHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.sandbox._opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
-        self.server.sandbox._closed(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: the store keeps its own request log, without query strings."""
 
     def do_GET(self) -> None:
         self._serve()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 
 class Served:
@@ -30,6 +30,14 @@ class Served:
 
     def _bound(self) -> None:
         """Called once the server is bound (its port known), before it serves."""
+
+    def _opened(self, sock: socket.socket) -> None:
+        with self._stats_lock:
+            self._open.add(sock)
+
+    def _closed(self, sock: socket.socket) -> None:
+        with self._stats_lock:
+            self._open.discard(sock)
 
     @property
     def url(self) -> str:
@@ -78,3 +86,39 @@ class Served:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """The HTTP server of a sandbox store: a thread a connection, never waited for on close."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sandbox: Served) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, handler)
+
+
+class TrackedHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; every open connection known to the store, so `stop()` can end it; no log lines (each
+    store keeps its own request log, without query strings or credentials)."""
+
+    protocol_version = "HTTP/1.1"
+    # Without TCP_NODELAY each answer on a kept-alive connection waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
+    server: LoopbackServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.sandbox._opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        self.server.sandbox._closed(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent."""

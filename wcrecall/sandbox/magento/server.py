@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from wcrecall.sandbox.magento import rest
 from wcrecall.sandbox.magento.oauth import DEFAULT_INTEGRATIONS, FULL_INTEGRATION, Authenticator, Integration
 from wcrecall.sandbox.magento.store import MagentoStore, fixture_data
-from wcrecall.sandbox.serving import Served
+from wcrecall.sandbox.serving import LoopbackServer, Served, TrackedHandler
 from wcrecall.sandbox.wire import Request, Response
 
 log = logging.getLogger(__name__)
@@ -215,36 +215,12 @@ class MagentoSandbox(Served, MagentoStore):
         return rest.page(self, request)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 64
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: MagentoSandbox) -> None:
-        self.sandbox = sandbox
-        super().__init__(address, handler)
+class _Server(LoopbackServer):
+    sandbox: MagentoSandbox
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(TrackedHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.sandbox._stats_lock:
-            self.server.sandbox._open.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
-        with self.server.sandbox._stats_lock:
-            self.server.sandbox._open.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: the sandbox keeps its own log, without query strings or credentials."""
 
     def do_GET(self) -> None:
         self._serve()

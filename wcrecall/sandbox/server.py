@@ -106,26 +106,6 @@ class SandboxStore(Served, Store):
         with self._stats_lock:
             self._faults.append(Fault(fault, times, path))
 
-    def clear_faults(self) -> None:
-        """Drop every pending fault."""
-        with self._stats_lock:
-            self._faults.clear()
-
-    def pending_faults(self) -> int:
-        """How many injected fault uses are left."""
-        with self._stats_lock:
-            return sum(f.remaining for f in self._faults)
-
-    def _take_fault(self, path: str) -> str | None:
-        with self._stats_lock:
-            for fault in self._faults:
-                if fault.matches(path):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault.kind
-        return None
-
     def reset_counters(self) -> None:
         """Zero the request, byte and connection counters and clear the request log."""
         with self._stats_lock:

@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
+from wcrecall.sandbox.faults import Fault
+
 
 class Served:
     """A store served by a `ThreadingHTTPServer` in a daemon thread: `url`, `start()`, `stop()` and `with`.
@@ -21,6 +23,7 @@ class Served:
     _open: set[socket.socket]
     _stats_lock: threading.Lock
     _stopping: threading.Event
+    _faults: list[Fault]  # injected faults still to spoil requests, under `_stats_lock`
     _httpd: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _name = "sandbox store"
@@ -30,6 +33,27 @@ class Served:
 
     def _bound(self) -> None:
         """Called once the server is bound (its port known), before it serves."""
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault."""
+        with self._stats_lock:
+            self._faults.clear()
+
+    def pending_faults(self) -> int:
+        """How many injected fault uses are left."""
+        with self._stats_lock:
+            return sum(f.remaining for f in self._faults)
+
+    def _take_fault(self, path: str) -> str | None:
+        """The kind of the first pending fault that spoils a request for `path` (one use of it taken), or None."""
+        with self._stats_lock:
+            for fault in self._faults:
+                if fault.matches(path):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault.kind
+        return None
 
     def _opened(self, sock: socket.socket) -> None:
         with self._stats_lock:

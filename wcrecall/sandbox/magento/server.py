@@ -11,7 +11,6 @@ body), `http_502` / `http_503` / `http_504` (a proxy's HTML), `html_200` (a PHP 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import socket
 import struct
@@ -26,6 +25,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from wcrecall.sandbox.faults import Fault
 from wcrecall.sandbox.magento import rest
 from wcrecall.sandbox.magento.oauth import DEFAULT_INTEGRATIONS, FULL_INTEGRATION, Authenticator, Integration
 from wcrecall.sandbox.magento.store import MagentoStore, fixture_data
@@ -56,16 +56,6 @@ class LoggedRequest:
     status: int
     fault: str | None = None
     cookie: bool = False
-
-
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    path: str | None
-
-    def matches(self, path: str) -> bool:
-        return self.path is None or self.path in path or bool(re.search(self.path, path))
 
 
 def fault_response(kind: str) -> Response:
@@ -119,7 +109,7 @@ class MagentoSandbox(Served, MagentoStore):
         self.base_url = self._fixed_base or f"http://{host}:{port}"
         self.latency, self.fault_delay = latency, fault_delay
         self.masked_ids: Iterator[str] | None = None
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self._stats_lock = threading.Lock()
         self.request_counts: Counter[tuple[str, str]] = Counter()
         self.request_log: list[LoggedRequest] = []
@@ -171,21 +161,7 @@ class MagentoSandbox(Served, MagentoStore):
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(sorted(FAULTS))}")
         with self._stats_lock:
-            self._faults.append(_Fault(fault, times, path))
-
-    def clear_faults(self) -> None:
-        with self._stats_lock:
-            self._faults.clear()
-
-    def _take_fault(self, path: str) -> str | None:
-        with self._stats_lock:
-            for fault in self._faults:
-                if fault.matches(path):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault.kind
-        return None
+            self._faults.append(Fault(fault, times, path))
 
     def count(self, method: str | None = None, route: str | None = None) -> int:
         """Requests seen, optionally of one method and/or route template ("/V1/orders/:id/comments")."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from email.utils import formatdate
@@ -81,6 +82,11 @@ def bad_gzip(request: Request, genuine: Response) -> Iterable[bytes]:
     return [raw(200, [*JSON, ("Content-Encoding", "gzip")], b"this is not gzip at all")]
 
 
+def brotli(request: Request, genuine: Response) -> Iterable[bytes]:
+    """An encoding wcrecall never asked for (it asks for gzip and deflate only)."""
+    return [raw(200, [*JSON, ("Content-Encoding", "br")], genuine.body)]
+
+
 def short_body(request: Request, genuine: Response) -> Iterable[bytes]:
     """Content-Length promises more than comes; then the connection closes."""
     return [raw(200, JSON, genuine.body[:10], length=len(genuine.body) + 1000)]
@@ -120,6 +126,7 @@ PER_ORDER = {
     "huge_announced": (huge_announced, "the store's answer is larger than 32 MiB (10737418240 bytes announced)"),
     "huge_chunked": (huge_chunked, "the store's answer is larger than 32 MiB"),
     "bad_gzip": (bad_gzip, "the store's answer is not valid gzip; gave up after"),
+    "unasked_encoding": (brotli, "the store's answer is not valid br; gave up after"),
     "short_body": (short_body, "was cut off"),
     "deep_json": (deep_json, "nests deeper than 64 levels"),
     "redirect_loop": (None, "a redirect to http://127.0.0.1:"),
@@ -304,3 +311,26 @@ def test_an_order_read_that_is_not_an_object_costs_only_that_order(
     assert result.exit_code == 1
     assert result.stderr == f"order {spoiled}: GET order {spoiled}: expected an order object\n"
     assert deliveries(smtp) == {(other, 1): 1}
+
+
+def deflated(*, wrapped: bool) -> object:
+    """The genuine answer compressed as "deflate": zlib-wrapped as the standard says, or raw as some servers send it."""
+
+    def spoiler(request: Request, genuine: Response) -> Iterable[bytes]:
+        packer = zlib.compressobj(wbits=zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        body = packer.compress(genuine.body) + packer.flush()
+        return [raw(200, [*JSON, ("Content-Encoding", "deflate")], body)]
+
+    return spoiler
+
+
+@pytest.mark.parametrize("wrapped", [True, False], ids=["zlib", "raw"])
+def test_a_deflated_answer_is_read_in_either_form(
+    tmp_path: Path, front: HostileFront, smtp: SmtpServer, wrapped: bool
+) -> None:
+    """Every answer of the tick deflated: the run reads them all and mails both buyers."""
+    config, spoiled, other = setup(tmp_path, front, smtp)
+    front.spoil("GET", r"/wp-json/wc/v3/orders.*", deflated(wrapped=wrapped))  # type: ignore[arg-type]
+    result = run(config)
+    assert result.exit_code == 0, result.stderr
+    assert deliveries(smtp) == {(other, 1): 1, (spoiled, 1): 1}

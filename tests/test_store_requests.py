@@ -1,18 +1,23 @@
-"""The store client's request path: what `requests` takes from the environment is worked out once per tick, and
+"""The store client's request path: the route to the store (proxy, CA bundle) is worked out once per tick, and
 every request still goes out signed with its own nonce, through the environment's proxy when one is set."""
 
 from __future__ import annotations
 
+import base64
+import http.client
 import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-import requests
 
 from wcrecall.config.settings import StoreSettings
 from wcrecall.model.errors import StoreError
 from wcrecall.sandbox import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, SandboxStore
+from wcrecall.store import connection
 from wcrecall.store.client import Store
 
 
@@ -25,17 +30,17 @@ def _order(store: SandboxStore) -> int:
     return int(store.create_order(status="failed", billing={"email": "ana@example.com"})["id"])
 
 
-def test_a_tick_works_out_the_environment_settings_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Proxies, CA bundle and netrc for the store's address are looked up once per session, not once per request
-    (a lookup walks the whole environment)."""
+def test_a_tick_works_out_the_route_to_the_store_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy and CA bundle for the store's address are looked up once per session, not once per request (a lookup
+    walks the whole environment), and every request of the session goes over one connection."""
     looked_up: list[str] = []
-    merge = requests.Session.merge_environment_settings
+    environ_proxies = connection.get_environ_proxies
 
-    def counted(self: requests.Session, url: str, *args: Any) -> dict[str, Any]:
+    def counted(url: str, *args: Any) -> dict[str, str]:
         looked_up.append(url)
-        return merge(self, url, *args)
+        return environ_proxies(url, *args)
 
-    monkeypatch.setattr(requests.Session, "merge_environment_settings", counted)
+    monkeypatch.setattr(connection, "get_environ_proxies", counted)
     with SandboxStore() as sandbox:
         order_id = _order(sandbox)
         store = _store(sandbox.url)
@@ -43,22 +48,24 @@ def test_a_tick_works_out_the_environment_settings_once(monkeypatch: pytest.Monk
             for _ in range(3):
                 assert store.get_order(order_id)["id"] == order_id
             store.get_notes(order_id)
-            store.add_note(order_id, "wcrecall: test")
+            store.add_note(order_id, "wcrecall: test ü")
         assert store.traffic.requests == 5
-    assert len(looked_up) == 1
+        assert any(n["note"] == "wcrecall: test ü" for n in store.get_notes(order_id))
+        assert sandbox.connections == 2  # the session's one, and the read after it on a connection of its own
+    assert len(looked_up) == 2
 
 
 def test_every_request_is_signed_with_its_own_128_bit_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each request of a session carries an OAuth signature and a fresh 32-hex-digit nonce; the sandbox, which checks
     signatures and refuses a replayed nonce, answers every one."""
     sent: list[str] = []
-    send = requests.Session.send
+    send = connection.StoreSession.send
 
-    def recorded(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        sent.append(str(request.url))
-        return send(self, request, **kwargs)
+    def recorded(self: connection.StoreSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(url)
+        return send(self, method, url, *args, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "send", recorded)
+    monkeypatch.setattr(connection.StoreSession, "send", recorded)
     with SandboxStore() as sandbox:
         order_id = _order(sandbox)
         store = _store(sandbox.url)
@@ -135,24 +142,103 @@ def test_oauth_signature_equals_the_packages_for_awkward_parameters() -> None:
             assert oauth_signature(method, url, pairs, key="ck_x", secret="cs_y%&") == expected
 
 
-def test_a_tick_builds_each_request_without_reparsing_its_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The base URL and the signing are worked out once per store: no request of a tick goes through `requests`'
-    URL parsing and re-encoding (about a millisecond a request), and the sandbox, which checks every OAuth signature,
-    still answers each one."""
-    parsed: list[str] = []
-    prepare_url = requests.PreparedRequest.prepare_url
-
-    def counted(self: requests.PreparedRequest, url: str, params: Any) -> None:
-        parsed.append(url)
-        prepare_url(self, url, params)
-
+def test_a_connection_the_store_closed_while_idle_is_opened_again_without_a_failed_request() -> None:
+    """Between two requests the store closes the kept-alive connection (its keep-alive timeout): the next request
+    goes out on a new connection at once, not on the dead one (which would fail, and cost a retry and its backoff)."""
     with SandboxStore() as sandbox:
         order_id = _order(sandbox)
-        store = _store(sandbox.url)  # its base URL is parsed here, once
-        monkeypatch.setattr(requests.PreparedRequest, "prepare_url", counted)
+        store = _store(sandbox.url)
         with store.session():
             assert store.get_order(order_id)["id"] == order_id
-            store.add_note(order_id, "wcrecall: test ü")
-            assert any(n["note"] == "wcrecall: test ü" for n in store.get_notes(order_id))
-            assert [o["id"] for o in store.orders_by_id([order_id])] == [order_id]
-    assert parsed == []
+            assert sandbox.close_idle_connections() == 1
+            deadline = time.monotonic() + 5
+            while sandbox.open_connections and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert store.get_order(order_id)["id"] == order_id
+        assert store.traffic.retries == 0
+        assert sandbox.connections == 2
+
+
+class _Proxy(ThreadingHTTPServer):
+    """A forwarding http proxy on 127.0.0.1: takes absolute-form requests, passes them on, and remembers each
+    request line and Proxy-Authorization it was given."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.seen: list[tuple[str, str | None]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Proxy
+
+    def _forward(self) -> None:
+        self.server.seen.append((f"{self.command} {self.path}", self.headers.get("Proxy-Authorization")))
+        target = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        upstream = http.client.HTTPConnection(target.hostname or "", target.port or 80, timeout=10)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-authorization", "connection")}
+        upstream.request(self.command, f"{target.path}?{target.query}", body=body or None, headers=headers)
+        answer = upstream.getresponse()
+        content = answer.read()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+        upstream.close()
+
+    do_GET = do_POST = _forward
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+def test_requests_go_through_an_http_proxy_with_its_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY with a user and password: each request goes to the proxy in absolute form with Proxy-Authorization
+    (never on to the store), and the store, which checks every OAuth signature, answers them."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = _Proxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://shop%40cn:p%3Ass@"))
+        with SandboxStore() as sandbox:
+            order_id = _order(sandbox)
+            base = sandbox.url
+            store = _store(base)
+            with store.session():
+                assert store.get_order(order_id)["id"] == order_id
+                store.add_note(order_id, "wcrecall: via the proxy")
+            assert sandbox.count() == 2
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    lines = [line for line, _ in proxy.seen]
+    assert [line.split("?")[0] for line in lines] == [
+        f"GET {base}/wp-json/wc/v3/orders/{order_id}",
+        f"POST {base}/wp-json/wc/v3/orders/{order_id}/notes",
+    ]
+    expected = "Basic " + base64.b64encode(b"shop@cn:p:ss").decode()
+    assert [auth for _, auth in proxy.seen] == [expected, expected]
+
+
+def test_a_socks_proxy_is_refused_naming_the_scheme(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy wcrecall cannot use is an error that says so; the request never goes around it to the store."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
+    with SandboxStore() as sandbox:
+        order_id = _order(sandbox)
+        store = _store(sandbox.url)
+        with store.session(), pytest.raises(StoreError, match=r"uses socks5:// \(only http:// proxies work\)"):
+            store.get_order(order_id)
+        assert sandbox.count() == 0

@@ -63,6 +63,24 @@ class Served:
         with self._stats_lock:
             self._open.discard(sock)
 
+    def close_idle_connections(self) -> int:
+        """Close the kept-alive client connections, as a web server does when its keep-alive timeout passes between
+        two requests; the number closed (each handler then ends)."""
+        with self._stats_lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return len(open_sockets)
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections open now."""
+        with self._stats_lock:
+            return len(self._open)
+
     @property
     def url(self) -> str:
         """`http://127.0.0.1:PORT` (no trailing slash); the server must be started."""
@@ -92,13 +110,7 @@ class Served:
         self._stopping.set()
         httpd.shutdown()
         httpd.server_close()
-        with self._stats_lock:
-            open_sockets = list(self._open)
-        for sock in open_sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        self.close_idle_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._httpd = self._thread = None

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import math
 import re
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,12 +16,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import urllib3.exceptions
-
 from wcrecall.config.settings import StoreSettings
 from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreError, StoreNotFound, StoreReadOnly
+from wcrecall.store.connection import Answer, BodyDecodeError, ProxyNotSupported
+from wcrecall.store.wcadapter import Redirected
 
 log = logging.getLogger("wcrecall.store.client")
 
@@ -100,7 +101,7 @@ def _bounded_depth(value: Any, what: str) -> Any:
     return value
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     """`Retry-After` in seconds (a number, or an HTTP date counted from the store's own `Date`); None if unusable."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:
@@ -179,7 +180,28 @@ def refusal(settings: StoreSettings, status: int, err: dict[str, Any], what: str
     )
 
 
-def _int_header(response: requests.Response, name: str) -> int:
+def sending_failed(exc: BaseException, what: str, *, host: str, timeout: float) -> Exception:
+    """The error for a request that got no usable answer (store/connection.py's failures, a redirect): transient where
+    trying again may help. Never the exception's own text: it may hold the signed URL."""
+    if isinstance(exc, Redirected):
+        return StoreError(
+            f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
+            "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
+        )
+    if isinstance(exc, TimeoutError):
+        return _Transient(_("{what}: the store did not answer within {seconds:g} s").format(what=what, seconds=timeout))
+    if isinstance(exc, ssl.SSLError):
+        return StoreError(
+            f"{what}: TLS certificate check failed for {host} ({type(exc).__name__}); if the shop's "
+            "certificate comes from a private CA, set store.ca_bundle to that CA's PEM file; otherwise fix the "
+            "certificate or, only if you trust the network, set store.verify_tls = false"
+        )
+    if isinstance(exc, ProxyNotSupported):
+        return StoreError(f"{what}: {exc}; set HTTP_PROXY / HTTPS_PROXY to an http:// proxy, or unset them")
+    return _Transient(_("{what}: connection to {host} failed ({kind})").format(what=what, host=host, kind=type(exc).__name__))  # fmt: skip
+
+
+def _int_header(response: Answer, name: str) -> int:
     try:
         return max(0, int(response.headers.get(name, "0")))
     except ValueError:
@@ -187,23 +209,23 @@ def _int_header(response: requests.Response, name: str) -> int:
 
 
 def read_body(
-    response: requests.Response, what: str, *, started: float, timeout: float, host: str, check: Callable[[str], None]
+    response: Answer, what: str, *, started: float, timeout: float, host: str, check: Callable[[str], None]
 ) -> bytes:
     """The decoded body, at most MAX_BODY_BYTES, read within store.timeout of the request and the tick's deadline (`check`).
 
     Read piece by piece as it arrives, so a body dripped byte by byte is cut off in time and a gzip bomb is
-    stopped after MAX_BODY_BYTES of output (urllib3 decompresses at most what is asked for)."""
+    stopped after MAX_BODY_BYTES of output (store/connection.py decompresses at most what is asked for)."""
     limit = f"{MAX_BODY_BYTES // (1024 * 1024)} MiB"
-    declared = response.headers.get("Content-Length", "").strip()
+    declared = (response.headers.get("Content-Length") or "").strip()
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        response.close()
+        response.finish(whole=False)
         raise StoreError(f"{what}: the store's answer is larger than {limit} ({int(declared)} bytes announced)")
     parts: list[bytes] = []
     size = 0
     done = False
     try:
         while True:
-            chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+            chunk = response.read1(_READ_SIZE)
             if not chunk:
                 break
             size += len(chunk)
@@ -214,19 +236,15 @@ def read_body(
                 raise _Transient(f"{what}: the store's answer took longer than {timeout:g} s")
             check(what)
         done = True
-    except urllib3.exceptions.DecodeError:
-        encoding = "".join(c for c in response.headers.get("Content-Encoding", "") if c.isprintable())[:40]
+    except BodyDecodeError:
+        encoding = "".join(c for c in response.encoding if c.isprintable())[:40]
         raise _Transient(f"{what}: the store's answer is not valid {encoding or 'compressed data'}") from None
-    except urllib3.exceptions.ReadTimeoutError:
+    except TimeoutError:
         raise _Transient(f"{what}: the store did not answer within {timeout:g} s") from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+    except (http.client.HTTPException, OSError) as exc:
         raise _Transient(f"{what}: the answer from {host} was cut off ({type(exc).__name__})") from None
     finally:
-        if done:
-            response.raw.release_conn()  # read to the end: the connection is kept for the next call
-        else:
-            response.close()
+        response.finish(whole=done)  # read to the end: the connection is kept for the next call
     body = b"".join(parts)
-    # Read once, here: the response carries its body like any `requests` answer (`.content`, `.json()`).
-    response._content, response._content_consumed = body, True
+    response.content = body
     return body

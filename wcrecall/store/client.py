@@ -8,6 +8,8 @@ store/answers.py (re-exported here: `parse_body`, `MAX_JSON_DEPTH`).
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import math
 import random
@@ -18,7 +20,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 import tenacity
 
 from wcrecall import __version__
@@ -28,14 +29,15 @@ from wcrecall.model.errors import StoreDeadline, StoreError, StoreNotFound, Stor
 from wcrecall.model.order import ORDER_FIELDS, format_gmt
 from wcrecall.store.answers import (
     _int_header,
-    _redirect_target,
     _retry_after,
     _Transient,
     parse_body,
     read_body,
     refusal,
+    sending_failed,
 )
-from wcrecall.store.http import RequestPath, SessionScope
+from wcrecall.store.connection import Answer
+from wcrecall.store.http import RequestPath, SessionScope, send_in_session
 from wcrecall.store.wcadapter import Redirected
 
 log = logging.getLogger(__name__)
@@ -144,7 +146,7 @@ class Store:
 
     def _call(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None = None, data: Any = None
-    ) -> tuple[Any, requests.Response]:
+    ) -> tuple[Any, Answer]:
         what = f"{method} {endpoint.split('?')[0]}"
         self._check_deadline(what)
         retrying = tenacity.Retrying(
@@ -178,7 +180,7 @@ class Store:
 
     def _once(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, what: str
-    ) -> tuple[Any, requests.Response]:
+    ) -> tuple[Any, Answer]:
         self._check_deadline(what)
         self.traffic.requests += 1
         # No single wait on the socket may outlast the tick.
@@ -186,23 +188,8 @@ class Store:
         started = time.monotonic()
         try:
             response = self.path.send(method, endpoint, params=params, data=data, timeout=timeout, verify=self._verify)
-        except requests.Timeout:
-            raise _Transient(_("{what}: the store did not answer within {seconds:g} s").format(what=what, seconds=self.settings.timeout)) from None  # fmt: skip
-        except Redirected as exc:
-            raise StoreError(
-                f"{what}: the store answered HTTP {exc.status}, a redirect to {_redirect_target(exc.location)}; "
-                "wcrecall does not follow redirects: set store.url to the shop's address as it answers"
-            ) from None
-        except requests.exceptions.SSLError as exc:
-            raise StoreError(
-                f"{what}: TLS certificate check failed for {self.host} ({type(exc).__name__}); if the shop's "
-                "certificate comes from a private CA, set store.ca_bundle to that CA's PEM file; otherwise fix the "
-                "certificate or, only if you trust the network, set store.verify_tls = false"
-            ) from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(_("{what}: connection to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
-        except requests.RequestException as exc:  # never its text: it may hold the signed URL
-            raise StoreError(_("{what}: the request to {host} failed ({kind})").format(what=what, host=self.host, kind=type(exc).__name__)) from None  # fmt: skip
+        except (OSError, http.client.HTTPException, Redirected) as exc:
+            raise sending_failed(exc, what, host=self.host, timeout=self.settings.timeout) from None
         body = read_body(
             response, what, started=started, timeout=self.settings.timeout, host=self.host, check=self._check_deadline
         )
@@ -349,15 +336,27 @@ class Store:
         ("America/New_York"), else its `gmt_offset` ("+05:30"; "+00:00" when the index says neither)."""
         root = f"{self.settings.url.rstrip('/')}/wp-json/"
         try:
-            response = requests.get(root, timeout=self.settings.timeout, verify=self._verify, allow_redirects=False)
-            index = response.json() if response.status_code == 200 else {}
-        except (requests.RequestException, ValueError):
+            index = self._site_index(root)
+        except (OSError, http.client.HTTPException, StoreError, _Transient, ValueError):
             raise StoreError(_("GET /wp-json/: the site's time zone could not be read from {host}").format(host=self.host)) from None  # fmt: skip
         name, offset = (index.get("timezone_string"), index.get("gmt_offset")) if isinstance(index, dict) else (0, 0)
         if isinstance(name, str) and name:
             return name
         minutes = round(float(offset) * 60) if isinstance(offset, int | float) else 0
         return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    def _site_index(self, root: str) -> Any:
+        """WordPress's REST index, or {} when the site answers with anything but 200 (a redirect included)."""
+        try:
+            answer = send_in_session(
+                "GET", root, {"accept": "application/json"}, None, timeout=self.settings.timeout, verify=self._verify
+            )
+        except Redirected:
+            return {}
+        started = time.monotonic()
+        body = read_body(answer, "GET /wp-json/", started=started, timeout=self.settings.timeout, host=self.host,
+                         check=lambda what: None)  # fmt: skip
+        return json.loads(body) if answer.status_code == 200 else {}
 
     def system_status(self) -> tuple[dict[str, Any], str | None]:
         """`GET /system_status` (environment and settings) and the store's `Date` header: for `doctor`."""

@@ -7,27 +7,31 @@ out the base URL (as `requests` would send it), the Basic auth header and the si
 request then costs one query string and, over http, one HMAC, instead of the package's URL rebuilding and
 re-parsing and `requests`' own URL parsing and re-encoding of every call.
 
-One `requests.Session` carries every call of a tick (`Store.session()` binds it), so the store sees one TCP
-connection. What `requests` takes from the environment for the store's address (proxy, CA bundle, netrc) is worked
-out once per session. The body is streamed (store/client.py reads it, bounded in size and time) and a redirect
-raises `Redirected`, never followed: it would lose Basic auth or break the OAuth signature, and could point anywhere.
+One `StoreSession` (store/connection.py) carries every call of a tick (`Store.session()` binds it), so the store
+sees one TCP connection; the route to the store (proxy, CA bundle) is worked out once per session. The body is
+streamed (store/answers.py reads it, bounded in size and time) and a redirect raises `Redirected`, never followed:
+it would lose Basic auth or break the OAuth signature, and could point anywhere.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import secrets
 import time
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
-from requests.auth import HTTPBasicAuth, _basic_auth_str
-from requests.structures import CaseInsensitiveDict
+from requests.auth import _basic_auth_str
 
-from wcrecall.store.wcadapter import Redirected, oauth_signature, session_var
+from wcrecall.store.connection import Answer, StoreSession
+from wcrecall.store.wcadapter import PLAIN, oauth_signature
+
+# The session requests of a tick go through (`SessionScope` binds it for `Store.session()` and resets it).
+session_var: contextvars.ContextVar[StoreSession | None] = contextvars.ContextVar("wcrecall_session", default=None)
 
 API_PREFIX = "wp-json/wc/v3/"
 
@@ -81,98 +85,50 @@ class RequestPath:
 
     def send(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, timeout: float, verify: Any
-    ) -> requests.Response:
-        """Send one request (a fresh signature and nonce) in the tick's session, or in a session of its own."""
+    ) -> Answer:
+        """Send one request (a fresh signature and nonce) in the tick's session (store/connection.py)."""
         url = self.url(method, endpoint, params)
-        headers = dict(self.headers)
+        headers = self.headers
         body = None
         if data is not None:
             body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-            headers["content-type"] = "application/json;charset=utf-8"
-        session = session_var.get()
-        if session is None:
-            with TickSession() as alone:
-                return alone.send_built(method, url, headers, body, timeout=timeout, verify=verify)
-        assert isinstance(session, TickSession)
-        return session.send_built(method, url, headers, body, timeout=timeout, verify=verify)
+            headers = dict(headers, **{"content-type": "application/json;charset=utf-8"})
+        return send_in_session(method, url, headers, body, timeout=timeout, verify=verify)
+
+
+def send_in_session(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, *, timeout: float, verify: Any
+) -> Answer:
+    """Send one built request over the tick's connection (`Store.session()`), or over one of its own outside a tick;
+    the answer's body is read by store/answers.py `read_body`, which then lets go of the connection."""
+    session = session_var.get()
+    if session is None:
+        # No tick session: the connection is closed once the body has been read (`Answer.finish`).
+        alone = StoreSession()
+        answer = alone.send(method, url, headers, body, timeout=timeout, verify=verify)
+        answer.close_after = True
+        return answer
+    return session.send(method, url, headers, body, timeout=timeout, verify=verify)
+
+
+def _encoded_pair(name: str, value: str) -> str:
+    """One `name=value` of the query exactly as `urlencode` writes it (unreserved characters stay as they are)."""
+    if PLAIN.fullmatch(name) and PLAIN.fullmatch(value):
+        return f"{name}={value}"
+    return _urlencoded_pair(name, value)
 
 
 @lru_cache(maxsize=4096)
-def _encoded_pair(name: str, value: str) -> str:
-    """One `name=value` of the query exactly as `urlencode` writes it; a tick repeats all but the nonce, time and page."""
+def _urlencoded_pair(name: str, value: str) -> str:
+    """A tick repeats all parameters but the nonce, time, page and signature: each is quoted once."""
     return urlencode([(name, value)])
-
-
-def _stop_at_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A response hook: runs before `requests` looks at `Location` at all (it would raise on a malformed one)."""
-    if 300 <= response.status_code < 400 and "Location" in response.headers:
-        response.close()
-        raise Redirected(response.status_code, response.headers["Location"])
-
-
-class TickSession(requests.Session):
-    """The tick's keep-alive session. A request built by `RequestPath` goes out as built: prepared directly from the
-    signed URL, the session's headers and the environment's settings for the store's address (worked out once per
-    address). A store that set a cookie gets `requests`' own path, which sends it back."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {}
-        self._headers: dict[tuple[Any, ...], CaseInsensitiveDict[str | bytes]] = {}
-
-    def send_built(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, *, timeout: float, verify: Any
-    ) -> requests.Response:
-        # The session's hooks after ours (a request's hooks replace the session's in `requests`).
-        hooks = {"response": [_stop_at_redirect, *self.hooks.get("response", [])]}
-        if len(self.cookies):
-            return self.request(
-                method, url, data=body, headers=headers, timeout=timeout, verify=verify, stream=True,
-                allow_redirects=False, hooks=hooks,
-            )  # fmt: skip
-        settings, netrc = self._environment(url, verify)
-        prepared = requests.PreparedRequest()
-        prepared.method = method
-        prepared.url = url
-        prepared.headers = self._merged(headers)
-        prepared.body = body
-        if body is not None:
-            prepared.headers["Content-Length"] = str(len(body))
-        elif method not in ("GET", "HEAD"):
-            prepared.headers["Content-Length"] = "0"
-        if netrc and "Authorization" not in prepared.headers:
-            HTTPBasicAuth(*netrc)(prepared)
-        prepared.hooks = hooks
-        return self.send(prepared, timeout=timeout, allow_redirects=False, **settings)
-
-    def _merged(self, headers: dict[str, str]) -> CaseInsensitiveDict[str | bytes]:
-        """The session's headers with the request's over them (None: left out), as `requests` merges them; worked out
-        once for each set of headers, and a copy given to each request (a hook or auth may change it)."""
-        key = (tuple(self.headers.items()), tuple(headers.items()))
-        merged = self._headers.get(key)
-        if merged is None:
-            both = CaseInsensitiveDict(self.headers)
-            both.update(headers)
-            merged = self._headers[key] = CaseInsensitiveDict({k: v for k, v in both.items() if v is not None})
-        return merged.copy()
-
-    def _environment(self, url: str, verify: Any) -> tuple[dict[str, Any], Any]:
-        """What `requests` takes from the environment for this address (proxies, CA bundle, netrc), once."""
-        parts = urlsplit(url)
-        key = (f"{parts.scheme}://{parts.netloc}", repr(verify))
-        known = self._settings.get(key)
-        if known is None:
-            settings = self.merge_environment_settings(url, {}, True, verify, None)
-            netrc = requests.utils.get_netrc_auth(url) if self.trust_env else None
-            known = self._settings[key] = (settings, netrc)
-        return known
 
 
 class SessionScope:
     """Binds a fresh keep-alive session to the current context for the duration of a `with` block."""
 
-    def __enter__(self) -> requests.Session:
-        self._http = TickSession()
+    def __enter__(self) -> StoreSession:
+        self._http = StoreSession()
         self._token = session_var.set(self._http)
         return self._http
 

@@ -11,7 +11,7 @@ version is an error naming both versions, not a silent misbehaviour.
 
 from __future__ import annotations
 
-import contextvars
+import re
 from base64 import b64encode
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -20,16 +20,12 @@ from hashlib import sha256
 from hmac import HMAC
 from urllib.parse import quote
 
-import requests
 import woocommerce
 import woocommerce.oauth
 
 from wcrecall.model.errors import WooCommercePackageError
 
 WRITTEN_FOR = "3.0.0"
-
-# The session requests of a tick go through (store/http.py binds it for `Store.session()` and resets it).
-session_var: contextvars.ContextVar[requests.Session | None] = contextvars.ContextVar("wcrecall_session", default=None)
 
 
 class Redirected(Exception):
@@ -63,8 +59,19 @@ def _quoted_url(url: str) -> str:
     return quote(url, "")
 
 
-@lru_cache(maxsize=4096)
+# Unreserved characters: unquoting and quoting leave them as they are. Every request's nonce (hex) and time (digits)
+# are made of them, and are new each time: no cache would help, and the package's quoting would be wasted work.
+PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def _normalized(name: str, value: str) -> tuple[str, str]:
+    if PLAIN.fullmatch(name) and PLAIN.fullmatch(value):
+        return name, value
+    return _quoted_pair(name, value)
+
+
+@lru_cache(maxsize=4096)
+def _quoted_pair(name: str, value: str) -> tuple[str, str]:
     ((quoted_name, quoted_value),) = woocommerce.oauth.OAuth.normalize_parameters(OrderedDict([(name, value)])).items()
     return str(quoted_name), str(quoted_value)
 

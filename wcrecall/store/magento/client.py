@@ -16,18 +16,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
 from wcrecall import __version__
 from wcrecall.config.magento import MagentoSettings
 from wcrecall.config.settings import StoreSettings
 from wcrecall.i18n import _
 from wcrecall.model.errors import StoreAuthError, StoreError, StoreNotFound, StoreReadOnly
 from wcrecall.store.client import MAX_SYNC_PAGES, PER_PAGE, Page, PageCapReached, Store
-from wcrecall.store.http import TickSession
+from wcrecall.store.connection import Answer
+from wcrecall.store.http import send_in_session
 from wcrecall.store.magento.shape import SYNC_FIELDS, to_notes, to_order
 from wcrecall.store.magento.signing import Signer, enc
-from wcrecall.store.wcadapter import session_var
 
 COMMENT_RESOURCE = "Magento_Sales::comment"
 # An order that cannot exist (the largest entity id the column holds; 0 would be refused as "An ID is needed", 400):
@@ -63,20 +61,15 @@ class MagentoPath:
 
     def send(
         self, method: str, endpoint: str, *, params: Mapping[str, Any] | None, data: Any, timeout: float, verify: Any
-    ) -> requests.Response:
+    ) -> Answer:
         url = self.url(endpoint, params)
         headers = dict(self.headers, authorization=self.signer.authorization(method, url))
         body = None
         if data is not None:
             body = json.dumps(data, ensure_ascii=False).encode("utf-8")
             headers["content-type"] = "application/json"
-        session = session_var.get()
-        if session is None:
-            with TickSession() as alone:
-                return alone.send_built(method, url, headers, body, timeout=timeout, verify=verify)
-        assert isinstance(session, TickSession)
-        session.cookies.clear()  # Magento sets PHPSESSID on every answer: never sent back
-        return session.send_built(method, url, headers, body, timeout=timeout, verify=verify)
+        # Magento sets PHPSESSID on every answer: the connection keeps no cookies, so it is never sent back.
+        return send_in_session(method, url, headers, body, timeout=timeout, verify=verify)
 
 
 def search(

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 from babel.languages import get_official_languages
 
@@ -158,7 +159,11 @@ def normalize_language(tag: str) -> str | None:
     Portuguese its variant (Brazil or elsewhere): those are written differently, while regional variants of the other
     languages share one catalog.
     """
-    raw = tag.strip() if isinstance(tag, str) else ""
+    return _normalized_language(tag.strip()) if isinstance(tag, str) else None
+
+
+@lru_cache(maxsize=1024)  # a pure function of the text; a run asks for the same few tags for every order
+def _normalized_language(raw: str) -> str | None:
     if not raw or len(raw) > 35 or not _TAG_RE.fullmatch(raw):
         return None
     parts = re.split(r"[-_]", raw)
@@ -208,13 +213,20 @@ def shipped_catalog(tag: str, available: Collection[str] = SUPPORTED_LANGUAGES) 
     return None if key is None else _catalog(key, {name: name for name in available})
 
 
-def _catalogs(available: Collection[str]) -> dict[str, str]:
+def _catalogs(available: Collection[str]) -> Mapping[str, str]:
+    """Each available catalog by the language it names (the first name wins); worked out once per set of names,
+    which is the same for every order of a run."""
+    return _catalogs_of(tuple(available))
+
+
+@lru_cache(maxsize=32)
+def _catalogs_of(available: tuple[str, ...]) -> Mapping[str, str]:
     catalogs: dict[str, str] = {}
     for name in available:
         key = normalize_language(name)
         if key is not None:
             catalogs.setdefault(key, name)
-    return catalogs
+    return MappingProxyType(catalogs)
 
 
 def name_fits(name: str, lang: str) -> bool:

@@ -387,3 +387,19 @@ def test_first_sync_of_many_pages_reports_progress(tmp_path: Path, store: Sandbo
     quiet = Recorder()
     assert run_tick(settings, now=NOW + timedelta(minutes=10), progress=quiet).exit_code == 0
     assert [e for e, _ in quiet.events] == ["advance", "end"]
+
+
+def test_verbose_run_shows_when_a_new_recall_is_due_in_the_owners_time_zone(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """`run -v` says when the recall opened this tick is next due: its first reminder (created 30 minutes ago, due an
+    hour after creation, 16:30 UTC) shown in the owner's zone and format."""
+    order_id = failed_order(store, "ana@example.com", hours_ago=0.5)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port)
+    result = cli(["run", "-v"], config=config, now=NOW, env={"WCRECALL_OWNER_TIMEZONE": "Asia/Shanghai"})
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"order {order_id}: recall opened (failed, declined by the bank, 3 reminders in en; "
+        "next due 2026-11-27 00:30 +0800)\n"
+    ) in result.stdout
+    assert smtp.messages == []

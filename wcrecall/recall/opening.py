@@ -31,7 +31,7 @@ from wcrecall.plan.history import History
 from wcrecall.plan.planner import End, Plan, Rules, admission, carry, holds_stock, plan, screen
 from wcrecall.recall.holdout import record_payment
 from wcrecall.recall.notes import restore, to_notes
-from wcrecall.recall.rules import draft_recall, short
+from wcrecall.recall.rules import draft_recall
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.words import class_label
 from wcrecall.state import privacy
@@ -64,7 +64,7 @@ class Host(Protocol):
     @property
     def report(self) -> Counts: ...
 
-    def say(self, order_id: int | str, text: str) -> None: ...
+    def say(self, order_id: int | str, text: str, **fields: object) -> None: ...
 
     def put(self, recall: Recall, *, durable: bool = False) -> None: ...
 
@@ -205,13 +205,12 @@ class Opening:
         )
         self.host.say(
             order.id,
-            opened.format(
-                status=order.status,
-                reason=class_label(recall.reason),
-                planned=recall.planned,
-                lang=recall.lang,
-                short=short(planned.at or planned.due),
-            ),
+            opened,
+            status=order.status,
+            reason=class_label(recall.reason),
+            planned=recall.planned,
+            lang=recall.lang,
+            short=planned.at or planned.due or _("never"),  # a moment is written out only if the line is shown
         )
         if recall.warning:
             self.host.say(order.id, recall.warning)

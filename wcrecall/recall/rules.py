@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from wcrecall import __version__
 from wcrecall.config.settings import Settings
-from wcrecall.i18n import _, fmt_datetime
 from wcrecall.model.order import Order, mask_email
 from wcrecall.model.records import Recall, from_iso
 from wcrecall.plan.decide import ATTRIBUTION_WINDOW, Policy
@@ -102,9 +101,4 @@ def not_due_yet(recall: Recall, now: datetime) -> bool:
     return due is not None and due > now
 
 
-def short(moment: datetime | None) -> str:
-    """A moment for the tick's report lines (the owner's time zone and format, to the minute)."""
-    return fmt_datetime(moment) if moment else _("never")
-
-
-__all__ = ["draft_recall", "not_due_yet", "policy_for", "rules_for", "rules_key", "short"]
+__all__ = ["draft_recall", "not_due_yet", "policy_for", "rules_for", "rules_key"]

@@ -27,7 +27,7 @@ from wcrecall.store.syncpoint import Resume, RetryList, trusted
 
 
 class Lines(Protocol):
-    lines: list[str]
+    def note(self, text: str) -> None: ...
 
 
 class Host(Protocol):
@@ -127,14 +127,14 @@ class Sync:
                         self.state.set_meta(sync_resume=None)
                     return
                 if again.listed < again.promised:
-                    self.host.report.lines.append(
+                    self.host.report.note(
                         _(
                             "the store announces {promised} changed orders but lists {listed}, twice the same ones: its X-WP-Total is ignored"
                         ).format(promised=again.promised, listed=again.listed)
                     )
                 window.newest = max(filter(None, (window.newest, again.newest)), default=None)
         except PageCapReached as cap:
-            self.host.report.lines.append(
+            self.host.report.note(
                 _("read {pages} pages of changed orders; the rest next tick").format(pages=cap.next_page - first)
             )
             self._retry_by_id(retry, seen)
@@ -217,7 +217,7 @@ class Sync:
             except StoreAuthError:
                 raise
             except StoreError as exc:
-                self.host.report.lines.append(_("orders to retry not read, retried next tick ({exc})").format(exc=exc))
+                self.host.report.note(_("orders to retry not read, retried next tick ({exc})").format(exc=exc))
                 found = None
             if found is not None:
                 listed = {raw.get("id"): raw for raw in found if isinstance(raw, dict)}

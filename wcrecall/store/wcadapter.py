@@ -44,9 +44,10 @@ def oauth_signature(method: str, url: str, pairs: Iterable[tuple[str, str]], *, 
     The package's `generate_oauth_signature` step by step, with its own ordering (`sorted_params`) and quoting
     (`normalize_parameters`), except that the quoting of a parameter and of the URL is remembered: a tick signs
     hundreds of requests whose parameters are the same but for the nonce, time and page."""
-    params = woocommerce.oauth.OAuth.sorted_params(OrderedDict(pairs))
+    params = OrderedDict(pairs)
     normalized: dict[str, str] = {}
-    for name, value in params.items():
+    for name in _package_order(tuple(params)):
+        value = params[name]
         quoted_name, quoted_value = _normalized(name, value)
         normalized[quoted_name] = quoted_value  # two names that quote alike are one parameter, as in the package
     query = "%26".join(f"{name}%3D{value}" for name, value in normalized.items())
@@ -55,13 +56,30 @@ def oauth_signature(method: str, url: str, pairs: Iterable[tuple[str, str]], *, 
 
 
 @lru_cache(maxsize=256)
+def _package_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The order the package's `sorted_params` puts these parameter names in (it depends on the names only, and a
+    tick's requests have a few sets of names)."""
+    return tuple(woocommerce.oauth.OAuth.sorted_params(OrderedDict.fromkeys(names, "")))
+
+
 def _quoted_url(url: str) -> str:
-    return quote(url, "")
+    """`quote(url, "")`, which quotes character by character: the store's part once, an endpoint of plain path
+    segments (`orders/123/notes`, new for each order) by replacing its slashes."""
+    base, sep, endpoint = url.rpartition("/wp-json/")
+    if sep and PLAIN_PATH.fullmatch(endpoint):
+        return _quoted(base + sep) + endpoint.replace("/", "%2F")
+    return _quoted(url)
+
+
+@lru_cache(maxsize=256)
+def _quoted(text: str) -> str:
+    return quote(text, "")
 
 
 # Unreserved characters: unquoting and quoting leave them as they are. Every request's nonce (hex) and time (digits)
 # are made of them, and are new each time: no cache would help, and the package's quoting would be wasted work.
 PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 def _normalized(name: str, value: str) -> tuple[str, str]:

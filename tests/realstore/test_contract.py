@@ -10,6 +10,7 @@ value that depends on neither the clock nor the ids the store handed out.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,9 +18,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-import requests
 from jsonshape import shape
 from wpstore import RealStore
 
@@ -37,6 +38,7 @@ from wcrecall.sandbox import (
 )
 from wcrecall.sandbox.catalog import Product
 from wcrecall.store.client import Store
+from wcrecall.store.connection import Answer
 
 # Headers a client reads. `Link` is compared by its relations only: its URL echoes the signed query string.
 COMPARED_HEADERS = ("Content-Type", "X-WP-Total", "X-WP-TotalPages", "Location", "Allow", "Cache-Control", "Vary")
@@ -76,7 +78,7 @@ class Side:
 
 
 @pytest.fixture(scope="module")
-def answers(wc99: RealStore) -> Iterator[tuple[dict[str, requests.Response], dict[str, requests.Response]]]:
+def answers(wc99: RealStore) -> Iterator[tuple[dict[str, Answer], dict[str, Answer]]]:
     """Every exchange of the scenario, by name: (real store's, sandbox's)."""
     wc99.restore()
     real = Side(wc99.url, (wc99.rw.key, wc99.rw.secret), (wc99.ro.key, wc99.ro.secret), wc99.customer_id)
@@ -106,10 +108,10 @@ def configure_like_the_real_store(sandbox: SandboxStore) -> None:
     sandbox.set_gateways({"bacs": True, "cheque": True, "cod": False})
 
 
-def scenario(side: Side, product_id: int) -> dict[str, requests.Response]:
+def scenario(side: Side, product_id: int) -> dict[str, Answer]:
     """The requests wcrecall makes, in the order a first run, doctor and explain make them; every raw answer."""
     since = datetime.now(UTC) - timedelta(hours=1)
-    seen: dict[str, requests.Response] = {}
+    seen: dict[str, Answer] = {}
     store = side.store()
     order = {
         "status": "failed",
@@ -182,17 +184,17 @@ def scenario(side: Side, product_id: int) -> dict[str, requests.Response]:
 
 
 @contextmanager
-def recording(store: Store, seen: dict[str, requests.Response], name: str) -> Iterator[None]:
+def recording(store: Store, seen: dict[str, Answer], name: str) -> Iterator[None]:
     """Record the raw answers to what `store` asks inside the block, as `name`, `name #2`, ..."""
     with store.session() as http:
         count = 0
 
-        def keep(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        def keep(answer: Answer) -> None:
             nonlocal count
             count += 1
-            seen[name if count == 1 else f"{name} #{count}"] = response
+            seen[name if count == 1 else f"{name} #{count}"] = answer
 
-        http.hooks["response"].append(keep)
+        http.observers.append(keep)
         yield
 
 
@@ -215,12 +217,12 @@ def test_the_scenario_makes_every_request_on_both_stores(answers: tuple[dict[str
 
 @pytest.mark.parametrize("name", EXCHANGES)
 def test_the_sandbox_answers_like_a_real_woocommerce_9_9(
-    name: str, answers: tuple[dict[str, requests.Response], dict[str, requests.Response]]
+    name: str, answers: tuple[dict[str, Answer], dict[str, Answer]]
 ) -> None:
     """Status, the headers a client reads, the body's shape and its clock- and id-free values are equal."""
     real, fake = answers[0][name], answers[1][name]
-    assert fake.request.method == real.request.method and _path(fake) == _path(real)
-    assert fake.status_code == real.status_code, fake.text[:300]
+    assert fake.method == real.method and _path(fake) == _path(real)
+    assert fake.status_code == real.status_code, fake.content[:300]
     for header in COMPARED_HEADERS:
         assert _header(fake, header) == _header(real, header), header
     assert _link_relations(fake) == _link_relations(real)
@@ -259,27 +261,27 @@ def _without(data: Any, paths: set[str]) -> Any:
     return out
 
 
-def _path(response: requests.Response) -> str:
+def _path(response: Answer) -> str:
     """The request's path with the ids masked (each store hands out its own)."""
-    return re.sub(r"/\d+(?=/|$)", "/<id>", requests.utils.urlparse(response.request.url).path)
+    return re.sub(r"/\d+(?=/|$)", "/<id>", urlsplit(response.url).path)
 
 
-def _header(response: requests.Response, name: str) -> str | None:
+def _header(response: Answer, name: str) -> str | None:
     value = response.headers.get(name)
     if value is None:
         return None
-    home = f"{requests.utils.urlparse(response.url).scheme}://{requests.utils.urlparse(response.url).netloc}"
+    home = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
     return re.sub(r"/\d+(?=/|$)", "/<id>", value.replace(home, "<home>"))
 
 
-def _link_relations(response: requests.Response) -> list[str]:
+def _link_relations(response: Answer) -> list[str]:
     return re.findall(r'rel="([^"]+)"', response.headers.get("Link", ""))
 
 
-def _normal(response: requests.Response) -> Any:
+def _normal(response: Answer) -> Any:
     """The body with what depends on the clock, the ids or the address masked."""
-    home = f"{requests.utils.urlparse(response.url).scheme}://{requests.utils.urlparse(response.url).netloc}"
-    return _mask(response.json(), home, "")
+    home = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
+    return _mask(json.loads(response.content), home, "")
 
 
 def _mask(value: Any, home: str, key: str) -> Any:

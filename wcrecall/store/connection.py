@@ -30,7 +30,7 @@ import select
 import socket
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -104,7 +104,10 @@ def route_for(url: str, verify: bool | str) -> Route:
 class Answer:
     """The store's answer: `status_code`, `headers` (case-insensitive) and the body, read with `read1`."""
 
-    def __init__(self, response: http.client.HTTPResponse, connection: http.client.HTTPConnection) -> None:
+    def __init__(
+        self, response: http.client.HTTPResponse, connection: http.client.HTTPConnection, *, method: str, url: str
+    ) -> None:
+        self.method, self.url = method, url  # what was asked (the URL is signed: never shown or logged)
         self.status_code = response.status
         self.headers = response.headers
         self._response = response
@@ -201,6 +204,8 @@ class StoreSession:
     """The keep-alive connections of one tick, one per store address (in practice one), and the routes to them."""
 
     def __init__(self) -> None:
+        # Called with each answer before its body is read (the real-store contract test records them).
+        self.observers: list[Callable[[Answer], None]] = []
         self._routes: dict[tuple[str, str, str], Route] = {}
         self._connections: dict[Route, http.client.HTTPConnection] = {}
 
@@ -256,7 +261,9 @@ class StoreSession:
         except BaseException:
             connection.close()
             raise
-        answer = Answer(response, connection)
+        answer = Answer(response, connection, method=method, url=url)
+        for observe in self.observers:
+            observe(answer)
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location is not None:
             answer.finish(whole=False)

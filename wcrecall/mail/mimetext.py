@@ -1,0 +1,118 @@
+"""The text parts of a message, encoded as the stdlib's `set_content` encodes them, for a fraction of its cost.
+
+`EmailMessage.set_content(str)` picks a Content-Transfer-Encoding (7bit when every line is short ASCII; else it
+quoted-printable-encodes the first ten lines and compares that with their base64) and then encodes the whole body with
+the pure-Python `email.quoprimime`, whose per-character `str.translate` through a 256-entry list is most of the cost
+of building a reminder. `TEXT_CONTENT` (pass it as `content_manager=`) makes the same choice and writes the same
+bytes: the quoting is done with `str.replace` for `=` and a regular expression for the rarer bytes outside printable
+ASCII, and only lines long enough to need a soft break (or ending in a space or tab) go through the line-breaking
+loop, which is the stdlib's own. tests/test_mimetext.py holds both paths to the same output.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.contentmanager
+import email.message
+import re
+from typing import Any
+
+__all__ = ["TEXT_CONTENT", "encode_text", "qp_body"]
+
+# Bytes (as latin-1 characters) quoted-printable leaves as they are in a body: printable ASCII but `=`, space and
+# tab; CR and LF stay line ends. Everything else becomes =XX: `=` first (str.replace), then the rest of them.
+_QUOTED_RE = re.compile(r"[^\t\n\r -~]")
+_QUOTE = {chr(c): f"={c:02X}" for c in range(256)}
+
+
+def _quote(match: re.Match[str]) -> str:
+    return _QUOTE[match.group()]
+
+
+def qp_body(body: str, maxlinelen: int = 76, eol: str = "\n") -> str:
+    """`email.quoprimime.body_encode(body, maxlinelen, eol)` for a body of characters below U+0100 (bytes decoded
+    as latin-1, which is how the stdlib calls it): the same output, character for character."""
+    if maxlinelen < 4:
+        raise ValueError("maxlinelen must be at least 4")
+    if not body:
+        return body
+    body = body.replace("=", "=3D")
+    if _QUOTED_RE.search(body):
+        body = _QUOTED_RE.sub(_quote, body)
+    soft_break = "=" + eol
+    maxlinelen1 = maxlinelen - 1
+    encoded: list[str] = []
+    append = encoded.append
+    for line in body.splitlines():  # after quoting only CR and LF are left to split on
+        if len(line) <= maxlinelen and not (line and line[-1] in " \t"):
+            append(line)  # nothing to break and no trailing space to quote
+            continue
+        # The stdlib's loop: pieces no longer than maxlinelen - 1, never splitting an =XX escape.
+        start = 0
+        laststart = len(line) - 1 - maxlinelen
+        while start <= laststart:
+            stop = start + maxlinelen1
+            if line[stop - 2] == "=":
+                append(line[start : stop - 1])
+                start = stop - 2
+            elif line[stop - 1] == "=":
+                append(line[start:stop])
+                start = stop - 1
+            else:
+                append(line[start:stop] + "=")
+                start = stop
+        if line and line[-1] in " \t":
+            room = start - laststart
+            if room >= 3:
+                tail = _QUOTE[line[-1]]
+            elif room == 2:
+                tail = line[-1] + soft_break
+            else:
+                tail = soft_break + _QUOTE[line[-1]]
+            append(line[start:-1] + tail)
+        else:
+            append(line[start:])
+    if body[-1] in "\r\n":
+        append("")
+    return eol.join(encoded)
+
+
+def encode_text(string: str, *, max_line_length: int, linesep: str) -> tuple[str, str] | None:
+    """(Content-Transfer-Encoding, payload) for `string` in UTF-8, exactly as the stdlib's `set_content` chooses
+    and encodes them under a 7bit policy with no cte given (contentmanager._encode_text); None where the stdlib
+    would choose base64 (a body mostly outside ASCII: rare, and its base64 encoder is C underneath)."""
+    lines = string.encode("utf-8").splitlines()
+    if max((len(x) for x in lines), default=0) <= max_line_length:
+        normal = b"\n".join(lines) + b"\n"
+        if normal.isascii():
+            return "7bit", normal.decode("ascii")
+    sniff = linesep.encode("ascii").join(lines[:10]) + linesep.encode("ascii")
+    sniff_qp = qp_body(sniff.decode("latin-1"), max_line_length)
+    if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+        return None
+    if len(lines) <= 10:
+        return "quoted-printable", sniff_qp
+    return "quoted-printable", qp_body((b"\n".join(lines) + b"\n").decode("latin-1"), max_line_length)
+
+
+def _set_text(msg: email.message.MIMEPart, string: str, subtype: str = "plain", charset: str = "utf-8") -> None:
+    """The stdlib's `set_text_content` for a UTF-8 text with no other options, with `encode_text`; the stdlib's own
+    where that gives no answer (base64) or the charset is another."""
+    policy: Any = msg.policy
+    encoded = (
+        encode_text(string, max_line_length=policy.max_line_length, linesep=policy.linesep)
+        if charset == "utf-8" and policy.cte_type == "7bit"
+        else None
+    )
+    if encoded is None:
+        email.contentmanager.raw_data_manager.set_content(msg, string, subtype=subtype, charset=charset)
+        return
+    cte, payload = encoded
+    msg["Content-Type"] = f"text/{subtype}"
+    msg.set_payload(payload)
+    msg.set_param("charset", "utf-8", replace=True)
+    msg["Content-Transfer-Encoding"] = cte
+
+
+TEXT_CONTENT = email.contentmanager.ContentManager()
+TEXT_CONTENT.add_set_handler(str, _set_text)

@@ -264,6 +264,13 @@ def html_to_text(fragment: str) -> str:
     Only template markup can be a tag here: values were escaped, so `&lt;script&gt;` from an order comes out as the
     literal text `<script>`, never as a tag that is stripped or kept.
     """
+    if "<" not in fragment:  # most blocks are a sentence without a tag: only spaces and entities to handle
+        return _tidy_text(html.unescape(_HTML_SPACE_RE.sub(" ", fragment)))
+    return _markup_to_text(fragment)
+
+
+def _markup_to_text(fragment: str) -> str:
+    """`html_to_text` of a fragment with tags (or anything: without a tag each step but two changes nothing)."""
     text = _COMMENT_RE.sub("", fragment)
     text = _HTML_SPACE_RE.sub(" ", text)  # source line breaks are not text line breaks
     text = _LINK_RE.sub(_link_as_text, text)
@@ -274,11 +281,26 @@ def html_to_text(fragment: str) -> str:
     return _tidy_text(text)
 
 
+_TEXT_SPACE_RE = re.compile(r"[ \t]+")
+_LINE_END_SPACE_RE = re.compile(r" ?\n ?")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
 def _tidy_text(text: str) -> str:
-    lines = [
-        re.sub(r"[ \t]+", " ", line).strip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    ]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    """Each line's runs of spaces and tabs become one space and its ends are trimmed; runs of blank lines become
+    one; no blank line first or last. CR LF and CR are line ends. Done on the whole text at once: after the runs
+    are one space, a line's ends are the spaces beside a line break and the text's own two ends."""
+    # Each step only where there is something for it to do: a search for a short string is far cheaper than a regex.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text or "  " in text:
+        text = _TEXT_SPACE_RE.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_END_SPACE_RE.sub("\n", text)
+    text = text.strip(" ")
+    if "\n\n\n" in text:
+        text = _BLANK_LINES_RE.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def _one_line(markup: str) -> str:

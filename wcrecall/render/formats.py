@@ -82,9 +82,10 @@ def clean(value: object) -> str:
 
 def _http_url(value: str) -> str:
     url = clean(value)
-    if " " in url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    if " " in url:
         return ""
-    return url
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _text_colour_on(background: str) -> str:
@@ -134,6 +135,10 @@ def _language(lang: str) -> _Language:
     return _Language(str(locale).replace("_", "-"), locale, locale.character_order == "right-to-left")
 
 
+# Babel's is_currency builds the set of every currency code on each call; the answer is CLDR's, the same all run.
+_is_currency = lru_cache(maxsize=512)(is_currency)
+
+
 def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -> str:
     """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ".
     With the billing country, in that country's formats: 1190 MXN in es, MX -> "$1,190.00"."""
@@ -143,7 +148,7 @@ def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -
         return f"{amount} {code}".strip()
     with localcontext() as context:
         context.prec = 60  # Babel rounds in the current context: the default 28 digits fail on 29-digit amounts
-        if re.fullmatch(r"[A-Z]{3}", code) and is_currency(code):
+        if re.fullmatch(r"[A-Z]{3}", code) and _is_currency(code):
             try:
                 pattern = currency_pattern(amount, code, locale)
                 return format_currency(amount, code, pattern, locale, currency_digits=pattern is None)

@@ -50,34 +50,38 @@ def qp_body(body: str, maxlinelen: int = 76, eol: str = "\n") -> str:
     if body.encode("latin-1").translate(None, _SAFE):  # a byte to quote (a scan in C, many times a regex's speed)
         body = _QUOTED_RUN_RE.sub(_quote_run, body)
     soft_break = "=" + eol
-    encoded: list[str] = []
-    append = encoded.append
-    for line in body.splitlines():  # after quoting only CR and LF are left to split on
-        if len(line) <= maxlinelen and not (line and line[-1] in " \t"):
-            append(line)  # nothing to break and no trailing space to quote
-            continue
-        # The stdlib's loop, as one regular expression: while more than maxlinelen characters are left, a piece of
-        # maxlinelen - 1 characters and a soft break, shortened by one or two so that an =XX escape is never split
-        # (the piece then ends on that escape's "=", which is its soft break, and the next piece starts with it).
-        pieces = _pieces_re(maxlinelen).findall(line)
-        start = sum(map(len, pieces))
-        laststart = len(line) - 1 - maxlinelen
-        if pieces:
-            append(soft_break.join(pieces) + "=")
-        if line and line[-1] in " \t":
-            room = start - laststart
-            if room >= 3:
-                tail = f"={ord(line[-1]):02X}"
-            elif room == 2:
-                tail = line[-1] + soft_break
-            else:
-                tail = f"{soft_break}={ord(line[-1]):02X}"
-            append(line[start:-1] + tail)
-        else:
-            append(line[start:])
+    # after quoting only CR and LF are left to split on; a short line without a space or tab at its end is itself
+    encoded = [
+        line if len(line) <= maxlinelen and line[-1:] not in _BLANKS else _broken(line, maxlinelen, soft_break)
+        for line in body.splitlines()
+    ]
     if body[-1] in "\r\n":
-        append("")
+        encoded.append("")
     return eol.join(encoded)
+
+
+_BLANKS = frozenset(" \t")
+
+
+def _broken(line: str, maxlinelen: int, soft_break: str) -> str:
+    """A quoted line as the stdlib writes it: soft breaks while more than maxlinelen characters are left, and a space
+    or tab at its end quoted (with a soft break before it where the line has no room)."""
+    # The stdlib's loop, as one regular expression: a piece of maxlinelen - 1 characters and a soft break, shortened
+    # by one or two so that an =XX escape is never split (the piece then ends on that escape's "=", which is its soft
+    # break, and the next piece starts with it).
+    pieces = _pieces_re(maxlinelen).findall(line)
+    start = sum(map(len, pieces))
+    head = soft_break.join(pieces) + soft_break if pieces else ""
+    if line[-1:] not in _BLANKS:
+        return head + line[start:]
+    room = start - (len(line) - 1 - maxlinelen)
+    if room >= 3:
+        tail = f"={ord(line[-1]):02X}"
+    elif room == 2:
+        tail = line[-1] + soft_break
+    else:
+        tail = f"{soft_break}={ord(line[-1]):02X}"
+    return head + line[start:-1] + tail
 
 
 def encode_text(string: str, *, max_line_length: int, linesep: str) -> tuple[str, str] | None:

@@ -133,3 +133,33 @@ def test_a_reminder_has_the_bytes_the_stdlib_policy_gives(
     monkeypatch.setattr(transport, "READ_POLICY", email.policy.default)
     assert quick == wire_of()
     assert READ_POLICY is not email.policy.default
+
+
+def test_a_name_outside_ascii_is_folded_once_per_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    folded: list[str] = []
+    stdlib_fold = email.headerregistry.BaseHeader.fold
+
+    def counted(self: email.headerregistry.BaseHeader, *, policy: Any) -> str:
+        folded.append(self.name)
+        return stdlib_fold(self, policy=policy)
+
+    monkeypatch.setattr(email.headerregistry.BaseHeader, "fold", counted)
+    rendered = RenderedEmail(
+        subject="Hi", preheader="", html="<p>Hi</p>\n", text="Hi\n", lang="de", to_name="Zoë Ñúñez"
+    )
+    msg = build_message(
+        rendered,
+        to_addr="zoe@example.com",
+        to_name="Zoë Ñúñez",
+        from_addr="Example Shop <shop@example.com>",
+        reply_to="help@example.com",
+        message_id="<wcrecall.8.1.0123456789ab@shop.example.com>",
+        date=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        unsubscribe="help@example.com",
+    )
+    written = wire.wire_bytes(msg)
+    assert b"To: =?utf-8?b?Wm/DqyDDkcO6w7Fleg==?= <zoe@example.com>\r\n" in written
+    assert folded.count("To") == 1  # the one-recipient check's fold is the one written
+    other = msg["To"].fold(policy=email.policy.default)  # another policy: folded for that policy, not the kept text
+    assert other == STDLIB("To", msg["To"].addresses[0]).fold(policy=email.policy.default)
+    assert other.endswith(">\n")

@@ -7,6 +7,8 @@ The stdlib's header registry builds a new header class for every header it parse
 parses the same From, Reply-To, MIME-Version and Content-Type again: `_HeaderCache` keeps the classes, and the last
 headers built by value (header objects never change once built), so each is parsed once per run.
 
+Every header keeps its folded text for the policy it was last folded with (`_FoldKept`).
+
 The headers that differ in every message (Subject, To, Message-ID) skip the parser when their value is plain: ASCII
 words with single spaces, an address of atoms, a Message-ID of dot-atoms. Such a value, when its line fits, is folded
 by the stdlib as itself: `Subject: value` CRLF is written without the parse tree, which is built only for a value
@@ -84,6 +86,20 @@ class _PlainAddress(email.headerregistry.UniqueAddressHeader, _Plain):  # type: 
         super().parse(value, kwds)
 
 
+class _FoldKept(email.headerregistry.BaseHeader):
+    """A header keeps its folded text for the last policy it was folded with: a header never changes once built,
+    and the stdlib takes milliseconds to fold a name outside ASCII into encoded words, which a message's To needs
+    twice (the one-recipient check in mail/transport.py, then writing the message)."""
+
+    def fold(self, *, policy: Any) -> str:
+        kept: tuple[Any, str] | None = self.__dict__.get("_folded")
+        if kept is not None and kept[0] is policy:
+            return kept[1]
+        folded = super().fold(policy=policy)
+        self.__dict__["_folded"] = (policy, folded)
+        return folded
+
+
 class _HeaderCache(email.headerregistry.HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
@@ -98,7 +114,7 @@ class _HeaderCache(email.headerregistry.HeaderRegistry):
         key = name.lower()
         made = self._classes.get(key)
         if made is None:
-            made = self._classes[key] = super().__getitem__(name)
+            made = self._classes[key] = type(f"_Kept{name}", (_FoldKept, super().__getitem__(name)), {})
         return made
 
     def __call__(self, name: str, value: Any) -> Any:

@@ -4,9 +4,10 @@
 quoted-printable-encodes the first ten lines and compares that with their base64) and then encodes the whole body with
 the pure-Python `email.quoprimime`, whose per-character `str.translate` through a 256-entry list is most of the cost
 of building a reminder. `TEXT_CONTENT` (pass it as `content_manager=`) makes the same choice and writes the same
-bytes: the quoting is done with `str.replace` for `=` and a regular expression for the rarer bytes outside printable
-ASCII, and only lines long enough to need a soft break (or ending in a space or tab) go through the line-breaking
-loop, which is the stdlib's own. tests/test_mimetext.py holds both paths to the same output.
+bytes: `=` is quoted with `str.replace`, the rarer bytes outside printable ASCII (found by a byte scan) in runs with
+a regular expression, and only lines long enough to need a soft break (or ending in a space or tab) go through the
+stdlib's line-breaking rule, written as one regular expression. A body the stdlib would send as base64 is left to the
+stdlib. tests/test_mimetext.py holds both paths to the same output.
 """
 
 from __future__ import annotations

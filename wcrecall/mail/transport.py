@@ -34,6 +34,7 @@ from urllib.parse import quote, urlsplit
 
 from wcrecall.config.settings import MailSettings
 from wcrecall.mail.local import FileTransport, SendmailTransport
+from wcrecall.mail.mimetext import TEXT_CONTENT
 from wcrecall.mail.smtp import SmtpTransport, hide_address
 from wcrecall.mail.wire import POLICY, READ_POLICY
 from wcrecall.model.address import parse_address, parse_mailbox
@@ -167,8 +168,9 @@ def build_message(
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["List-Unsubscribe"] = _unsubscribe_header(unsubscribe)
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # The stdlib's choice of transfer encoding and its bytes, made without its slow quoted-printable (mail/mimetext.py)
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", content_manager=TEXT_CONTENT)
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", content_manager=TEXT_CONTENT)
     for part in msg.iter_parts():
         del part["MIME-Version"]  # belongs on the message only; add_alternative() puts one on its part too
     # After the parts exist: making the message multipart moves every Content-* header into the first part.

@@ -82,9 +82,10 @@ def clean(value: object) -> str:
 
 def _http_url(value: str) -> str:
     url = clean(value)
-    if " " in url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    if " " in url:
         return ""
-    return url
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _text_colour_on(background: str) -> str:
@@ -134,6 +135,10 @@ def _language(lang: str) -> _Language:
     return _Language(str(locale).replace("_", "-"), locale, locale.character_order == "right-to-left")
 
 
+# Babel's is_currency builds the set of every currency code on each call; the answer is CLDR's, the same all run.
+_is_currency = lru_cache(maxsize=512)(is_currency)
+
+
 def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -> str:
     """`48.50 EUR` in de -> "48,50 €" (CLDR, with a no-break space); an unknown or garbage code -> "12.34 XYZ".
     With the billing country, in that country's formats: 1190 MXN in es, MX -> "$1,190.00"."""
@@ -143,7 +148,7 @@ def format_money(amount: Decimal, currency: str, lang: str, country: str = "") -
         return f"{amount} {code}".strip()
     with localcontext() as context:
         context.prec = 60  # Babel rounds in the current context: the default 28 digits fail on 29-digit amounts
-        if re.fullmatch(r"[A-Z]{3}", code) and is_currency(code):
+        if re.fullmatch(r"[A-Z]{3}", code) and _is_currency(code):
             try:
                 pattern = currency_pattern(amount, code, locale)
                 return format_currency(amount, code, pattern, locale, currency_digits=pattern is None)
@@ -264,6 +269,13 @@ def html_to_text(fragment: str) -> str:
     Only template markup can be a tag here: values were escaped, so `&lt;script&gt;` from an order comes out as the
     literal text `<script>`, never as a tag that is stripped or kept.
     """
+    if "<" not in fragment:  # most blocks are a sentence without a tag: only spaces and entities to handle
+        return _tidy_text(html.unescape(_HTML_SPACE_RE.sub(" ", fragment)))
+    return _markup_to_text(fragment)
+
+
+def _markup_to_text(fragment: str) -> str:
+    """`html_to_text` of a fragment with tags (or anything: without a tag each step but two changes nothing)."""
     text = _COMMENT_RE.sub("", fragment)
     text = _HTML_SPACE_RE.sub(" ", text)  # source line breaks are not text line breaks
     text = _LINK_RE.sub(_link_as_text, text)
@@ -274,11 +286,26 @@ def html_to_text(fragment: str) -> str:
     return _tidy_text(text)
 
 
+_TEXT_SPACE_RE = re.compile(r"[ \t]+")
+_LINE_END_SPACE_RE = re.compile(r" ?\n ?")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
 def _tidy_text(text: str) -> str:
-    lines = [
-        re.sub(r"[ \t]+", " ", line).strip(" \t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    ]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    """Each line's runs of spaces and tabs become one space and its ends are trimmed; runs of blank lines become
+    one; no blank line first or last. CR LF and CR are line ends. Done on the whole text at once: after the runs
+    are one space, a line's ends are the spaces beside a line break and the text's own two ends."""
+    # Each step only where there is something for it to do: a search for a short string is far cheaper than a regex.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text or "  " in text:
+        text = _TEXT_SPACE_RE.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_END_SPACE_RE.sub("\n", text)
+    text = text.strip(" ")
+    if "\n\n\n" in text:
+        text = _BLANK_LINES_RE.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def _one_line(markup: str) -> str:

@@ -48,6 +48,7 @@ from wcrecall.state.files import (
     _last_byte,
     _parses,
     atomic_write,
+    cycles_unchecked,
     folder_at_path,
     journal_of,
     real_path,
@@ -106,8 +107,9 @@ class State:
         """Read the snapshot and replay the journal, and with `history` the archive of old ended recalls (a tick
         does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first."""
         self._adopt_legacy()
-        self._load_snapshot()
-        self._replay_journal()
+        with cycles_unchecked():
+            self._load_snapshot()
+            self._replay_journal()
         self.rebuilt = bool(self.problems)
         oldest = self.meta.get("archive_oldest")
         if history or oldest and prune_before and datetime.fromisoformat(oldest) < prune_before:
@@ -201,7 +203,7 @@ class State:
             tables = AtomicJSONStorage(str(self.path)).read() or {}
             meta_docs = list(tables.get("meta", {}).values())
             meta = checked_meta(dict(meta_docs[0]) if meta_docs else {})
-            recalls = [Recall.from_dict(dict(doc)) for doc in tables.get("recalls", {}).values()]
+            recalls = [Recall.from_dict(doc) for doc in tables.get("recalls", {}).values()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
             return

@@ -1,0 +1,110 @@
+"""A large state file loads fast without loosening its checks: records of a layout already found valid skip the
+per-field type checks (model/records.py `_checked`), but every time is still parsed and must carry a zone, a record
+of another layout is checked field by field, and what is built equals what `__init__` builds."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+
+import pytest
+
+from wcrecall.model.records import SENT, Recall, Step
+from wcrecall.state.db import State
+
+MANY = 300
+
+
+def make(order_id: int) -> Recall:
+    return Recall(
+        id=order_id, number=str(order_id), kind="failed", status="failed", email_hash=f"{order_id:032x}",
+        email_masked="b***@example.com", customer_id=0, country="US", currency="USD", total="10.00",
+        created="2026-11-26T10:00:00+00:00", opened="2026-11-26T10:05:00+00:00", planned=3,
+        next_due="2026-11-27T10:00:00+00:00",
+        steps=[Step(n=1, state=SENT, at="2026-11-26T11:00:00+00:00", msgid=f"<{order_id}.1@x>", noted=True)],
+    )  # fmt: skip
+
+
+def write(path: Path, records: list[dict[str, object]]) -> None:
+    meta = {"schema": 2, "hash_key": "ab" * 32, "watermark": "2026-11-26T11:00:00+00:00"}
+    path.write_text(json.dumps({"meta": {"1": meta}, "recalls": {str(r["id"]): r for r in records}}))
+
+
+def many(**last: object) -> list[dict[str, object]]:
+    """MANY recalls of one layout, the last one changed by `last`."""
+    records = [make(100 + i).to_dict() for i in range(MANY)]
+    records[-1] = {**records[-1], **last}
+    return records
+
+
+def assert_lost(path: Path) -> None:
+    state = State(path).load()
+    assert state.rebuilt and state.recalls == {}
+    assert len(state.problems) == 1 and "kept as" in state.problems[0]
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        {"created": "2026-11-26T10:00:00"},  # same layout as the rest, but no time zone
+        {"next_due": "2026-11-27T10:00"},
+        {"opened": "tomorrow"},  # same layout, a time that does not parse
+        {"steps": [{"n": 1, "state": SENT, "at": "2026-11-26T11:00:00", "msgid": "<m>", "noted": True, "why": ""}]},
+        {"customer_id": "0"},  # another layout: a field of the wrong type
+        {"end_noted": 1},
+        {"customer_id": True},  # a bool is an int to isinstance, never to the state
+        {"steps": [{"n": "1", "state": SENT, "at": "2026-11-26T11:00:00+00:00"}]},
+    ],
+)
+def test_one_bad_record_after_many_good_ones_is_still_refused(tmp_path: Path, last: dict[str, object]) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "s.json"
+    write(good, many())
+    assert len(State(good).load().recalls) == MANY  # the layout is known valid from here on
+    write(bad, many(**last))
+    assert_lost(bad)
+
+
+def test_records_built_without_init_equal_what_init_builds(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    records = many()
+    write(path, records)
+    for _ in range(2):  # the second load builds every record from a known layout
+        loaded = State(path).load().recalls
+        assert [loaded[r.id] for r in map(make, range(100, 100 + MANY))] == list(map(make, range(100, 100 + MANY)))
+        assert [loaded[int(str(r["id"]))].to_dict() for r in records] == records  # same fields, same order
+        assert all(type(s) is Step for r in loaded.values() for s in r.steps)
+
+
+def test_a_known_layout_with_missing_and_unknown_keys_gets_fresh_defaults(tmp_path: Path) -> None:
+    """An older or newer file: missing keys take the dataclass's defaults, unknown keys go."""
+    rec = make(7).to_dict()
+    for key in ("warning", "zone", "outcome"):
+        del rec[key]
+    rec["from_the_future"] = 1
+    step = {"n": 1, "state": SENT, "at": "2026-11-26T11:00:00+00:00"}
+    first = Recall.from_dict({**rec, "steps": [step]})
+    second = Recall.from_dict({**rec, "id": 8, "steps": [step]})  # a known layout now
+    for recall in (first, second):
+        assert (recall.warning, recall.zone, recall.outcome) == ("", "", "open")
+        assert recall.steps == [Step(n=1, state=SENT, at="2026-11-26T11:00:00+00:00")]
+        assert list(recall.to_dict()) == list(make(7).to_dict())
+    missing = {k: v for k, v in rec.items() if k != "number"}
+    for _ in range(2):
+        with pytest.raises(TypeError):  # a required field missing: refused every time, never cached
+            Recall.from_dict(missing)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_cycle_collector_as_it_was(tmp_path: Path, enabled: bool) -> None:
+    path = tmp_path / "s.json"
+    write(path, many())
+    (gc.enable if enabled else gc.disable)()
+    try:
+        State(path).load()
+        assert gc.isenabled() is enabled
+        path.write_text("{not json")
+        assert State(path).load().rebuilt
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

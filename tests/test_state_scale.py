@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import gc
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from e2e import NOW, cli, failed_order, write_config
+from smtp_server import SmtpServer
 
 from wcrecall.model.records import SENT, Recall, Step
+from wcrecall.sandbox import SandboxStore
 from wcrecall.state.db import State
 
 MANY = 300
+QUIET_OFF = '[regional]\nquiet_hours = "off"\n'
 
 
 def make(order_id: int) -> Recall:
@@ -108,3 +113,34 @@ def test_loading_leaves_the_cycle_collector_as_it_was(tmp_path: Path, enabled: b
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_a_tick_over_many_open_recalls_sends_what_is_due_longest_waiting_first(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer
+) -> None:
+    """Six batches of four buyers, each batch mailed its first reminder half an hour after the one before: a tick
+    24 h 10 min after the first batch sends reminder 2 (due 23 h after a late reminder 1) to exactly the first three
+    batches,
+    the longest waiting first (an order id breaks a tie), and leaves the others open and unplanned for later."""
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=QUIET_OFF)
+    batches: list[list[int]] = []
+    for k in range(6):
+        at = NOW + timedelta(minutes=30 * k)
+        store.set_now(at)
+        batches.append([failed_order(store, f"buyer{k}.{j}@example.com", hours_ago=1.5) for j in range(4)])
+        assert cli(["run"], config=config, now=at).exit_code == 0
+    assert len(smtp.messages) == 24
+    del smtp.messages[:]
+
+    later = NOW + timedelta(hours=24, minutes=10)
+    store.set_now(later)
+    result = cli(["run"], config=config, now=later)
+
+    assert result.exit_code == 0, result.stderr
+    sent = [f"buyer{k}.{j}@example.com" for k in range(3) for j in range(4)]  # due at +23 h, +23.5 h, +24 h
+    assert [m.rcpt_tos[0] for m in smtp.messages] == sent
+    bodies = [m.message.get_body(("html",)) for m in smtp.messages]
+    assert all(body is not None and "utm_content=step-2" in body.get_content() for body in bodies)
+    state = State(tmp_path / "shop.state.json", read_only=True).load()
+    waiting = sorted(r.id for r in state.recalls.values() if r.is_open and len(r.sent_steps) == 1)
+    assert waiting == sorted(i for batch in batches[3:] for i in batch)

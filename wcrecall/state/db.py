@@ -351,7 +351,9 @@ class State:
             meta.insert(dict(self.meta))
             table = db.table("recalls")
             table.truncate()
-            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values() if keeps(r, before))
+            table.insert_multiple(
+                Document(r.to_dict(defaults=False), doc_id=r.id) for r in self.recalls.values() if keeps(r, before)
+            )
         finally:
             db.close()  # CachingMiddleware flushes once, here
         if self._journal is not None:

@@ -209,7 +209,7 @@ def _shape_of(cls: type, keys: tuple[str, ...], kinds: tuple[type, ...]) -> _Sha
     return _Shape(cls, keys, kinds)
 
 
-_SHAPES: dict[type, dict[tuple[tuple[str, ...], tuple[type, ...]], _Shape]] = {}
+_SHAPES: dict[type, dict[tuple[Any, ...], _Shape]] = {}
 _MAX_SHAPES = 512  # per class; records of layouts beyond these are checked field by field
 
 
@@ -218,13 +218,15 @@ def _checked(cls: type[T], data: dict[str, Any]) -> T:
     recall and step of the state file on load: a record whose layout (keys and exact types) was found valid before
     has only its times checked (each must parse and carry a zone) and is built without `__init__`; any other goes
     through `_checked_slow`, which checks every value, and its layout is remembered once the record is built."""
-    keys, kinds = tuple(data), tuple(map(type, data.values()))
-    shapes = _SHAPES.setdefault(cls, {})
-    shape = shapes.get((keys, kinds))
+    # The keys, then their types: one tuple, quick to make and to hash.
+    layout: tuple[Any, ...] = (*data, *map(type, data.values()))
+    shapes = _SHAPES.get(cls) or _SHAPES.setdefault(cls, {})
+    shape = shapes.get(layout)
     if shape is None:
         built = _checked_slow(cls, data)
-        if len(shapes) < _MAX_SHAPES and (found := _shape_of(cls, keys, kinds)) is not None:
-            shapes[(keys, kinds)] = found
+        half = len(layout) // 2
+        if len(shapes) < _MAX_SHAPES and (found := _shape_of(cls, layout[:half], layout[half:])) is not None:
+            shapes[layout] = found
         return built
     for name in shape.times:
         value = data[name]
@@ -238,7 +240,7 @@ def _checked(cls: type[T], data: dict[str, Any]) -> T:
         values.update(data)
         for name in shape.unknown:
             del values[name]
-        record.__dict__.update(values)
+        record.__dict__ = values
     return record
 
 

@@ -226,7 +226,8 @@ class State:
 
     def load_history(self) -> None:
         """Add the archived recalls (the snapshot's and the journal's copies win: they are newer)."""
-        recalls, bad = Archive(self.path).read()
+        with cycles_unchecked():
+            recalls, bad = Archive(self.path).read()
         self.archived = {r.id for r in recalls if self.recalls.setdefault(r.id, r) is r}
         self.problems += [f"state archive: {bad} unreadable line(s) skipped"] if bad else []
         self.history_loaded = True

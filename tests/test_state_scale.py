@@ -81,7 +81,7 @@ def test_records_built_without_init_equal_what_init_builds(tmp_path: Path) -> No
         assert all(type(s) is Step for r in loaded.values() for s in r.steps)
 
 
-def test_a_known_layout_with_missing_and_unknown_keys_gets_fresh_defaults(tmp_path: Path) -> None:
+def test_a_known_layout_with_missing_and_unknown_keys_gets_the_defaults(tmp_path: Path) -> None:
     """An older or newer file: missing keys take the dataclass's defaults, unknown keys go."""
     rec = make(7).to_dict()
     for key in ("warning", "zone", "outcome"):

@@ -8,12 +8,14 @@ import gc
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e import NOW, cli, failed_order, write_config
 from smtp_server import SmtpServer
 
 from wcrecall.model.records import SENT, Recall, Step
+from wcrecall.recall import tick
 from wcrecall.sandbox import SandboxStore
 from wcrecall.state.db import State
 
@@ -167,3 +169,27 @@ def test_the_snapshot_leaves_out_defaults_and_reads_back_the_same(tmp_path: Path
         assert sorted(State(path).load().recalls.values(), key=lambda r: r.id) == recalls
     older = [Recall(**{**rec, "steps": [Step(**s) for s in rec["steps"]]}) for rec in written.values()]
     assert sorted(older, key=lambda r: r.id) == recalls
+
+
+def test_a_tick_sets_its_loaded_state_aside_from_the_cycle_collector_and_takes_it_back(
+    tmp_path: Path, store: SandboxStore, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a tick runs, the state it loaded is out of the cycle collector's full passes (gc.freeze); when it ends,
+    whether it worked or stopped on a refused key, nothing is left frozen."""
+    seen: list[int] = []
+    real = tick.may_be_due
+
+    def watching(*args: Any, **kwargs: Any) -> list[Recall]:
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tick, "may_be_due", watching)
+    failed_order(store, "ana@example.com", hours_ago=2)
+    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra=QUIET_OFF)
+    assert cli(["run"], config=config, now=NOW).exit_code == 0
+    assert len(smtp.messages) == 1 and seen and seen[0] > 0
+    assert gc.get_freeze_count() == 0
+
+    refused = write_config(tmp_path, store.url, smtp_port=smtp.port, secret="cs_wrong", name="refused.toml")
+    assert cli(["run"], config=refused, now=NOW).exit_code != 0
+    assert gc.get_freeze_count() == 0

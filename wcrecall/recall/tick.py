@@ -132,7 +132,7 @@ class Tick:
 
     def _run_locked(self) -> None:
         # The open and recent ended recalls; the archive of older ones only when the retention drops some of it.
-        self.state.load(history=False, prune_before=self.now - self._retention)
+        self.state.load(history=False, prune_before=self.now - self._retention, aside=True)
         for text in self.state.problems:
             self.problem(None, text)
         try:

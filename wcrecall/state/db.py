@@ -52,6 +52,7 @@ from wcrecall.state.files import (
     folder_at_path,
     journal_of,
     real_path,
+    set_aside,
     store_identity,
 )
 
@@ -103,9 +104,10 @@ class State:
 
     # -- loading ------------------------------------------------------------------------------------------------
 
-    def load(self, *, history: bool = True, prune_before: datetime | None = None) -> State:
+    def load(self, *, history: bool = True, prune_before: datetime | None = None, aside: bool = False) -> State:
         """Read the snapshot and replay the journal, and with `history` the archive of old ended recalls (a tick
-        does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first."""
+        does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first.
+        `aside`: what was loaded is left out of the cycle collector's passes until `close()` (files.py `set_aside`)."""
         self._adopt_legacy()
         with cycles_unchecked():
             self._load_snapshot()
@@ -146,6 +148,8 @@ class State:
                         step.state = UNCERTAIN
                         step.why = "the run died while sending; not resent (at most once)"
                         self.put(recall)
+        if aside:
+            set_aside(True)
         return self
 
     def _adopt_legacy(self) -> None:
@@ -352,9 +356,8 @@ class State:
             meta.insert(dict(self.meta))
             table = db.table("recalls")
             table.truncate()
-            table.insert_multiple(
-                Document(r.to_dict(defaults=False), doc_id=r.id) for r in self.recalls.values() if keeps(r, before)
-            )
+            kept = (Document(r.to_dict(defaults=False), doc_id=r.id) for r in self.recalls.values() if keeps(r, before))
+            table.insert_multiple(kept)
         finally:
             db.close()  # CachingMiddleware flushes once, here
         if self._journal is not None:
@@ -369,6 +372,7 @@ class State:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        set_aside(False)  # what `load(aside=True)` set aside (nothing else in wcrecall does)
 
     # -- derived ------------------------------------------------------------------------------------------------
 

@@ -90,6 +90,16 @@ def cycles_unchecked() -> Iterator[None]:
             gc.enable()
 
 
+def set_aside(objects: bool) -> None:
+    """With `objects`, every object now alive is left out of the cycle collector's passes (`gc.freeze`) until called
+    again without (`gc.unfreeze`). A tick sets its freshly loaded state aside: tens of thousands of new long-lived
+    objects would otherwise start a full collection that walks them all, for nothing (they hold no cycles)."""
+    if objects:
+        gc.freeze()
+    else:
+        gc.unfreeze()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ country, total. No names, addresses, phone numbers or items (those are read from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from types import UnionType
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
@@ -100,10 +100,16 @@ class Recall:
         times = [from_iso(s.at) for s in self.steps if s.state in (SENT, UNCERTAIN, CLAIMED)]
         return max((t for t in times if t), default=None)
 
-    def to_dict(self) -> dict[str, Any]:
-        """`dataclasses.asdict(self)`, which deep-copies field by field; every field but `steps` is a plain value."""
+    def to_dict(self, *, defaults: bool = True) -> dict[str, Any]:
+        """`dataclasses.asdict(self)`, which deep-copies field by field; every field but `steps` is a plain value.
+        Without `defaults` the fields (of the recall and its steps) that hold their default are left out: the state's
+        snapshot, a quarter smaller and quicker to read; `from_dict`, and so any version of it, fills them in."""
         data = dict(vars(self))
         data["steps"] = [dict(vars(step)) for step in self.steps]
+        if not defaults:
+            _drop_defaults(Recall, data)
+            for step in data["steps"]:
+                _drop_defaults(Step, step)
         return data
 
     @classmethod
@@ -163,9 +169,83 @@ def _field_types(cls: type) -> dict[str, tuple[tuple[type, ...], bool]]:
     return _FIELD_TYPES[cls]
 
 
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _drop_defaults(cls: type, data: dict[str, Any]) -> None:
+    """Leave out of `data` the fields of `cls` that hold their plain default, of its very type (0 is not False)."""
+    if cls not in _DEFAULTS:
+        _DEFAULTS[cls] = tuple((f.name, f.default) for f in fields(cls) if f.default is not MISSING)
+    for name, default in _DEFAULTS[cls]:
+        value = data.get(name, MISSING)
+        if type(value) is type(default) and value == default:
+            del data[name]
+
+
+class _Shape:
+    """A record layout found valid: its keys in order with their exact types. Records of one file share a few layouts,
+    so once a layout passed the type checks a record of it needs only its time checks and is built without running
+    `__init__` (unknown keys dropped, the dataclass's plain defaults filled in for the keys it lacks)."""
+
+    __slots__ = ("exact", "template", "times", "unknown")
+
+    def __init__(self, cls: type, keys: tuple[str, ...], kinds: tuple[type, ...]) -> None:
+        types = _field_types(cls)
+        # The time fields that hold a string in this layout (None and "" need no parsing).
+        self.times = tuple(k for k, kind in zip(keys, kinds, strict=True) if k in types and types[k][1] and kind is str)
+        specs = fields(cls)
+        self.exact = keys == tuple(f.name for f in specs)  # the record's dict is laid out as `__init__` would
+        # Every field in the dataclass's order with its default, for the keys the record lacks; its unknown keys.
+        self.template = {f.name: f.default for f in specs}
+        self.unknown = tuple(k for k in keys if k not in types)
+
+
+def _shape_of(cls: type, keys: tuple[str, ...], kinds: tuple[type, ...]) -> _Shape | None:
+    """The layout of a record just built, to remember; None when a field it lacks has no plain default (a fresh
+    object each time): such records are always built by `__init__`."""
+    present = set(keys)
+    if any(f.name not in present and f.default is MISSING for f in fields(cls)):
+        return None
+    return _Shape(cls, keys, kinds)
+
+
+_SHAPES: dict[type, dict[tuple[Any, ...], _Shape]] = {}
+_MAX_SHAPES = 512  # per class; records of layouts beyond these are checked field by field
+
+
 def _checked(cls: type[T], data: dict[str, Any]) -> T:
     """`cls(**data)` for the known keys, after checking each value against the field's annotation. Run for every
-    recall and step of the state file on load: one pass over the record's own keys, the exact type tried first."""
+    recall and step of the state file on load: a record whose layout (keys and exact types) was found valid before
+    has only its times checked (each must parse and carry a zone) and is built without `__init__`; any other goes
+    through `_checked_slow`, which checks every value, and its layout is remembered once the record is built."""
+    # The keys, then their types: one tuple, quick to make and to hash.
+    layout: tuple[Any, ...] = (*data, *map(type, data.values()))
+    shapes = _SHAPES.get(cls) or _SHAPES.setdefault(cls, {})
+    shape = shapes.get(layout)
+    if shape is None:
+        built = _checked_slow(cls, data)
+        half = len(layout) // 2
+        if len(shapes) < _MAX_SHAPES and (found := _shape_of(cls, layout[:half], layout[half:])) is not None:
+            shapes[layout] = found
+        return built
+    for name in shape.times:
+        value = data[name]
+        if value and datetime.fromisoformat(value).tzinfo is None:
+            raise ValueError(f"{name}: {value!r} has no time zone")
+    record: T = object.__new__(cls)
+    if shape.exact:
+        record.__dict__.update(data)
+    else:
+        values = shape.template.copy()
+        values.update(data)
+        for name in shape.unknown:
+            del values[name]
+        record.__dict__ = values
+    return record
+
+
+def _checked_slow(cls: type[T], data: dict[str, Any]) -> T:
+    """Every value checked against its field's annotation, then `cls(**data)` for the known keys."""
     types = _field_types(cls)
     values: dict[str, Any] = {}
     for name, value in data.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Container, Iterable
 from datetime import datetime, timedelta
 
 from wcrecall import __version__
@@ -101,4 +102,13 @@ def not_due_yet(recall: Recall, now: datetime) -> bool:
     return due is not None and due > now
 
 
-__all__ = ["draft_recall", "not_due_yet", "policy_for", "rules_for", "rules_key"]
+def may_be_due(recalls: Iterable[Recall], now: datetime, *, same_rules: bool, planned: Container[int]) -> list[Recall]:
+    """The open recalls a tick may send to, in the order it tries them (the stored next step first, then the order
+    id): all after a change of the rules, else those planned in this tick or not `not_due_yet`. Only these are sorted:
+    of thousands open, most are not due. The tick asks again at each one's turn (a send may drop a plan made in this
+    tick); no send makes due a recall left out here, since each send changes only its own recall."""
+    due = [r for r in recalls if not same_rules or r.id in planned or not not_due_yet(r, now)]
+    return sorted(due, key=lambda r: (r.next_due or "", r.id))
+
+
+__all__ = ["draft_recall", "may_be_due", "not_due_yet", "policy_for", "rules_for", "rules_key"]

@@ -50,7 +50,7 @@ from wcrecall.recall.deliver import REFUSED, Delivery, Mailer, settle
 from wcrecall.recall.deliver import UNCERTAIN as UNCERTAIN_DELIVERY
 from wcrecall.recall.opening import Opening
 from wcrecall.recall.posting import NoteWriter
-from wcrecall.recall.rules import history_horizon, not_due_yet, policy_for, rules_for, rules_key
+from wcrecall.recall.rules import history_horizon, may_be_due, not_due_yet, policy_for, rules_for, rules_key
 from wcrecall.recall.storefacts import StoreFacts
 from wcrecall.recall.sync import Sync
 from wcrecall.recall.tickreport import TickReport, unexpected
@@ -132,7 +132,7 @@ class Tick:
 
     def _run_locked(self) -> None:
         # The open and recent ended recalls; the archive of older ones only when the retention drops some of it.
-        self.state.load(history=False, prune_before=self.now - self._retention)
+        self.state.load(history=False, prune_before=self.now - self._retention, aside=True)
         for text in self.state.problems:
             self.problem(None, text)
         try:
@@ -204,7 +204,7 @@ class Tick:
         """Plan and send every open recall that may be due (recall/rules.py `not_due_yet` says which may not be)."""
         key = rules_key(self.rules)
         same_rules = self.state.meta.get("plan_rules") == key
-        for recall in sorted(self.state.open_recalls(), key=lambda r: (r.next_due or "", r.id)):
+        for recall in may_be_due(self.state.open_recalls(), self.now, same_rules=same_rules, planned=self._planned):
             if same_rules and recall.id not in self._planned and not_due_yet(recall, self.now):
                 continue
             try:

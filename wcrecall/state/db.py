@@ -48,9 +48,11 @@ from wcrecall.state.files import (
     _last_byte,
     _parses,
     atomic_write,
+    cycles_unchecked,
     folder_at_path,
     journal_of,
     real_path,
+    set_aside,
     store_identity,
 )
 
@@ -102,12 +104,14 @@ class State:
 
     # -- loading ------------------------------------------------------------------------------------------------
 
-    def load(self, *, history: bool = True, prune_before: datetime | None = None) -> State:
+    def load(self, *, history: bool = True, prune_before: datetime | None = None, aside: bool = False) -> State:
         """Read the snapshot and replay the journal, and with `history` the archive of old ended recalls (a tick
-        does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first."""
+        does without, unless it holds one that ended before `prune_before`). Writers must hold the RunLock first.
+        `aside`: what was loaded is left out of the cycle collector's passes until `close()` (files.py `set_aside`)."""
         self._adopt_legacy()
-        self._load_snapshot()
-        self._replay_journal()
+        with cycles_unchecked():
+            self._load_snapshot()
+            self._replay_journal()
         self.rebuilt = bool(self.problems)
         oldest = self.meta.get("archive_oldest")
         if history or oldest and prune_before and datetime.fromisoformat(oldest) < prune_before:
@@ -144,6 +148,8 @@ class State:
                         step.state = UNCERTAIN
                         step.why = "the run died while sending; not resent (at most once)"
                         self.put(recall)
+        if aside:
+            set_aside(True)
         return self
 
     def _adopt_legacy(self) -> None:
@@ -201,7 +207,7 @@ class State:
             tables = AtomicJSONStorage(str(self.path)).read() or {}
             meta_docs = list(tables.get("meta", {}).values())
             meta = checked_meta(dict(meta_docs[0]) if meta_docs else {})
-            recalls = [Recall.from_dict(dict(doc)) for doc in tables.get("recalls", {}).values()]
+            recalls = [Recall.from_dict(doc) for doc in tables.get("recalls", {}).values()]
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             self._keep_broken(self.path, f"could not be read ({type(exc).__name__})")
             return
@@ -224,7 +230,8 @@ class State:
 
     def load_history(self) -> None:
         """Add the archived recalls (the snapshot's and the journal's copies win: they are newer)."""
-        recalls, bad = Archive(self.path).read()
+        with cycles_unchecked():
+            recalls, bad = Archive(self.path).read()
         self.archived = {r.id for r in recalls if self.recalls.setdefault(r.id, r) is r}
         self.problems += [f"state archive: {bad} unreadable line(s) skipped"] if bad else []
         self.history_loaded = True
@@ -349,7 +356,8 @@ class State:
             meta.insert(dict(self.meta))
             table = db.table("recalls")
             table.truncate()
-            table.insert_multiple(Document(r.to_dict(), doc_id=r.id) for r in self.recalls.values() if keeps(r, before))
+            kept = (Document(r.to_dict(defaults=False), doc_id=r.id) for r in self.recalls.values() if keeps(r, before))
+            table.insert_multiple(kept)
         finally:
             db.close()  # CachingMiddleware flushes once, here
         if self._journal is not None:
@@ -364,6 +372,7 @@ class State:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        set_aside(False)  # what `load(aside=True)` set aside (nothing else in wcrecall does)
 
     # -- derived ------------------------------------------------------------------------------------------------
 

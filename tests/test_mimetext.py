@@ -89,7 +89,8 @@ HOSTILE_NAMES = [
 ]
 
 
-def _wire(rendered: RenderedEmail, name: str) -> bytes:
+def reminder_wire(rendered: RenderedEmail, name: str) -> bytes:
+    """A reminder's bytes on the wire as build_message writes them today (fixed date and boundary)."""
     msg = build_message(
         rendered,
         to_addr="buyer@example.com",
@@ -118,9 +119,9 @@ def test_a_reminder_is_byte_for_byte_the_message_the_stdlib_builds(name: str, mo
         lang="de",
         to_name=name,
     )
-    fast = _wire(rendered, name)
+    fast = reminder_wire(rendered, name)
     monkeypatch.setattr(transport, "TEXT_CONTENT", email.contentmanager.raw_data_manager)
-    assert fast == _wire(rendered, name)
+    assert fast == reminder_wire(rendered, name)
     assert re.search(rb"(?m)^Content-Transfer-Encoding: quoted-printable\r$", fast)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 from e2e import NOW, SMTP_PASSWORD, cli, failed_order, write_config
+from proxies import Proxy
 from smtp_server import SmtpServer
 from subproc import deliveries
 from test_init import scripted
@@ -329,53 +329,6 @@ def test_init_trusts_a_private_ca_given_with_ca_bundle(
     assert deliveries(smtp) == {(order_id, 1): 1}
 
 
-class _TunnelProxy(ThreadingHTTPServer):
-    """An http proxy on 127.0.0.1 that only tunnels (CONNECT), remembering each CONNECT line it was given."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _TunnelHandler)
-        self.seen: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _TunnelHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _TunnelProxy
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_CONNECT(self) -> None:
-        self.server.seen.append(f"CONNECT {self.path}")
-        host, _, port = self.path.rpartition(":")
-        upstream = socket.create_connection((host, int(port)), timeout=10)
-        self.send_response_only(200, "Connection established")
-        self.end_headers()
-        self.wfile.flush()
-        pipes = [(self.connection, upstream), (upstream, self.connection)]
-        threads = [threading.Thread(target=_pipe, args=pair, daemon=True) for pair in pipes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=10)
-        upstream.close()
-        self.close_connection = True
-
-
-def _pipe(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while chunk := source.recv(65536):
-            target.sendall(chunk)
-        target.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-
-
 def test_an_https_store_is_reached_through_a_proxy_tunnel_and_still_checked(
     monkeypatch: pytest.MonkeyPatch, tls_store: tuple[_TlsFront, SandboxStore], private_ca: dict[str, Path]
 ) -> None:
@@ -386,13 +339,11 @@ def test_an_https_store_is_reached_through_a_proxy_tunnel_and_still_checked(
 
     front, sandbox = tls_store
     order_id = failed_order(sandbox, "ana@example.com")
-    proxy = _TunnelProxy()
-    threading.Thread(target=lambda: proxy.serve_forever(poll_interval=0.05), daemon=True).start()
     for name in ("NO_PROXY", "no_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     keys = {"consumer_key": DEFAULT_CONSUMER_KEY, "consumer_secret": DEFAULT_CONSUMER_SECRET}
-    try:
+    with Proxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         unchecked = Store(StoreSettings(url=front.url, **keys), max_retry_time=0)
         with unchecked.session(), pytest.raises(StoreError, match="TLS certificate check failed"):
             unchecked.get_order(order_id)
@@ -400,8 +351,5 @@ def test_an_https_store_is_reached_through_a_proxy_tunnel_and_still_checked(
         with trusted.session():
             assert trusted.get_order(order_id)["id"] == order_id
             assert isinstance(trusted.get_notes(order_id), list)  # the second request: the same tunnel
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
     port = front.server_address[1]
-    assert proxy.seen == [f"CONNECT 127.0.0.1:{port}", f"CONNECT 127.0.0.1:{port}"]
+    assert proxy.seen == [(f"CONNECT 127.0.0.1:{port}", None), (f"CONNECT 127.0.0.1:{port}", None)]

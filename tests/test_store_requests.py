@@ -4,15 +4,13 @@ every request still goes out signed with its own nonce, through the environment'
 from __future__ import annotations
 
 import base64
-import http.client
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from proxies import Proxy
 
 from wcrecall.config.settings import StoreSettings
 from wcrecall.model.errors import StoreError
@@ -159,57 +157,12 @@ def test_a_connection_the_store_closed_while_idle_is_opened_again_without_a_fail
         assert sandbox.connections == 2
 
 
-class _Proxy(ThreadingHTTPServer):
-    """A forwarding http proxy on 127.0.0.1: takes absolute-form requests, passes them on, and remembers each
-    request line and Proxy-Authorization it was given."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.seen: list[tuple[str, str | None]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Proxy
-
-    def _forward(self) -> None:
-        self.server.seen.append((f"{self.command} {self.path}", self.headers.get("Proxy-Authorization")))
-        target = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        upstream = http.client.HTTPConnection(target.hostname or "", target.port or 80, timeout=10)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-authorization", "connection")}
-        upstream.request(self.command, f"{target.path}?{target.query}", body=body or None, headers=headers)
-        answer = upstream.getresponse()
-        content = answer.read()
-        self.send_response(answer.status)
-        for name, value in answer.getheaders():
-            if name.lower() not in ("connection", "transfer-encoding", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-        upstream.close()
-
-    do_GET = do_POST = _forward
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
 def test_requests_go_through_an_http_proxy_with_its_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """HTTP_PROXY with a user and password: each request goes to the proxy in absolute form with Proxy-Authorization
     (never on to the store), and the store, which checks every OAuth signature, answers them."""
     for name in ("NO_PROXY", "no_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
-    proxy = _Proxy()
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
+    with Proxy() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://shop%40cn:p%3Ass@"))
         with SandboxStore() as sandbox:
             order_id = _order(sandbox)
@@ -219,9 +172,6 @@ def test_requests_go_through_an_http_proxy_with_its_credentials(monkeypatch: pyt
                 assert store.get_order(order_id)["id"] == order_id
                 store.add_note(order_id, "wcrecall: via the proxy")
             assert sandbox.count() == 2
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
     lines = [line for line, _ in proxy.seen]
     assert [line.split("?")[0] for line in lines] == [
         f"GET {base}/wp-json/wc/v3/orders/{order_id}",

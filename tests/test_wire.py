@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from typing import Any
 
 import pytest
+from test_mimetext import reminder_wire
 
 from wcrecall.mail import transport, wire
 from wcrecall.mail.transport import build_message
@@ -112,26 +113,12 @@ def test_a_reminder_has_the_bytes_the_stdlib_policy_gives(
 ) -> None:
     rendered = RenderedEmail(subject=subject, preheader="", html="<p>Hi</p>\n", text="Hi\n", lang="en", to_name=name)
 
-    def wire_of() -> bytes:
-        msg = build_message(
-            rendered,
-            to_addr="jane.doe@example.com",
-            to_name=name,
-            from_addr="Example Shop <shop@example.com>",
-            reply_to="help@example.com",
-            message_id="<wcrecall.7.1.0123456789ab@shop.example.com>",
-            date=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
-            unsubscribe="help@example.com",
-        )
-        msg.set_boundary("BOUNDARY")
-        return wire.wire_bytes(msg)
-
-    quick = wire_of()
+    quick = reminder_wire(rendered, name)
     stdlib = email.policy.SMTP.clone(cte_type="7bit")
     monkeypatch.setattr(transport, "POLICY", stdlib)
     monkeypatch.setattr(wire, "POLICY", stdlib)
     monkeypatch.setattr(transport, "READ_POLICY", email.policy.default)
-    assert quick == wire_of()
+    assert quick == reminder_wire(rendered, name)
     assert READ_POLICY is not email.policy.default
 
 

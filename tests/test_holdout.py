@@ -26,6 +26,18 @@ from wcrecall.recall.rules import rules_for, rules_key
 from wcrecall.sandbox import SandboxStore
 
 KEY = bytes(range(32))
+
+
+def holdout_config(tmp_path: Path, store: SandboxStore, *, smtp_port: int | None = None) -> tuple[Path, Rules]:
+    """A config with recall.holdout = 0.5 and the fixed holdout key `KEY` beside its state, and the planner's rules
+    that draw the same orders (to pick held-out and mailed orders whatever the store's port)."""
+    config = write_config(tmp_path, store.url, smtp_port=smtp_port, extra="\n[recall]\nholdout = 0.5\n")
+    settings = load_settings(config, env={})
+    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
+    key_path(settings.state_path).write_text(KEY.hex() + "\n")
+    return config, replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+
+
 H = timedelta(hours=1)
 
 
@@ -115,11 +127,7 @@ def test_run_holds_out_chosen_orders_with_a_note_and_counts_their_payment(
 ) -> None:
     """Through the CLI: a held-out order gets no email, a private note says why (no key), `status` shows it held out,
     `explain` says why, and its buyer's later payment is recorded for the uplift."""
-    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra="\n[recall]\nholdout = 0.5\n")
-    settings = load_settings(config, env={})
-    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
-    key_path(settings.state_path).write_text(KEY.hex() + "\n")
-    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    config, rules = holdout_config(tmp_path, store, smtp_port=smtp.port)
     orders: dict[int, str] = {}
     while len(orders) < 8 or len({chosen(rules, oid) for oid in orders}) < 2:  # both kinds, whatever the port
         orders[failed_order(store, f"buyer{len(orders)}@example.com")] = f"buyer{len(orders)}@example.com"
@@ -156,11 +164,7 @@ def test_run_holds_out_chosen_orders_with_a_note_and_counts_their_payment(
 def test_a_held_out_buyer_who_pays_a_newer_order_counts_as_paid(
     tmp_path: Path, store: SandboxStore, smtp: SmtpServer
 ) -> None:
-    config = write_config(tmp_path, store.url, smtp_port=smtp.port, extra="\n[recall]\nholdout = 0.5\n")
-    settings = load_settings(config, env={})
-    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
-    key_path(settings.state_path).write_text(KEY.hex() + "\n")
-    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    config, rules = holdout_config(tmp_path, store, smtp_port=smtp.port)
     for i in range(100):  # buyers until one whose order is held out
         email = f"kim{i}@example.com"
         oid = failed_order(store, email)
@@ -180,11 +184,7 @@ def test_a_held_out_buyer_who_pays_a_newer_order_counts_as_paid(
 def test_explain_tells_before_the_first_reminder_that_the_order_will_be_held_out(
     tmp_path: Path, store: SandboxStore
 ) -> None:
-    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
-    settings = load_settings(config, env={})
-    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
-    key_path(settings.state_path).write_text(KEY.hex() + "\n")
-    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    config, rules = holdout_config(tmp_path, store)
     ids: list[int] = []
     while len({chosen(rules, oid) for oid in ids}) < 2:  # reminder 1 due in 45 min; both kinds, whatever the port
         ids.append(failed_order(store, f"ivy{len(ids)}@example.com", hours_ago=0.25))
@@ -196,11 +196,7 @@ def test_explain_tells_before_the_first_reminder_that_the_order_will_be_held_out
 
 
 def test_a_dry_run_says_which_orders_it_would_hold_out_and_writes_nothing(tmp_path: Path, store: SandboxStore) -> None:
-    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
-    settings = load_settings(config, env={})
-    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
-    key_path(settings.state_path).write_text(KEY.hex() + "\n")
-    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=KEY)
+    config, rules = holdout_config(tmp_path, store)
     ids: list[int] = []
     while not any(chosen(rules, oid) for oid in ids):
         ids.append(failed_order(store, f"uma{len(ids)}@example.com"))
@@ -209,7 +205,7 @@ def test_a_dry_run_says_which_orders_it_would_hold_out_and_writes_nothing(tmp_pa
     assert result.exit_code == 0, result.stderr
     assert f"order {held}: recall ended: held out (held out (recall.holdout = 0.5)" in result.stdout
     assert not [n for oid in ids for n in store.notes(oid) if str(n["note"]).startswith("wcrecall:")]
-    assert not settings.state_path.exists()
+    assert not load_settings(config, env={}).state_path.exists()
 
 
 def test_a_lost_state_restores_a_held_out_order_from_its_note() -> None:

@@ -149,20 +149,11 @@ def test_doctor_shows_a_refused_key_once_with_the_fix_apart_in_chinese(tmp_path:
 def test_a_held_out_order_reads_in_chinese_in_run_status_explain_and_preview(
     tmp_path: Path, store: SandboxStore
 ) -> None:
-    from dataclasses import replace
+    from test_holdout import holdout_config
 
-    from test_planner import RULES
-
-    from wcrecall.config.settings import load_settings
     from wcrecall.plan.holdout import chosen
-    from wcrecall.recall.holdout import key_path
 
-    key = bytes(range(32))
-    config = write_config(tmp_path, store.url, extra="\n[recall]\nholdout = 0.5\n")
-    settings = load_settings(config, env={})
-    key_path(settings.state_path).parent.mkdir(parents=True, exist_ok=True)
-    key_path(settings.state_path).write_text(key.hex() + "\n")
-    rules = replace(RULES, holdout=0.5, holdout_store=store.url.split("//", 1)[1], holdout_key=key)
+    config, rules = holdout_config(tmp_path, store)
     ids: list[int] = []
     while len({chosen(rules, oid) for oid in ids}) < 2:  # one held out, one mailed, whatever the port
         ids.append(failed_order(store, f"ivy{len(ids)}@example.com"))
